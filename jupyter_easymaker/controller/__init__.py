@@ -1,0 +1,1 @@
+"""Long-running work: the reconcile loop that drives jobs on the backends."""

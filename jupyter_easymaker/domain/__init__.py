@@ -1,0 +1,1 @@
+"""Resource kinds, their statuses and state machines, and validation rules."""

@@ -1,0 +1,78 @@
+"""Server-wide routes: version handshake, OpenAPI, event stream, log search,
+built-in algorithms and instance types."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tornado.iostream import StreamClosedError
+
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api
+
+
+class ServerInfoHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        self.reply(self.easymaker.server_info())
+
+
+class OpenAPIHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        from jupyter_easymaker.handlers.routes import openapi_document
+
+        self.reply(openapi_document(self.base_url))
+
+
+class EventsHandler(EasyMakerHandler):
+    """Server-sent events of every resource change (status, new rows, logs)."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        events = self.services.events
+        queue = events.subscribe()
+        try:
+            self.write(": connected\n\n")
+            await self.flush()
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=15.0)
+                except asyncio.TimeoutError:
+                    self.write(": keep-alive\n\n")
+                else:
+                    self.write(f"id: {event['seq']}\nevent: change\ndata: {json.dumps(event)}\n\n")
+                await self.flush()
+        except StreamClosedError:
+            pass
+        finally:
+            events.unsubscribe(queue)
+
+
+class LogSearchHandler(EasyMakerHandler):
+    """``?query=category:"easymaker.training" logLevel:ERROR`` across all jobs."""
+
+    @api
+    def get(self) -> None:
+        args = self.query_args()
+        after = int(args["after"]) if args.get("after", "").isdigit() else 0
+        limit = min(int(args["limit"]), 10000) if args.get("limit", "").isdigit() else 1000
+        self.reply({"records": self.services.logs.search(args.get("query"), after=after, limit=limit)})
+
+
+class AlgorithmsHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        from jupyter_easymaker.runtime.algorithms import BUILTIN_ALGORITHMS
+
+        self.reply({"items": [dict(v, name=k) for k, v in BUILTIN_ALGORITHMS.items()]})
+
+
+class InstanceTypesHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        settings = self.services.settings
+        self.reply(
+            {"items": [it.to_dict() for it in settings.instance_types.values()], "default": settings.default_instance_type}
+        )

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tornado.iostream import StreamClosedError
+
+from jupyter_easymaker.domain.errors import InvalidInput
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.services.resources import ListQuery
+
+FOLLOW_HEARTBEAT_SECONDS = 15.0
+
+
+class TrainingsHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        args = self.query_args()
+        query = ListQuery.from_args(args)
+        items, total = self.services.trainings.list(query, experiment=args.get("experiment_id") or None)
+        self.reply(page(items, total, query))
+
+    @api
+    def post(self) -> None:
+        self.reply(self.services.trainings.create(self.json_body()), 201)
+
+
+class TrainingHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.trainings.get(ref))
+
+    @api
+    def patch(self, ref: str) -> None:
+        self.reply(self.services.trainings.update(ref, self.json_body()))
+
+    @api
+    def delete(self, ref: str) -> None:
+        self.services.trainings.delete(ref)
+        self.set_status(204)
+        self.finish()
+
+
+class TrainingStopHandler(EasyMakerHandler):
+    @api
+    def post(self, ref: str) -> None:
+        self.reply(self.services.trainings.stop(ref))
+
+
+class TrainingCopyHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.trainings.copy(ref))
+
+
+class TrainingMetricsHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        training = self.services.trainings.get(ref, with_history=False)
+        logs = self.services.logs
+        self.reply({"training_id": training.id, "metrics": logs.metrics(training.id), "usage": logs.samples(training.id)})
+
+
+def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
+    raw = args.get(key)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= high:
+        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
+    return int(raw)
+
+
+class TrainingLogsHandler(EasyMakerHandler):
+    """Structured log records of a training.
+
+    ``?after=ID`` continues after a record; ``?format=text`` answers plain
+    text (a download); ``?follow=true`` streams records as server-sent events
+    until the training has ended and every line has been sent.
+    """
+
+    @api
+    async def get(self, ref: str) -> None:
+        args = self.query_args()
+        training = self.services.trainings.get(ref, with_history=False)
+        after = _int_arg(args, "after", 0, 2**62)
+        limit = _int_arg(args, "limit", 1000, 10000)
+        query = args.get("query") or None
+        logs = self.services.logs
+        if args.get("follow") in ("1", "true", "yes"):
+            await self._follow(training.id, after, query)
+            return
+        records = logs.records(training.id, after=after, limit=limit, query=query)
+        if args.get("format") == "text":
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.set_header("Content-Disposition", f'attachment; filename="{training.name}.log"')
+            self.finish("".join(r["body"] + "\n" for r in records))
+            return
+        next_after = records[-1]["id"] if records else after
+        self.reply({"training_id": training.id, "status": training.status, "records": records, "next_after": next_after})
+
+    async def _follow(self, training_id: str, after: int, query: str | None) -> None:
+        services = self.services
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        queue = services.events.subscribe()
+        try:
+            idle = 0.0
+            while True:
+                records = services.logs.records(training_id, after=after, limit=1000, query=query)
+                for record in records:
+                    self.write(f"id: {record['id']}\nevent: log\ndata: {json.dumps(record)}\n\n")
+                    after = record["id"]
+                if records:
+                    await self.flush()
+                    idle = 0.0
+                    continue
+                status = services.trainings.get(training_id, with_history=False).status
+                if status in services.trainings.machine.terminal:
+                    self.write(f"event: end\ndata: {json.dumps({'status': status})}\n\n")
+                    await self.flush()
+                    break
+                try:
+                    await asyncio.wait_for(self._next_change(queue, training_id), timeout=1.0)
+                except asyncio.TimeoutError:
+                    idle += 1.0
+                    if idle >= FOLLOW_HEARTBEAT_SECONDS:
+                        self.write(": keep-alive\n\n")
+                        await self.flush()
+                        idle = 0.0
+        except StreamClosedError:
+            pass
+        finally:
+            services.events.unsubscribe(queue)
+        self.finish()
+
+    @staticmethod
+    async def _next_change(queue: asyncio.Queue, training_id: str) -> None:
+        while True:
+            event = await queue.get()
+            if event.get("id") == training_id:
+                return

@@ -1,0 +1,1 @@
+"""pydantic request/response models: the OpenAPI document is built from them."""

@@ -1,0 +1,23 @@
+"""Business rules, one module per resource family, wired together here."""
+from __future__ import annotations
+
+from typing import Callable
+
+from jupyter_easymaker.services.events import EventBus
+from jupyter_easymaker.services.experiments import ExperimentService
+from jupyter_easymaker.services.logs import LogService
+from jupyter_easymaker.services.templates import TemplateService
+from jupyter_easymaker.services.trainings import TrainingService
+from jupyter_easymaker.settings import Settings
+from jupyter_easymaker.store.database import Database
+
+
+class Services:
+    def __init__(self, settings: Settings, backend_names: Callable[[], list[str]], db: Database | None = None):
+        self.settings = settings
+        self.db = db or Database(settings.db_url)
+        self.events = EventBus()
+        self.logs = LogService(self.db, settings)
+        self.experiments = ExperimentService(self.db, settings, self.events)
+        self.trainings = TrainingService(self.db, settings, self.events, self.experiments, backend_names)
+        self.templates = TemplateService(self.db, settings, self.events)
