@@ -192,10 +192,13 @@ class Controller:
 
     def _observe(self, training_id: str, status: str, state: JobState) -> None:
         """Map what the backend says onto the training's statuses."""
-        if state.phase == JobPhase.RUNNING and status == T.CREATE_IN_PROGRESS:
+        if status != T.CREATE_IN_PROGRESS:
+            if state.started_at:
+                self._update(training_id, started_at=_utc(state.started_at), only_if_missing=True)
+            return
+        # user code started (even if it has already ended again): it ran, so RUNNING belongs in the history
+        if state.phase == JobPhase.RUNNING or state.started_at:
             self._transition(training_id, T.RUNNING, "", started_at=_utc(state.started_at) or _utc(time.time()))
-        elif state.phase in (JobPhase.SUCCEEDED, JobPhase.FAILED) and state.started_at:
-            self._update(training_id, started_at=_utc(state.started_at), only_if_missing=True)
 
     async def _finish(self, training_id: str, backend: Backend, handle: dict[str, Any], state: JobState) -> None:
         with self.db.session() as session:

@@ -84,7 +84,7 @@ class TrainingService(ResourceService):
             backend = data.backend or self.settings.default_backend
             if backend not in self.backend_names():
                 raise InvalidInput(f"backend: the {backend} backend is not configured on this server", field="backend")
-            spec = data.model_dump(exclude=set(IDENTITY_FIELDS), exclude_none=True)
+            spec = data.model_dump(exclude={*IDENTITY_FIELDS, "backend"}, exclude_none=True)
             spec["instance_type"] = self._instance_type(data.instance_type)
             if isinstance(data.algorithm, BuiltinAlgorithm):
                 spec["hyperparameters"] = self._builtin_hyperparameters(data.algorithm.name, data.hyperparameters)
@@ -234,11 +234,16 @@ class TrainingService(ResourceService):
         instance = self.settings.instance_types.get(spec.get("instance_type") or "") or self.settings.instance_types[
             self.settings.default_instance_type
         ]
+        source_dir = paths["source_dir"]
+        if spec.get("algorithm", {}).get("type") == "builtin" and row.backend != "local":
+            from jupyter_easymaker.runtime.algorithms import IMAGE_ALGORITHM_DIR
+
+            source_dir = IMAGE_ALGORITHM_DIR  # where the training images carry the built-ins
         return JobSpec(
             job_id=row.id,
             name=row.name,
             kind="training",
-            source_dir=paths["source_dir"],
+            source_dir=source_dir,
             entry_point=paths["entry_point"],
             hyperparameters={k: str(v) for k, v in (spec.get("hyperparameters") or {}).items()},
             datasets=dict(paths.get("datasets") or {}),
