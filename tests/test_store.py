@@ -1,0 +1,52 @@
+"""The schema: migrations match the tables, upgrades keep data, start-up is light."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from jupyter_easymaker.store.database import Database, current_revision, head_revision
+from jupyter_easymaker.store.tables import Base
+
+
+def test_migrations_create_exactly_the_tables(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], diff
+    assert current_revision(db.engine) == head_revision()
+
+
+def test_reopening_keeps_data_and_skips_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO experiments (id, name, description, status, status_reason, created_at, updated_at) "
+                          "VALUES ('x', 'kept', '', 'ACTIVE', '', '2026-01-01', '2026-01-01')"))
+    db.close()
+    probe = "import sys; from jupyter_easymaker.store.database import Database; Database(sys.argv[1]); print('alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False", "an up-to-date store must open without importing Alembic"
+    with Database(url).engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM experiments")).scalar() == "kept"
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'c.db'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_loading_the_extension_imports_nothing_heavy():
+    probe = (
+        "import sys, time; t = time.perf_counter();"
+        "from jupyter_easymaker import extension; import jupyter_easymaker.services, jupyter_easymaker.controller.reconciler,"
+        " jupyter_easymaker.handlers.routes, jupyter_easymaker.backend.local;"
+        "heavy = [m for m in ('torch', 'sklearn', 'tensorboard', 'kubernetes', 'pandas', 'optuna', 'numpy') if m in sys.modules];"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out
