@@ -50,6 +50,12 @@ class Controller:
         self._events_task: asyncio.Task | None = None
         self._last_sample: dict[str, float] = {}
         self._running = False
+        # reconcilers of other resource kinds (tunings, ...), driven by the same loop
+        self.reconcilers: list[Any] = []
+
+    def add(self, reconciler: Any) -> None:
+        """Drive another kind's reconciler: it has ``recover()`` and ``async reconcile_once()``."""
+        self.reconcilers.append(reconciler)
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
@@ -106,6 +112,8 @@ class Controller:
                     backend.adopt(row.handle)
         if rows:
             self.log.info("easymaker: re-attached to %d running training(s)", len(rows))
+        for reconciler in self.reconcilers:
+            reconciler.recover()
 
     # -- one pass -------------------------------------------------------------
     async def reconcile_once(self) -> None:
@@ -117,6 +125,11 @@ class Controller:
                 await self._training(training_id)
             except Exception:  # noqa: BLE001 - isolate trainings from each other
                 self.log.exception("easymaker: reconciling training %s failed", training_id)
+        for reconciler in self.reconcilers:
+            try:
+                await reconciler.reconcile_once()
+            except Exception:  # noqa: BLE001 - one kind's failure must not stall the others
+                self.log.exception("easymaker: %s failed", type(reconciler).__name__)
 
     def _experiments(self) -> None:
         service = self.experiments

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
 from jupyter_easymaker.services.resources import ListQuery
+from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
+from jupyter_easymaker.schemas.common import RenameBody
+from jupyter_easymaker.schemas.experiments import ExperimentCreate, ExperimentOut
 
 
 class ExperimentsHandler(EasyMakerHandler):
@@ -42,3 +45,18 @@ class ExperimentRetryHandler(EasyMakerHandler):
     @api
     def post(self, ref: str) -> None:
         self.reply(self.services.experiments.retry(ref))
+
+
+ROUTES = [
+    Route("experiments", ExperimentsHandler, {
+        "get": Op("List experiments", list_of=ExperimentOut, params=LIST_PARAMS),
+        "post": Op("Create an experiment", body=ExperimentCreate, response=ExperimentOut, status=201),
+    }),
+    Route("experiments/{ref}", ExperimentHandler, {
+        "get": Op("Get an experiment by id or name", response=ExperimentOut),
+        "patch": Op("Change name or description", body=RenameBody, response=ExperimentOut),
+        "delete": Op("Delete an experiment that has no trainings", status=204),
+    }),
+    Route("experiments/{ref}/copy", ExperimentCopyHandler, {"get": Op("A create body pre-filled from this experiment")}),
+    Route("experiments/{ref}/retry", ExperimentRetryHandler, {"post": Op("Retry a failed creation", response=ExperimentOut)}),
+]

@@ -8,6 +8,8 @@ import json
 from tornado.iostream import StreamClosedError
 
 from jupyter_easymaker.handlers.base import EasyMakerHandler, api
+from jupyter_easymaker.handlers.routing import Op, Route
+from jupyter_easymaker.schemas.common import ServerInfo
 
 
 class ServerInfoHandler(EasyMakerHandler):
@@ -76,3 +78,13 @@ class InstanceTypesHandler(EasyMakerHandler):
         self.reply(
             {"items": [it.to_dict() for it in settings.instance_types.values()], "default": settings.default_instance_type}
         )
+
+
+ROUTES = [
+    Route("", ServerInfoHandler, {"get": Op("Server version and capabilities (version handshake)", response=ServerInfo)}),
+    Route("openapi.json", OpenAPIHandler, {"get": Op("This OpenAPI document")}),
+    Route("events", EventsHandler, {"get": Op("Server-sent events of resource changes", content_type="text/event-stream")}),
+    Route("logs", LogSearchHandler, {"get": Op("Search structured logs", params=("query", "after", "limit"))}),
+    Route("algorithms", AlgorithmsHandler, {"get": Op("Built-in algorithms with their hyperparameters and metrics")}),
+    Route("instance-types", InstanceTypesHandler, {"get": Op("Instance types jobs can ask for")}),
+]

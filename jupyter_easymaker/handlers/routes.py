@@ -1,92 +1,21 @@
-"""Every route of the API in one table: tornado's URL specs and the OpenAPI
-document are both generated from it, so they cannot drift apart."""
+"""Every route of the API: each handler module declares its own ``ROUTES``;
+tornado's URL specs and the OpenAPI document are both generated from the
+collected list, so they cannot drift apart."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
-from jupyter_easymaker.handlers import experiments as ex
-from jupyter_easymaker.handlers import meta
-from jupyter_easymaker.handlers import templates as tp
-from jupyter_easymaker.handlers import trainings as tr
-from jupyter_easymaker.schemas.common import ErrorOut, RenameBody, ServerInfo
-from jupyter_easymaker.schemas.experiments import ExperimentCreate, ExperimentOut
-from jupyter_easymaker.schemas.templates import TemplateCreate, TemplateFromTraining, TemplateOut
-from jupyter_easymaker.schemas.trainings import MetricsOut, TrainingCreate, TrainingOut
+from jupyter_easymaker.handlers import experiments, meta, templates, trainings
+from jupyter_easymaker.handlers.routing import Route
+from jupyter_easymaker.schemas.common import ErrorOut
 
 API_PREFIX = "easymaker/api/v1"
-LIST_PARAMS = ("offset", "limit", "sort", "status", "name")
 
-
-@dataclass(frozen=True)
-class Op:
-    summary: str
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    list_of: type[BaseModel] | None = None  # paginated list of this
-    params: tuple[str, ...] = ()
-    status: int = 200
-    content_type: str = "application/json"
-
-
-@dataclass(frozen=True)
-class Route:
-    path: str  # OpenAPI style: trainings/{ref}
-    handler: type
-    ops: dict[str, Op] = field(default_factory=dict)
-
-
-ROUTES: list[Route] = [
-    Route("", meta.ServerInfoHandler, {"get": Op("Server version and capabilities (version handshake)", response=ServerInfo)}),
-    Route("openapi.json", meta.OpenAPIHandler, {"get": Op("This OpenAPI document")}),
-    Route("events", meta.EventsHandler, {"get": Op("Server-sent events of resource changes", content_type="text/event-stream")}),
-    Route("logs", meta.LogSearchHandler, {"get": Op("Search structured logs", params=("query", "after", "limit"))}),
-    Route("algorithms", meta.AlgorithmsHandler, {"get": Op("Built-in algorithms with their hyperparameters and metrics")}),
-    Route("instance-types", meta.InstanceTypesHandler, {"get": Op("Instance types jobs can ask for")}),
-    Route("experiments", ex.ExperimentsHandler, {
-        "get": Op("List experiments", list_of=ExperimentOut, params=LIST_PARAMS),
-        "post": Op("Create an experiment", body=ExperimentCreate, response=ExperimentOut, status=201),
-    }),
-    Route("experiments/{ref}", ex.ExperimentHandler, {
-        "get": Op("Get an experiment by id or name", response=ExperimentOut),
-        "patch": Op("Change name or description", body=RenameBody, response=ExperimentOut),
-        "delete": Op("Delete an experiment that has no trainings", status=204),
-    }),
-    Route("experiments/{ref}/copy", ex.ExperimentCopyHandler, {"get": Op("A create body pre-filled from this experiment")}),
-    Route("experiments/{ref}/retry", ex.ExperimentRetryHandler, {"post": Op("Retry a failed creation", response=ExperimentOut)}),
-    Route("trainings", tr.TrainingsHandler, {
-        "get": Op("List trainings", list_of=TrainingOut, params=(*LIST_PARAMS, "experiment_id")),
-        "post": Op("Create (submit) a training", body=TrainingCreate, response=TrainingOut, status=201),
-    }),
-    Route("trainings/{ref}", tr.TrainingHandler, {
-        "get": Op("Get a training with its status history", response=TrainingOut),
-        "patch": Op("Change name or description", body=RenameBody, response=TrainingOut),
-        "delete": Op("Delete an ended training", status=204),
-    }),
-    Route("trainings/{ref}/stop", tr.TrainingStopHandler, {"post": Op("Stop a training", response=TrainingOut)}),
-    Route("trainings/{ref}/copy", tr.TrainingCopyHandler, {"get": Op("A create body pre-filled from this training")}),
-    Route("trainings/{ref}/logs", tr.TrainingLogsHandler, {
-        "get": Op("Log records; follow=true streams them as server-sent events", params=("after", "limit", "query", "follow", "format")),
-    }),
-    Route("trainings/{ref}/metrics", tr.TrainingMetricsHandler, {"get": Op("Scraped metrics and resource usage", response=MetricsOut)}),
-    Route("trainings/{ref}/template", tp.TrainingToTemplateHandler, {
-        "post": Op("Save this training's fields as a template", body=TemplateFromTraining, response=TemplateOut, status=201),
-    }),
-    Route("training-templates", tp.TemplatesHandler, {
-        "get": Op("List training templates", list_of=TemplateOut, params=LIST_PARAMS),
-        "post": Op("Create a training template", body=TemplateCreate, response=TemplateOut, status=201),
-    }),
-    Route("training-templates/{ref}", tp.TemplateHandler, {
-        "get": Op("Get a training template", response=TemplateOut),
-        "patch": Op("Change any field of a template", body=TemplateCreate, response=TemplateOut),
-        "delete": Op("Delete a training template", status=204),
-    }),
-    Route("training-templates/{ref}/copy", tp.TemplateCopyHandler, {"get": Op("A create body pre-filled from this template")}),
-]
+ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES]
 
 
 def url_pattern(path: str) -> str:

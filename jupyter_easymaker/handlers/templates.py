@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
 from jupyter_easymaker.services.resources import ListQuery
+from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
+from jupyter_easymaker.schemas.templates import TemplateCreate, TemplateFromTraining, TemplateOut
 
 
 class TemplatesHandler(EasyMakerHandler):
@@ -43,3 +45,20 @@ class TrainingToTemplateHandler(EasyMakerHandler):
     def post(self, ref: str) -> None:
         services = self.services
         self.reply(services.templates.from_training(ref, self.json_body(), services.trainings), 201)
+
+
+ROUTES = [
+    Route("trainings/{ref}/template", TrainingToTemplateHandler, {
+        "post": Op("Save this training's fields as a template", body=TemplateFromTraining, response=TemplateOut, status=201),
+    }),
+    Route("training-templates", TemplatesHandler, {
+        "get": Op("List training templates", list_of=TemplateOut, params=LIST_PARAMS),
+        "post": Op("Create a training template", body=TemplateCreate, response=TemplateOut, status=201),
+    }),
+    Route("training-templates/{ref}", TemplateHandler, {
+        "get": Op("Get a training template", response=TemplateOut),
+        "patch": Op("Change any field of a template", body=TemplateCreate, response=TemplateOut),
+        "delete": Op("Delete a training template", status=204),
+    }),
+    Route("training-templates/{ref}/copy", TemplateCopyHandler, {"get": Op("A create body pre-filled from this template")}),
+]

@@ -10,6 +10,9 @@ from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
 from jupyter_easymaker.services.resources import ListQuery
 
 FOLLOW_HEARTBEAT_SECONDS = 15.0
+from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
+from jupyter_easymaker.schemas.common import RenameBody
+from jupyter_easymaker.schemas.trainings import MetricsOut, TrainingCreate, TrainingOut
 
 
 class TrainingsHandler(EasyMakerHandler):
@@ -140,3 +143,22 @@ class TrainingLogsHandler(EasyMakerHandler):
             event = await queue.get()
             if event.get("id") == training_id:
                 return
+
+
+ROUTES = [
+    Route("trainings", TrainingsHandler, {
+        "get": Op("List trainings", list_of=TrainingOut, params=(*LIST_PARAMS, "experiment_id")),
+        "post": Op("Create (submit) a training", body=TrainingCreate, response=TrainingOut, status=201),
+    }),
+    Route("trainings/{ref}", TrainingHandler, {
+        "get": Op("Get a training with its status history", response=TrainingOut),
+        "patch": Op("Change name or description", body=RenameBody, response=TrainingOut),
+        "delete": Op("Delete an ended training", status=204),
+    }),
+    Route("trainings/{ref}/stop", TrainingStopHandler, {"post": Op("Stop a training", response=TrainingOut)}),
+    Route("trainings/{ref}/copy", TrainingCopyHandler, {"get": Op("A create body pre-filled from this training")}),
+    Route("trainings/{ref}/logs", TrainingLogsHandler, {
+        "get": Op("Log records; follow=true streams them as server-sent events", params=("after", "limit", "query", "follow", "format")),
+    }),
+    Route("trainings/{ref}/metrics", TrainingMetricsHandler, {"get": Op("Scraped metrics and resource usage", response=MetricsOut)}),
+]
