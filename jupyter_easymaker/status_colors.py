@@ -1,0 +1,25 @@
+"""Status -> badge colours, shared by the ipywidgets view and (mirrored) the
+labextension. Plain data with no imports, so either side can read it cheaply."""
+
+# background / foreground per status word of the guide
+STATUS_COLORS = {
+    # waiting for resources or the backend: grey-blue
+    "CREATE REQUESTED": {"bg": "#78909c", "fg": "#ffffff"},
+    "CREATE IN PROGRESS": {"bg": "#607d8b", "fg": "#ffffff"},
+    "RUNNING": {"bg": "#1e88e5", "fg": "#ffffff"},
+    "COMPLETE": {"bg": "#43a047", "fg": "#ffffff"},
+    "FAIL TRAIN": {"bg": "#e53935", "fg": "#ffffff"},
+    "CREATE FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "STOPPED": {"bg": "#fb8c00", "fg": "#ffffff"},
+    "STOP IN PROGRESS": {"bg": "#ffb74d", "fg": "#3e2723"},
+    # cleanup after the job ended: light shades of the final colour
+    "COMPLETE IN PROGRESS": {"bg": "#c8e6c9", "fg": "#1b5e20"},
+    "FAIL TRAIN IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    # experiments and templates
+    "ACTIVE": {"bg": "#43a047", "fg": "#ffffff"},
+}
+
+DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}
+
+# a training in one of these will not change any more
+FINAL_TRAINING_STATUSES = ("COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED")
