@@ -105,13 +105,25 @@ def resolve_path(
 
 
 def obs_to_fsspec(uri: str, storage_options: Mapping[str, Any]) -> tuple[Any, str]:
-    """An fsspec filesystem and the path inside it for an ``obs://`` URI."""
+    """An fsspec filesystem and the path inside it for an ``obs://`` URI.
+
+    By default the endpoint is an S3-compatible service (``s3fs``). Setting
+    ``protocol`` in the options selects another fsspec filesystem instead,
+    e.g. ``{"protocol": "dir", "path": "/srv/object-store"}`` serves
+    containers from a directory (a gateway mount, or tests without S3).
+    """
     import fsspec
 
     loc = parse_obs(uri)
     options = dict(storage_options)
+    protocol = options.pop("protocol", "s3")
+    if protocol != "s3":
+        return fsspec.filesystem(protocol, **options), f"{loc.container}/{loc.path}".rstrip("/")
     scheme = options.pop("scheme", "https")
     client_kwargs = dict(options.pop("client_kwargs", {}) or {})
     client_kwargs.setdefault("endpoint_url", f"{scheme}://{loc.endpoint}")
-    fs = fsspec.filesystem("s3", client_kwargs=client_kwargs, **options)
+    try:
+        fs = fsspec.filesystem("s3", client_kwargs=client_kwargs, **options)
+    except ImportError as exc:
+        raise RuntimeError("obs:// paths need s3fs: pip install 'jupyter-easymaker[obs]'") from exc
     return fs, f"{loc.container}/{loc.path}".rstrip("/")

@@ -178,3 +178,20 @@ async def test_rename_training(api, write_script):
     refused = await api.call("PATCH", "trainings/t2", {"spec": {}}, expect=422)
     assert refused["field"] == "spec"
     await api.wait_status("t2", TERMINAL)
+
+
+async def test_copies_and_templates_of_inline_code_outlive_the_original(api):
+    files = {"main.py": "import helper\nprint('value', helper.VALUE)\n", "helper.py": "VALUE = 7\n"}
+    await api.post("trainings", {"name": "orig", "experiment_name": "exp",
+                                 "algorithm": {"type": "custom", "entry_point": "main.py", "source_files": files}}, expect=201)
+    await api.wait_status("orig")
+    copy = await api.get("trainings/orig/copy")
+    assert copy["algorithm"]["source_files"] == files
+    await api.post("trainings/orig/template", {"name": "tpl"}, expect=201)
+    await api.call("DELETE", "trainings/orig", expect=204)
+    await api.post("trainings", copy, expect=201)
+    await api.post("trainings", {"name": "from-tpl", "experiment_name": "exp", "template_id": "tpl"}, expect=201)
+    for name in (copy["name"], "from-tpl"):
+        done = await api.wait_status(name)
+        logs = [r["body"] for r in (await api.get(f"trainings/{name}/logs"))["records"]]
+        assert done["status"] == "COMPLETE" and "value 7" in logs, logs

@@ -50,3 +50,20 @@ def test_loading_the_extension_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", out
+
+
+def test_logs_past_retention_are_purged(tmp_path):
+    from datetime import timedelta
+
+    from jupyter_easymaker.services.logs import LogService
+    from jupyter_easymaker.settings import Settings
+    from jupyter_easymaker.store.tables import LogRecord, utcnow
+
+    settings = Settings(data_dir=str(tmp_path))
+    db = Database(settings.db_url)
+    logs = LogService(db, settings)
+    with db.session() as session:
+        session.add(LogRecord(category="easymaker.training", body="old", resource_id="r", time=utcnow() - timedelta(days=121)))
+        session.add(LogRecord(category="easymaker.training", body="new", resource_id="r", time=utcnow() - timedelta(days=119)))
+    assert logs.purge_older_than_retention() == 1
+    assert [r["body"] for r in logs.records("r")] == ["new"]

@@ -29,6 +29,7 @@ T = TrainingStatus
 LOG_CATEGORY = "easymaker.training"
 # beyond the job's own limit, how long before the controller enforces it itself
 MAX_TIME_BACKSTOP_SECONDS = 30.0
+RETENTION_CHECK_SECONDS = 3600.0
 
 
 def _utc(ts: float | None) -> datetime | None:
@@ -49,6 +50,7 @@ class Controller:
         self._task: asyncio.Task | None = None
         self._events_task: asyncio.Task | None = None
         self._last_sample: dict[str, float] = {}
+        self._last_purge = 0.0
         self._running = False
         # reconcilers of other resource kinds (tunings, ...), driven by the same loop
         self.reconcilers: list[Any] = []
@@ -117,6 +119,11 @@ class Controller:
 
     # -- one pass -------------------------------------------------------------
     async def reconcile_once(self) -> None:
+        if time.monotonic() - self._last_purge > RETENTION_CHECK_SECONDS:
+            self._last_purge = time.monotonic()
+            removed = await asyncio.to_thread(self.logs.purge_older_than_retention)
+            if removed:
+                self.log.info("easymaker: removed %d log records past the %d-day retention", removed, self.settings.retention_days)
         self._experiments()
         with self.db.session() as session:
             ids = session.scalars(select(Training.id).where(Training.status.in_(TRAINING_ACTIVE)).order_by(Training.created_at)).all()

@@ -228,16 +228,29 @@ def _fs(uri: str, spec: dict[str, Any]):
 
 
 def _download(uri: str, local: str, spec: dict[str, Any]) -> str:
-    fs, path = _fs(uri, spec)
-    os.makedirs(local, exist_ok=True)
+    """Copy every object under ``uri`` into ``local``, keeping relative paths
+    (explicitly, because filesystems disagree on what a trailing slash means)."""
+    fs, root = _fs(uri, spec)
     _log(f"downloading {uri}")
-    fs.get(path.rstrip("/") + "/", local + "/", recursive=True)
+    os.makedirs(local, exist_ok=True)
+    root = root.rstrip("/")
+    for remote in fs.find(root):
+        rel = os.path.relpath(remote, root) if remote != root else os.path.basename(remote)
+        target = os.path.join(local, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fs.get_file(remote, target)
     return local
 
 
 def _upload(local: str, uri: str, spec: dict[str, Any]) -> None:
-    fs, path = _fs(uri, spec)
-    fs.put(local.rstrip("/") + "/", path.rstrip("/") + "/", recursive=True)
+    fs, root = _fs(uri, spec)
+    root = root.rstrip("/")
+    for folder, _dirs, files in os.walk(local):
+        for name in files:
+            path = os.path.join(folder, name)
+            remote = f"{root}/{os.path.relpath(path, local)}"
+            fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
+            fs.put_file(path, remote)
 
 
 def main() -> int:

@@ -54,7 +54,7 @@ class TemplateService(ResourceService):
         names = parse(TemplateFromTraining, body)
         with self.db.session() as session:
             training: Training = trainings.find(session, training_ref)
-            data = parse(TemplateCreate, {**training.spec, "backend": training.backend, **names.model_dump()})
+            data = parse(TemplateCreate, {**trainings.portable_spec(training), "backend": training.backend, **names.model_dump()})
             row = self._store(session, data)
             out = self.out(row)
         self.publish(row, "created")

@@ -292,6 +292,22 @@ class TrainingService(ResourceService):
         self.publish(row, "status")
         return out
 
+    def portable_spec(self, row: Training) -> dict[str, Any]:
+        """The training's spec with inline sources carried along as files, so a
+        copy or template does not depend on this training's folder (deleted with it)."""
+        spec = dict(row.spec)
+        algorithm = spec.get("algorithm") or {}
+        own_source = self.settings.path("trainings", row.id, "source")
+        if algorithm.get("type") == "custom" and algorithm.get("source_dir") == own_source:
+            files = {}
+            for folder, _dirs, names in os.walk(own_source):
+                for name in names:
+                    path = os.path.join(folder, name)
+                    with open(path, encoding="utf-8") as fh:
+                        files[os.path.relpath(path, own_source)] = fh.read()
+            spec["algorithm"] = {"type": "custom", "entry_point": algorithm["entry_point"], "source_files": files}
+        return spec
+
     def copy(self, ref: str) -> dict[str, Any]:
         """A create body pre-filled from an existing training (the guide's copy)."""
         with self.db.session() as session:
@@ -300,7 +316,7 @@ class TrainingService(ResourceService):
                 "name": self.free_copy_name(session, row.name),
                 "description": row.description,
                 "experiment_id": row.experiment_id,
-                **{k: v for k, v in row.spec.items()},
+                **self.portable_spec(row),
                 "backend": row.backend,
             }
             if row.template_id:
