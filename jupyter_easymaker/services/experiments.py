@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from jupyter_easymaker.domain.errors import Conflict
 from jupyter_easymaker.domain.statuses import EXPERIMENT_MACHINE, ExperimentStatus
-from jupyter_easymaker.schemas.common import RenameBody
 from jupyter_easymaker.schemas.experiments import ExperimentCreate, ExperimentOut
 from jupyter_easymaker.services.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.store.tables import Experiment, Training
@@ -60,14 +59,8 @@ class ExperimentService(ResourceService):
             return self.out(session, self.find(session, ref))
 
     def update(self, ref: str, body: Any) -> ExperimentOut:
-        data = parse(RenameBody, body)
         with self.db.session() as session:
-            row = self.find(session, ref)
-            if data.name is not None and data.name != row.name:
-                self.check_name_free(session, data.name, except_id=row.id)
-                row.name = data.name
-            if data.description is not None:
-                row.description = data.description
+            row = self.rename(session, ref, body)
             out = self.out(session, row)
         self.publish(row, "updated")
         return out

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from jupyter_easymaker.domain.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.domain.state_machine import StateMachine
+from jupyter_easymaker.schemas.common import RenameBody
 from jupyter_easymaker.services.events import EventBus
 from jupyter_easymaker.store.tables import StatusEvent, utcnow
 
@@ -138,6 +139,18 @@ class ResourceService:
             suffix = f"-{n}"
             candidate, n = base[: 50 - len(suffix)] + suffix, n + 1
         return candidate
+
+    def rename(self, session: Session, ref: str, body: Any) -> Any:
+        """Apply what the guide lets users change on any resource: name and description."""
+        data = parse(RenameBody, body)
+        row = self.find(session, ref)
+        if data.name is not None and data.name != row.name:
+            self.check_name_free(session, data.name, except_id=row.id)
+            row.name = data.name
+        if data.description is not None:
+            row.description = data.description
+        row.updated_at = utcnow()
+        return row
 
     # -- status -------------------------------------------------------------
     def set_status(self, session: Session, row: Any, status: str, reason: str = "") -> None:
