@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -95,6 +95,14 @@ class TrainingFields(StrictModel):
         for key in value:
             if not key or not all(c.isalnum() or c in "-_." for c in key):
                 raise ValueError(f"key {key!r} must be letters, digits, '-', '_' or '.'")
+        return value
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _datasets_as_mapping(cls, value: Any) -> Any:
+        """``{"train": "/data/train"}`` is accepted as a shorthand for the list form."""
+        if isinstance(value, dict):
+            return [{"name": name, "path": path} for name, path in value.items()]
         return value
 
     @field_validator("datasets")
