@@ -20,10 +20,11 @@ TOKEN_ENV = "JUPYTER_EASYMAKER_TOKEN"
 class EasyMakerContext:
     """What handlers reach through ``self.settings["easymaker"]``."""
 
-    def __init__(self, services, backends: dict[str, Any], controller):
+    def __init__(self, services, backends: dict[str, Any], controller, tensorboards=None):
         self.services = services
         self.backends = backends
         self.controller = controller
+        self.tensorboards = tensorboards
 
     def server_info(self) -> dict[str, Any]:
         settings = self.services.settings
@@ -40,6 +41,8 @@ class EasyMakerContext:
                 "storage": {"local_roots": settings.local_roots, "nas": sorted(settings.nas_mounts), "obs": True},
                 "log_streaming": "sse",
                 "events": "sse",
+                # whether the [ml] extra's tensorboard is importable (POST tensorboards answers 501 if not)
+                "tensorboard": bool(self.tensorboards is not None and self.tensorboards.available()),
             },
         }
 
@@ -67,6 +70,8 @@ class EasyMakerExtension(ExtensionApp):
     local_gpus = List(Int(), allow_none=True, default_value=None, help="GPU indices for local jobs (default: detected)").tag(config=True)
     kubernetes_enabled = Bool(False, help="Offer the kubernetes backend").tag(config=True)
     kubernetes = Dict(help="KubernetesBackend options: namespace, image, kubeconfig, in_cluster, volume_mounts, ...").tag(config=True)
+    tensorboard_idle_seconds = Float(1800.0, help="Stop a TensorBoard server nobody has looked at for this long").tag(config=True)
+    tensorboard_start_timeout = Float(60.0, help="Seconds a TensorBoard server may take to answer").tag(config=True)
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
@@ -117,12 +122,21 @@ class EasyMakerExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         from jupyter_easymaker.controller.reconciler import Controller
         from jupyter_easymaker.services import Services
+        from jupyter_easymaker.services.tensorboard import TensorBoardManager
 
         settings = self._settings()
         backends = self._backends()
         services = Services(settings, backend_names=lambda: list(backends))
         controller = Controller(services, backends, log=self.log)
-        self.context = EasyMakerContext(services, backends, controller)
+        tensorboards = TensorBoardManager(
+            services,
+            base_url=self.serverapp.base_url,
+            idle_seconds=self.tensorboard_idle_seconds,
+            start_timeout=self.tensorboard_start_timeout,
+            log=self.log,
+        )
+        controller.add(tensorboards)  # idle stop, and orphans of a crashed server
+        self.context = EasyMakerContext(services, backends, controller, tensorboards)
         self.settings.update({"easymaker": self.context})
         IOLoop.current().add_callback(self._start)
 
@@ -152,4 +166,5 @@ class EasyMakerExtension(ExtensionApp):
         context = getattr(self, "context", None)
         if context is not None:
             await context.controller.stop()
+            context.tensorboards.stop_all()
             context.services.db.close()

@@ -9,13 +9,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
-from jupyter_easymaker.handlers import experiments, meta, templates, trainings
+from jupyter_easymaker.handlers import dashboard, experiments, meta, templates, tensorboard, trainings
 from jupyter_easymaker.handlers.routing import Route
 from jupyter_easymaker.schemas.common import ErrorOut
 
 API_PREFIX = "easymaker/api/v1"
 
-ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES]
+ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES]
 
 
 def url_pattern(path: str) -> str:
@@ -25,7 +25,7 @@ def url_pattern(path: str) -> str:
 
 
 def url_specs() -> list[tuple[str, type]]:
-    return [(url_pattern(r.path), r.handler) for r in ROUTES]
+    return [(url_pattern(r.path), r.handler) for r in ROUTES] + tensorboard.PROXY_URL_SPECS
 
 
 def openapi_document(base_url: str = "/") -> dict[str, Any]:

@@ -5,8 +5,14 @@ import json
 
 from tornado.iostream import StreamClosedError
 
-from jupyter_easymaker.domain.errors import InvalidInput
+from datetime import datetime, timezone
+
+from jupyter_server.utils import ensure_async
+from tornado import web
+
+from jupyter_easymaker.domain.errors import InvalidInput, NotFound
 from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.services import training_files
 from jupyter_easymaker.services.resources import ListQuery
 
 FOLLOW_HEARTBEAT_SECONDS = 15.0
@@ -61,7 +67,40 @@ class TrainingMetricsHandler(EasyMakerHandler):
     def get(self, ref: str) -> None:
         training = self.services.trainings.get(ref, with_history=False)
         logs = self.services.logs
-        self.reply({"training_id": training.id, "metrics": logs.metrics(training.id), "usage": logs.samples(training.id)})
+        since = _time_arg(self.query_args(), "since")
+        self.reply({"training_id": training.id, "metrics": logs.metrics(training.id, since=since),
+                    "usage": logs.samples(training.id, since=since)})
+
+
+def _time_arg(args: dict[str, str], key: str) -> datetime | None:
+    raw = args.get(key)
+    if not raw:
+        return None
+    try:
+        # an unencoded '+' of the UTC offset arrives as a space
+        value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        raise InvalidInput(f"{key} must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", field=key) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class TrainingFromFileHandler(EasyMakerHandler):
+    """The "Submit as training" command: a workspace .py or .ipynb becomes main.py."""
+
+    @api
+    async def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise InvalidInput("the request body must be a JSON object", field="body")
+        root = getattr(self.contents_manager, "root_dir", None) or self.settings.get("server_root_dir") or "."
+        path = training_files.workspace_path(body.get("path"), root)
+        kind = {"type": "notebook"} if path.endswith(".ipynb") else {"type": "file", "format": "text"}
+        try:
+            model = await ensure_async(self.contents_manager.get(path, content=True, **kind))
+        except web.HTTPError as exc:
+            error = NotFound if exc.status_code == 404 else InvalidInput
+            raise error(f"path: {path!r}: {exc.log_message or exc.reason}", field="path") from None
+        self.reply(training_files.create_from_file(self.services.trainings, body, path, model), 201)
 
 
 def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
@@ -150,6 +189,11 @@ ROUTES = [
         "get": Op("List trainings", list_of=TrainingOut, params=(*LIST_PARAMS, "experiment_id")),
         "post": Op("Create (submit) a training", body=TrainingCreate, response=TrainingOut, status=201),
     }),
+    # before trainings/{ref}, which would match it too
+    Route("trainings/from-file", TrainingFromFileHandler, {
+        "post": Op("Create a training from a workspace .py or .ipynb (path relative to the server root, "
+                   "plus any training create field but algorithm)", response=TrainingOut, status=201),
+    }),
     Route("trainings/{ref}", TrainingHandler, {
         "get": Op("Get a training with its status history", response=TrainingOut),
         "patch": Op("Change name or description", body=RenameBody, response=TrainingOut),
@@ -160,5 +204,7 @@ ROUTES = [
     Route("trainings/{ref}/logs", TrainingLogsHandler, {
         "get": Op("Log records; follow=true streams them as server-sent events", params=("after", "limit", "query", "follow", "format")),
     }),
-    Route("trainings/{ref}/metrics", TrainingMetricsHandler, {"get": Op("Scraped metrics and resource usage", response=MetricsOut)}),
+    Route("trainings/{ref}/metrics", TrainingMetricsHandler, {
+        "get": Op("Scraped metrics and resource usage; since=ISO time keeps only newer ones", response=MetricsOut, params=("since",)),
+    }),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import and_, delete, func, select
@@ -134,13 +134,13 @@ class LogService:
                 conditions.append(LogRecord.body.like(f"%{term}%"))
         return stmt.where(and_(*conditions))
 
-    def metrics(self, resource_id: str) -> list[dict[str, Any]]:
+    def metrics(self, resource_id: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Series per metric name; ``since`` keeps only points stored after it (live charts)."""
         with self.db.session() as session:
-            rows = session.execute(
-                select(MetricPoint.name, MetricPoint.step, MetricPoint.value)
-                .where(MetricPoint.resource_id == resource_id)
-                .order_by(MetricPoint.name, MetricPoint.step, MetricPoint.id)
-            ).all()
+            stmt = select(MetricPoint.name, MetricPoint.step, MetricPoint.value).where(MetricPoint.resource_id == resource_id)
+            if since is not None:
+                stmt = stmt.where(MetricPoint.time > since)
+            rows = session.execute(stmt.order_by(MetricPoint.name, MetricPoint.step, MetricPoint.id)).all()
         series: dict[str, dict[str, Any]] = {}
         for name, step, value in rows:
             s = series.setdefault(name, {"name": name, "steps": [], "values": []})
@@ -154,11 +154,12 @@ class LogService:
         session.add(ResourceSample(resource_id=resource_id, cpu_percent=usage.cpu_percent, memory_bytes=usage.memory_bytes,
                                    gpu_percent=usage.gpu_percent, gpu_memory_bytes=usage.gpu_memory_bytes))
 
-    def samples(self, resource_id: str, limit: int = 2000) -> list[dict[str, Any]]:
+    def samples(self, resource_id: str, limit: int = 2000, since: datetime | None = None) -> list[dict[str, Any]]:
         with self.db.session() as session:
-            rows = session.scalars(
-                select(ResourceSample).where(ResourceSample.resource_id == resource_id).order_by(ResourceSample.id.desc()).limit(limit)
-            ).all()
+            stmt = select(ResourceSample).where(ResourceSample.resource_id == resource_id)
+            if since is not None:
+                stmt = stmt.where(ResourceSample.time > since)
+            rows = session.scalars(stmt.order_by(ResourceSample.id.desc()).limit(limit)).all()
         return [
             {"time": r.time.isoformat(), "cpu_percent": r.cpu_percent, "memory_bytes": r.memory_bytes,
              "gpu_percent": r.gpu_percent, "gpu_memory_bytes": r.gpu_memory_bytes}

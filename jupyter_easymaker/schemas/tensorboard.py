@@ -1,0 +1,28 @@
+"""TensorBoard servers started for a training or an experiment."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from jupyter_easymaker.schemas.common import StrictModel
+
+
+class TensorBoardCreate(StrictModel):
+    """Exactly one of training_id and experiment_id."""
+
+    training_id: str | None = Field(None, min_length=1, description="id or name of a training")
+    experiment_id: str | None = Field(None, min_length=1, description="id or name of an experiment (all its runs)")
+    wait: bool = Field(True, description="answer once the server answers; false answers at once with status starting")
+
+
+class TensorBoardOut(BaseModel):
+    id: str
+    logdir: str
+    url: str = Field(..., description="proxied URL under the server's base URL, ending with /")
+    status: Literal["starting", "running"]
+    started_at: str
+    last_access: str
+    training_id: str | None = None
+    experiment_id: str | None = None
+    reused: bool = False
