@@ -33,7 +33,7 @@ class EasyMakerContext:
             "version": __version__,
             "api_version": "v1",
             "capabilities": {
-                "areas": ["dashboard", "experiments", "trainings", "training-templates"],
+                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning"],
                 "backends": {name: b.capabilities() for name, b in self.backends.items()},
                 "default_backend": settings.default_backend,
                 "instance_types": [it.to_dict() for it in settings.instance_types.values()],
@@ -120,6 +120,7 @@ class EasyMakerExtension(ExtensionApp):
         return backends
 
     def initialize_settings(self) -> None:
+        from jupyter_easymaker.controller.hpo import TuningReconciler
         from jupyter_easymaker.controller.reconciler import Controller
         from jupyter_easymaker.services import Services
         from jupyter_easymaker.services.tensorboard import TensorBoardManager
@@ -128,6 +129,7 @@ class EasyMakerExtension(ExtensionApp):
         backends = self._backends()
         services = Services(settings, backend_names=lambda: list(backends))
         controller = Controller(services, backends, log=self.log)
+        controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
         tensorboards = TensorBoardManager(
             services,
             base_url=self.serverapp.base_url,

@@ -9,13 +9,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
-from jupyter_easymaker.handlers import dashboard, experiments, meta, templates, tensorboard, trainings
+from jupyter_easymaker.handlers import dashboard, experiments, hpo, meta, templates, tensorboard, trainings
 from jupyter_easymaker.handlers.routing import Route
 from jupyter_easymaker.schemas.common import ErrorOut
 
 API_PREFIX = "easymaker/api/v1"
 
-ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES]
+ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES]
 
 
 def url_pattern(path: str) -> str:
@@ -46,7 +46,8 @@ def openapi_document(base_url: str = "/") -> dict[str, Any]:
     error = {"description": "error", "content": {"application/json": {"schema": ref_of(ErrorOut)}}}
     for route in ROUTES:
         item: dict[str, Any] = {}
-        params = [{"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "description": "id or name"}] if "{ref}" in route.path else []
+        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": "id or name"}
+                  for name in re.findall(r"\{(\w+)\}", route.path)]
         for method, op in route.ops.items():
             if op.list_of is not None:
                 body_schema: dict[str, Any] = {

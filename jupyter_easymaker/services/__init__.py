@@ -5,6 +5,7 @@ from typing import Callable
 
 from jupyter_easymaker.services.events import EventBus
 from jupyter_easymaker.services.experiments import ExperimentService
+from jupyter_easymaker.services.hpo import HyperparameterTuningService
 from jupyter_easymaker.services.logs import LogService
 from jupyter_easymaker.services.templates import TemplateService
 from jupyter_easymaker.services.trainings import TrainingService
@@ -21,3 +22,4 @@ class Services:
         self.experiments = ExperimentService(self.db, settings, self.events)
         self.trainings = TrainingService(self.db, settings, self.events, self.experiments, backend_names)
         self.templates = TemplateService(self.db, settings, self.events)
+        self.hpo = HyperparameterTuningService(self.db, settings, self.events, self.trainings)

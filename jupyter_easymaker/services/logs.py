@@ -10,13 +10,13 @@ import re
 import shlex
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jupyter_easymaker.domain.errors import InvalidInput
-from jupyter_easymaker.store.tables import LogRecord, MetricPoint, ResourceSample, utcnow
+from jupyter_easymaker.store.tables import HpoTrial, LogRecord, MetricPoint, ResourceSample, utcnow
 
 KATIB_METRIC = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
 STEP_KEYS = ("step", "global_step", "epoch", "iteration", "iter")
@@ -61,10 +61,13 @@ class LogService:
         self.settings = settings
 
     def ingest(
-        self, session: Session, resource_id: str, text: str, *, category: str, fields: dict[str, Any]
+        self, session: Session, resource_id: str, text: str, *, category: str, fields: dict[str, Any],
+        parse: Callable[[str], dict[str, float]] | None = None,
     ) -> IngestResult:
         """Store complete lines of job output; the caller commits them together
-        with the new read offset, so a restart never stores a line twice."""
+        with the new read offset, so a restart never stores a line twice.
+        ``parse`` replaces the default metric format (a tuning's per-metric regexes)."""
+        parse = parse or parse_metrics
         now = utcnow()
         lines = [line for line in text.splitlines() if line.strip()]
         if not lines:
@@ -82,7 +85,7 @@ class LogService:
             )
             if line.startswith("[easymaker]"):
                 continue
-            values = parse_metrics(line)
+            values = parse(line)
             step_key = next((k for k in STEP_KEYS if k in values), None)
             for name, value in values.items():
                 if name == step_key:
@@ -128,7 +131,11 @@ class LogService:
             value = value.replace("\\-", "-")
             if sep and key in _QUERY_COLUMNS:
                 conditions.append(getattr(LogRecord, _QUERY_COLUMNS[key]) == value)
-            elif sep and key in ("trainingId", "hyperparameterTuningId", "endpointId", "endpointStageId", "batchInferenceId"):
+            elif sep and key == "hyperparameterTuningId":
+                # a tuning's lines are its trials' (each trial logs under its own id)
+                trials = select(HpoTrial.id).where(HpoTrial.tuning_id == value)
+                conditions.append(or_(LogRecord.resource_id == value, LogRecord.resource_id.in_(trials)))
+            elif sep and key in ("trainingId", "endpointId", "endpointStageId", "batchInferenceId"):
                 conditions.append(LogRecord.resource_id == value)
             else:
                 conditions.append(LogRecord.body.like(f"%{term}%"))

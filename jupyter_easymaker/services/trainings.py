@@ -17,7 +17,7 @@ from jupyter_easymaker.backend.base import JobSpec
 from jupyter_easymaker.domain.errors import Conflict, InvalidInput
 from jupyter_easymaker.domain.statuses import TRAINING_MACHINE, ExperimentStatus, TrainingStatus
 from jupyter_easymaker.schemas.common import RenameBody, StatusEventOut
-from jupyter_easymaker.schemas.trainings import BuiltinAlgorithm, CustomAlgorithm, TrainingCreate, TrainingOut
+from jupyter_easymaker.schemas.trainings import BuiltinAlgorithm, CustomAlgorithm, TrainingCreate, TrainingFields, TrainingOut
 from jupyter_easymaker.services.experiments import ExperimentService
 from jupyter_easymaker.services.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.storage_uri import StoragePathError, resolve_path
@@ -76,21 +76,21 @@ class TrainingService(ResourceService):
         if not isinstance(body, dict):
             raise InvalidInput("the request body must be a JSON object", field="body")
         with self.db.session() as session:
-            body = self._with_template(session, body)
+            body = self.with_template(session, body)
             data = parse(TrainingCreate, body)
-            experiment = self._experiment(session, data)
+            experiment = self.resolve_experiment(session, data)
             self.check_name_free(session, data.name)
             training_id = new_id()
             backend = data.backend or self.settings.default_backend
             if backend not in self.backend_names():
                 raise InvalidInput(f"backend: the {backend} backend is not configured on this server", field="backend")
             spec = data.model_dump(exclude={*IDENTITY_FIELDS, "backend"}, exclude_none=True)
-            spec["instance_type"] = self._instance_type(data.instance_type)
+            spec["instance_type"] = self.instance_type_name(data.instance_type)
             if isinstance(data.algorithm, BuiltinAlgorithm):
-                spec["hyperparameters"] = self._builtin_hyperparameters(data.algorithm.name, data.hyperparameters)
-            paths = self._paths(training_id, data, experiment.id)
+                spec["hyperparameters"] = self.builtin_hyperparameters(data.algorithm.name, data.hyperparameters)
+            paths = self.resolve_paths(training_id, data, experiment.id)
             if isinstance(data.algorithm, CustomAlgorithm) and data.algorithm.source_files is not None:
-                self._write_sources(paths["source_dir"], data.algorithm.source_files)
+                self.write_sources(paths["source_dir"], data.algorithm.source_files)
                 # the stored spec points at the saved copy, so copies and templates reuse it
                 spec["algorithm"] = {"type": "custom", "source_dir": paths["source_dir"], "entry_point": data.algorithm.entry_point}
             row = Training(
@@ -109,7 +109,7 @@ class TrainingService(ResourceService):
         self.publish(row, "created")
         return out
 
-    def _with_template(self, session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    def with_template(self, session: Session, body: dict[str, Any]) -> dict[str, Any]:
         """A template's fields under the request's own (the request wins)."""
         template_id = body.get("template_id")
         if not template_id:
@@ -126,7 +126,8 @@ class TrainingService(ResourceService):
         merged["template_id"] = template.id
         return merged
 
-    def _experiment(self, session: Session, data: TrainingCreate):
+    def resolve_experiment(self, session: Session, data: Any):
+        """The experiment a create body names (``experiment_id`` or ``experiment_name``, created when missing)."""
         if data.experiment_id:
             experiment = session.get(self.experiments.table, data.experiment_id) or session.scalar(
                 select(self.experiments.table).where(self.experiments.table.name == data.experiment_id)
@@ -142,14 +143,14 @@ class TrainingService(ResourceService):
             raise InvalidInput(f"experiment_id: experiment {experiment.name!r} failed to be created; retry it first", field="experiment_id")
         return experiment
 
-    def _instance_type(self, name: str | None) -> str:
+    def instance_type_name(self, name: str | None) -> str:
         name = name or self.settings.default_instance_type
         if name not in self.settings.instance_types:
             known = ", ".join(sorted(self.settings.instance_types))
             raise InvalidInput(f"instance_type: unknown instance type {name!r} (known: {known})", field="instance_type")
         return name
 
-    def _builtin_hyperparameters(self, name: str, hps: dict[str, Any]) -> dict[str, Any]:
+    def builtin_hyperparameters(self, name: str, hps: dict[str, Any]) -> dict[str, Any]:
         from jupyter_easymaker.runtime import algorithms
 
         if name not in algorithms.BUILTIN_ALGORITHMS:
@@ -162,14 +163,16 @@ class TrainingService(ResourceService):
             field = message.split(":", 1)[0] if message.startswith("hyperparameters") else "hyperparameters"
             raise InvalidInput(message, field=field) from None
 
-    def _resolve(self, value: str, field: str) -> str:
+    def resolve(self, value: str, field: str) -> str:
         try:
             return resolve_path(value, local_roots=self.settings.local_roots, nas_mounts=self.settings.nas_mounts)
         except StoragePathError as exc:
             raise InvalidInput(f"{field}: {exc}", field=field) from None
 
-    def _paths(self, training_id: str, data: TrainingCreate, experiment_id: str) -> dict[str, Any]:
-        own = self.settings.path("trainings", training_id)
+    def resolve_paths(self, training_id: str, data: TrainingFields, experiment_id: str, *, own: str | None = None) -> dict[str, Any]:
+        """Storage paths of a job resolved against the configured roots; ``own``
+        is the resource's own directory (default: the training's)."""
+        own = own or self.settings.path("trainings", training_id)
         algorithm = data.algorithm
         if isinstance(algorithm, BuiltinAlgorithm):
             from jupyter_easymaker.runtime.algorithms import BUILTIN_ALGORITHMS, algorithm_source_dir
@@ -179,7 +182,7 @@ class TrainingService(ResourceService):
         elif algorithm.source_files is not None:
             source_dir, entry_point = os.path.join(own, "source"), algorithm.entry_point
         else:
-            source_dir, entry_point = self._resolve(algorithm.source_dir, "algorithm.source_dir"), algorithm.entry_point
+            source_dir, entry_point = self.resolve(algorithm.source_dir, "algorithm.source_dir"), algorithm.entry_point
             if not source_dir.startswith("obs://"):
                 if not os.path.isdir(source_dir):
                     raise InvalidInput("algorithm.source_dir: the directory does not exist", field="algorithm.source_dir")
@@ -187,22 +190,22 @@ class TrainingService(ResourceService):
                     raise InvalidInput(f"algorithm.entry_point: {entry_point!r} is not in the algorithm path", field="algorithm.entry_point")
         datasets = {}
         for i, dataset in enumerate(data.datasets):
-            datasets[dataset.name] = self._resolve(dataset.path, f"datasets[{i}].path")
-        output = self._resolve(data.output_path, "output_path") if data.output_path else ""
+            datasets[dataset.name] = self.resolve(dataset.path, f"datasets[{i}].path")
+        output = self.resolve(data.output_path, "output_path") if data.output_path else ""
         return {
             "source_dir": source_dir,
             "entry_point": entry_point,
             "datasets": datasets,
             "output_dir": output or os.path.join(own, "output"),
             "model_dir": output or os.path.join(own, "model"),
-            "checkpoint_input_dir": self._resolve(data.checkpoint_input_path, "checkpoint_input_path") if data.checkpoint_input_path else "",
-            "checkpoint_dir": self._resolve(data.checkpoint_path, "checkpoint_path") if data.checkpoint_path else os.path.join(own, "checkpoints"),
+            "checkpoint_input_dir": self.resolve(data.checkpoint_input_path, "checkpoint_input_path") if data.checkpoint_input_path else "",
+            "checkpoint_dir": self.resolve(data.checkpoint_path, "checkpoint_path") if data.checkpoint_path else os.path.join(own, "checkpoints"),
             "tensorboard_log_dir": os.path.join(self.experiments.tensorboard_dir(experiment_id), data.name),
             "work_dir": os.path.join(own, "job"),
         }
 
     @staticmethod
-    def _write_sources(source_dir: str, files: dict[str, str]) -> None:
+    def write_sources(source_dir: str, files: dict[str, str]) -> None:
         for rel, text in files.items():
             path = os.path.join(source_dir, rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -230,22 +233,33 @@ class TrainingService(ResourceService):
 
     def job_spec(self, row: Training) -> JobSpec:
         """What the backend runs, from the stored spec and resolved paths."""
-        spec, paths = row.spec, row.paths
+        return self.build_job_spec(
+            job_id=row.id, name=row.name, kind="training", spec=row.spec, paths=row.paths, backend=row.backend,
+            labels={"easymaker/experiment-id": row.experiment_id},
+        )
+
+    def build_job_spec(
+        self, *, job_id: str, name: str, kind: str, spec: dict[str, Any], paths: dict[str, Any], backend: str,
+        labels: dict[str, str], hyperparameters: dict[str, Any] | None = None,
+    ) -> JobSpec:
+        """A JobSpec from a training-shaped spec and resolved paths (trainings and tuning trials)."""
         instance = self.settings.instance_types.get(spec.get("instance_type") or "") or self.settings.instance_types[
             self.settings.default_instance_type
         ]
         source_dir = paths["source_dir"]
-        if spec.get("algorithm", {}).get("type") == "builtin" and row.backend != "local":
+        if spec.get("algorithm", {}).get("type") == "builtin" and backend != "local":
             from jupyter_easymaker.runtime.algorithms import IMAGE_ALGORITHM_DIR
 
             source_dir = IMAGE_ALGORITHM_DIR  # where the training images carry the built-ins
+        if hyperparameters is None:
+            hyperparameters = spec.get("hyperparameters") or {}
         return JobSpec(
-            job_id=row.id,
-            name=row.name,
-            kind="training",
+            job_id=job_id,
+            name=name,
+            kind=kind,
             source_dir=source_dir,
             entry_point=paths["entry_point"],
-            hyperparameters={k: str(v) for k, v in (spec.get("hyperparameters") or {}).items()},
+            hyperparameters={k: str(v) for k, v in hyperparameters.items()},
             datasets=dict(paths.get("datasets") or {}),
             model_dir=paths["model_dir"],
             output_dir=paths["output_dir"],
@@ -261,7 +275,7 @@ class TrainingService(ResourceService):
             max_run_seconds=spec.get("max_run_seconds"),
             region=self.settings.region,
             appkey=self.settings.appkey,
-            labels={"easymaker/experiment-id": row.experiment_id},
+            labels=labels,
             storage_options=self.settings.obs_storage_options,
         )
 

@@ -1,0 +1,161 @@
+"""REST of hyperparameter tunings and their trials."""
+from __future__ import annotations
+
+from jupyter_easymaker.domain.errors import InvalidInput
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
+from jupyter_easymaker.schemas.common import RenameBody
+from jupyter_easymaker.schemas.hpo import (
+    BestTrialOut,
+    HyperparameterTuningCreate,
+    HyperparameterTuningOut,
+    TrialOut,
+    TuningMetricsOut,
+)
+from jupyter_easymaker.services.resources import ListQuery
+
+
+def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
+    raw = args.get(key)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= high:
+        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
+    return int(raw)
+
+
+class TuningsHandler(EasyMakerHandler):
+    @api
+    def get(self) -> None:
+        args = self.query_args()
+        query = ListQuery.from_args(args)
+        items, total = self.services.hpo.list(query, experiment=args.get("experiment_id") or None)
+        self.reply(page(items, total, query))
+
+    @api
+    def post(self) -> None:
+        self.reply(self.services.hpo.create(self.json_body()), 201)
+
+
+class TuningHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.hpo.get(ref))
+
+    @api
+    def patch(self, ref: str) -> None:
+        self.reply(self.services.hpo.update(ref, self.json_body()))
+
+    @api
+    def delete(self, ref: str) -> None:
+        self.services.hpo.delete(ref)
+        self.set_status(204)
+        self.finish()
+
+
+class TuningStopHandler(EasyMakerHandler):
+    @api
+    def post(self, ref: str) -> None:
+        self.reply(self.services.hpo.stop(ref))
+
+
+class TuningCopyHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.hpo.copy(ref))
+
+
+class TuningBestHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.hpo.best(ref))
+
+
+class TuningMetricsHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.hpo.metrics(ref))
+
+
+class TuningLogsHandler(EasyMakerHandler):
+    """Log records of every trial (``?after=ID`` continues after a record)."""
+
+    @api
+    def get(self, ref: str) -> None:
+        args = self.query_args()
+        tuning = self.services.hpo.get(ref, with_history=False)
+        after = _int_arg(args, "after", 0, 2**62)
+        limit = _int_arg(args, "limit", 1000, 10000)
+        query = f'hyperparameterTuningId:"{tuning.id}" ' + (args.get("query") or "")
+        records = self.services.logs.search(query, after=after, limit=limit)
+        next_after = records[-1]["id"] if records else after
+        self.reply({"hyperparameter_tuning_id": tuning.id, "status": tuning.status, "records": records, "next_after": next_after})
+
+
+class TrialsHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str) -> None:
+        self.reply(self.services.hpo.trials(ref, self.query_args()))
+
+
+class TrialHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str, trial: str) -> None:
+        self.reply(self.services.hpo.trial(ref, trial))
+
+
+class TrialLogsHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str, trial: str) -> None:
+        args = self.query_args()
+        t = self.services.hpo.trial(ref, trial)
+        after = _int_arg(args, "after", 0, 2**62)
+        limit = _int_arg(args, "limit", 1000, 10000)
+        records = self.services.logs.records(t.id, after=after, limit=limit, query=args.get("query") or None)
+        if args.get("format") == "text":
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.set_header("Content-Disposition", f'attachment; filename="{t.name}.log"')
+            self.finish("".join(r["body"] + "\n" for r in records))
+            return
+        next_after = records[-1]["id"] if records else after
+        self.reply({"trial_id": t.id, "status": t.status, "records": records, "next_after": next_after})
+
+
+class TrialMetricsHandler(EasyMakerHandler):
+    @api
+    def get(self, ref: str, trial: str) -> None:
+        t = self.services.hpo.trial(ref, trial)
+        logs = self.services.logs
+        self.reply({"trial_id": t.id, "metrics": logs.metrics(t.id), "usage": logs.samples(t.id)})
+
+
+BASE = "hyperparameter-tunings"
+ROUTES = [
+    Route(BASE, TuningsHandler, {
+        "get": Op("List hyperparameter tunings", list_of=HyperparameterTuningOut, params=(*LIST_PARAMS, "experiment_id")),
+        "post": Op("Create (start) a hyperparameter tuning", body=HyperparameterTuningCreate, response=HyperparameterTuningOut, status=201),
+    }),
+    Route(f"{BASE}/{{ref}}", TuningHandler, {
+        "get": Op("Get a tuning with trial counts, best trial and status history", response=HyperparameterTuningOut),
+        "patch": Op("Change name or description", body=RenameBody, response=HyperparameterTuningOut),
+        "delete": Op("Delete an ended tuning with its trials", status=204),
+    }),
+    Route(f"{BASE}/{{ref}}/stop", TuningStopHandler, {"post": Op("Stop a tuning and all its trials", response=HyperparameterTuningOut)}),
+    Route(f"{BASE}/{{ref}}/copy", TuningCopyHandler, {"get": Op("A create body pre-filled from this tuning")}),
+    Route(f"{BASE}/{{ref}}/best", TuningBestHandler, {
+        "get": Op("The best trial's parameters and artifact path (what a model is created from)", response=BestTrialOut),
+    }),
+    Route(f"{BASE}/{{ref}}/metrics", TuningMetricsHandler, {
+        "get": Op("Parameters, objective and intermediate values of every trial (charts)", response=TuningMetricsOut),
+    }),
+    Route(f"{BASE}/{{ref}}/logs", TuningLogsHandler, {"get": Op("Log records of all trials", params=("after", "limit", "query"))}),
+    Route(f"{BASE}/{{ref}}/trials", TrialsHandler, {
+        "get": Op("Trials with parameters and objective; sort: number, objective_value, status, created_at",
+                  list_of=TrialOut, params=("offset", "limit", "sort", "status")),
+    }),
+    Route(f"{BASE}/{{ref}}/trials/{{trial}}", TrialHandler, {"get": Op("A trial (by id, number or name) with its history", response=TrialOut)}),
+    Route(f"{BASE}/{{ref}}/trials/{{trial}}/logs", TrialLogsHandler, {
+        "get": Op("A trial's log records", params=("after", "limit", "query", "format")),
+    }),
+    Route(f"{BASE}/{{ref}}/trials/{{trial}}/metrics", TrialMetricsHandler, {"get": Op("A trial's scraped metrics and resource usage")}),
+]
