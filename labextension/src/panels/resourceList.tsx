@@ -1,0 +1,96 @@
+/**
+ * A list panel of one resource family: toolbar + virtualized table, kept
+ * live by the change feed (events patch rows; polling ticks re-read when
+ * the stream is down, less often while the panel is hidden).
+ */
+import * as React from 'react';
+
+import type { FeedMode } from '../api/events';
+import type { IChangeEvent, IResource } from '../api/types';
+import { useSignal } from '../components/hooks';
+import { IToolbarAction, ListToolbar } from '../components/ListToolbar';
+import { IColumn, VirtualTable } from '../components/VirtualTable';
+import type { EasyMakerContext } from '../context';
+import { ResourceListModel } from '../state/listModel';
+import { EasyMakerPanel } from './base';
+
+export interface IResourceListConfig<T extends IResource> {
+  /** Area id (`trainings`), also a CSS hook. */
+  area: string;
+  statuses: readonly string[];
+  columns(): IColumn<T>[];
+  actions(selected: T[], model: ResourceListModel<T>): IToolbarAction[];
+  open(row: T): void;
+  empty: string;
+}
+
+/** The table and toolbar, for a panel or a detail tab. */
+export function ResourceListView<T extends IResource>(props: {
+  ctx: EasyMakerContext;
+  model: ResourceListModel<T>;
+  config: IResourceListConfig<T>;
+}): JSX.Element {
+  const { ctx, model, config } = props;
+  useSignal(model.changed);
+  useSignal(ctx.feed.modeChanged);
+  const selected = model.selectedRows();
+  return (
+    <div className={`jp-EasyMaker-list jp-EasyMaker-list-${config.area}`} data-area={config.area}>
+      <ListToolbar
+        query={model.query}
+        statuses={config.statuses}
+        total={model.total}
+        selected={model.selection.size}
+        loading={model.loading}
+        mode={ctx.feed.mode as FeedMode}
+        actions={config.actions(selected, model)}
+        onQuery={q => model.setQuery(q)}
+        onRefresh={() => void model.refresh()}
+      />
+      {model.error ? (
+        <div className="jp-EasyMaker-error" role="alert">
+          {model.error}
+        </div>
+      ) : null}
+      <VirtualTable model={model} columns={config.columns()} onOpen={row => config.open(row)} empty={config.empty} />
+    </div>
+  );
+}
+
+/** Connect a list model to the live feed and to a panel's visibility. */
+export function connectListModel<T extends IResource>(
+  ctx: EasyMakerContext,
+  model: ResourceListModel<T>,
+  panel: EasyMakerPanel
+): void {
+  const onChange = (_: unknown, event: IChangeEvent) => model.applyChange(event);
+  const onTick = () => model.onTick();
+  const onVisible = (_: unknown, seen: boolean) => model.setVisible(seen);
+  ctx.feed.changed.connect(onChange);
+  ctx.feed.tick.connect(onTick);
+  panel.visibilityChanged.connect(onVisible);
+  panel.disposed.connect(() => {
+    ctx.feed.changed.disconnect(onChange);
+    ctx.feed.tick.disconnect(onTick);
+    model.dispose();
+  });
+}
+
+/** A main-area panel listing one resource family. */
+export class ResourceListPanel<T extends IResource> extends EasyMakerPanel {
+  constructor(
+    ctx: EasyMakerContext,
+    readonly model: ResourceListModel<T>,
+    readonly config: IResourceListConfig<T>
+  ) {
+    super(ctx);
+    this.addClass('jp-EasyMaker-listPanel');
+    this.node.dataset.area = config.area;
+    connectListModel(ctx, model, this);
+    void model.refresh();
+  }
+
+  protected renderPanel(): JSX.Element {
+    return <ResourceListView ctx={this.ctx} model={this.model} config={this.config} />;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * How the generated forms are laid out: the console guide's sections and
+ * labels (English msgids, translated by the panel). Fields the server adds
+ * later and that are not listed here still appear, in "Additional settings".
+ */
+import { N_ } from '../i18n';
+
+export interface IFormSectionHint {
+  id: string;
+  /** English title (msgid). */
+  title: string;
+  fields: string[];
+}
+
+export interface IFormHints {
+  /** Schema name in the OpenAPI document. */
+  schema: string;
+  sections: IFormSectionHint[];
+  /** Generic field path -> English label (msgid). */
+  labels: { [path: string]: string };
+  /** Generic field path -> English help text (msgid). */
+  help?: { [path: string]: string };
+  /** Generic paths not rendered (set by pickers or internal). */
+  hidden: string[];
+  /** Union variant tag -> English label. */
+  variants?: { [tag: string]: string };
+}
+
+const TRAINING_LABELS: { [path: string]: string } = {
+  name: N_('Training name'),
+  description: N_('Training description'),
+  algorithm: N_('Algorithm information'),
+  'algorithm.source_dir': N_('Algorithm path'),
+  'algorithm.entry_point': N_('Entry point'),
+  'algorithm.name': N_('Algorithm'),
+  hyperparameters: N_('Hyperparameters'),
+  image: N_('Image'),
+  instance_type: N_('Training instance type'),
+  nodes: N_('Number of distributed nodes'),
+  use_torchrun: N_('Use torchrun'),
+  nproc_per_node: N_('Number of processes per node'),
+  datasets: N_('Datasets'),
+  'datasets[]': N_('Dataset'),
+  'datasets[].name': N_('Dataset name'),
+  'datasets[].path': N_('Data path'),
+  checkpoint_input_path: N_('Checkpoint (input)'),
+  output_path: N_('Output data'),
+  checkpoint_path: N_('Checkpoint (output)'),
+  data_storage_gb: N_('Data storage size (GB)'),
+  max_run_seconds: N_('Maximum training time (seconds)'),
+  log_enabled: N_('Log management'),
+  backend: N_('Backend')
+};
+
+const TRAINING_HELP: { [path: string]: string } = {
+  'algorithm.source_dir': N_('A directory: local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.'),
+  'algorithm.entry_point': N_('File in the algorithm path where training starts; a requirements.txt next to it is installed.'),
+  hyperparameters: N_('Passed to the entry point as --key value arguments and as EM_HP_{KEY} variables (up to 100).'),
+  nproc_per_node: N_('Used with torchrun: processes started on each node.'),
+  'datasets[].path': N_('Directory of the data set; the job finds it in EM_DATASET_{NAME}.'),
+  max_run_seconds: N_('The training is ended when it runs longer than this.'),
+  log_enabled: N_('Keep the job output as searchable structured logs.')
+};
+
+const TRAINING_SECTIONS: IFormSectionHint[] = [
+  { id: 'basic', title: N_('Basic information'), fields: ['name', 'description'] },
+  { id: 'algorithm', title: N_('Algorithm information'), fields: ['algorithm', 'hyperparameters'] },
+  { id: 'image', title: N_('Image'), fields: ['image'] },
+  { id: 'resources', title: N_('Training resource information'), fields: ['instance_type', 'backend', 'nodes', 'use_torchrun', 'nproc_per_node'] },
+  { id: 'input', title: N_('Input data'), fields: ['datasets', 'checkpoint_input_path'] },
+  { id: 'output', title: N_('Output data'), fields: ['output_path', 'checkpoint_path'] },
+  { id: 'additional', title: N_('Additional settings'), fields: ['data_storage_gb', 'max_run_seconds', 'log_enabled'] }
+];
+
+export const TRAINING_FORM: IFormHints = {
+  schema: 'TrainingCreate',
+  sections: TRAINING_SECTIONS,
+  labels: TRAINING_LABELS,
+  help: TRAINING_HELP,
+  hidden: ['experiment_id', 'experiment_name', 'template_id', 'algorithm.source_files'],
+  variants: { custom: N_('Own algorithm'), builtin: N_('Built-in algorithm') }
+};
+
+export const TEMPLATE_FORM: IFormHints = {
+  schema: 'TemplateCreate',
+  sections: TRAINING_SECTIONS,
+  labels: { ...TRAINING_LABELS, name: N_('Template name'), description: N_('Template description') },
+  help: TRAINING_HELP,
+  hidden: ['algorithm.source_files'],
+  variants: TRAINING_FORM.variants
+};
+
+export const EXPERIMENT_FORM: IFormHints = {
+  schema: 'ExperimentCreate',
+  sections: [{ id: 'basic', title: N_('Basic information'), fields: ['name', 'description'] }],
+  labels: { name: N_('Experiment name'), description: N_('Experiment description') },
+  hidden: []
+};
+
+/** Sections with every top-level field placed (unknown ones go last). */
+export function placeFields(hints: IFormHints, names: string[]): IFormSectionHint[] {
+  const hidden = new Set(hints.hidden);
+  const placed = new Set(hints.sections.flatMap(s => s.fields));
+  const extra = names.filter(n => !placed.has(n) && !hidden.has(n));
+  const sections = hints.sections.map(s => ({ ...s, fields: s.fields.filter(f => names.includes(f)) }));
+  if (extra.length) {
+    const additional = sections.find(s => s.id === 'additional');
+    if (additional) {
+      additional.fields.push(...extra);
+    } else {
+      sections.push({ id: 'additional', title: N_('Additional settings'), fields: extra });
+    }
+  }
+  return sections;
+}
