@@ -33,7 +33,7 @@ class EasyMakerContext:
             "version": __version__,
             "api_version": "v1",
             "capabilities": {
-                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning"],
+                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models"],
                 "backends": {name: b.capabilities() for name, b in self.backends.items()},
                 "default_backend": settings.default_backend,
                 "instance_types": [it.to_dict() for it in settings.instance_types.values()],
@@ -121,6 +121,7 @@ class EasyMakerExtension(ExtensionApp):
 
     def initialize_settings(self) -> None:
         from jupyter_easymaker.controller.hpo import TuningReconciler
+        from jupyter_easymaker.controller.models import ModelReconciler
         from jupyter_easymaker.controller.reconciler import Controller
         from jupyter_easymaker.services import Services
         from jupyter_easymaker.services.tensorboard import TensorBoardManager
@@ -129,7 +130,6 @@ class EasyMakerExtension(ExtensionApp):
         backends = self._backends()
         services = Services(settings, backend_names=lambda: list(backends))
         controller = Controller(services, backends, log=self.log)
-        controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
         tensorboards = TensorBoardManager(
             services,
             base_url=self.serverapp.base_url,
@@ -138,6 +138,8 @@ class EasyMakerExtension(ExtensionApp):
             log=self.log,
         )
         controller.add(tensorboards)  # idle stop, and orphans of a crashed server
+        controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
+        controller.add(ModelReconciler(services, log=self.log))  # fetches obs:// and Hub artifacts
         self.context = EasyMakerContext(services, backends, controller, tensorboards)
         self.settings.update({"easymaker": self.context})
         IOLoop.current().add_callback(self._start)

@@ -10,12 +10,14 @@ from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
 from jupyter_easymaker.handlers import dashboard, experiments, hpo, meta, templates, tensorboard, trainings
+from jupyter_easymaker.handlers import models as model_handlers
 from jupyter_easymaker.handlers.routing import Route
 from jupyter_easymaker.schemas.common import ErrorOut
 
 API_PREFIX = "easymaker/api/v1"
 
-ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES]
+ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES,
+                      *model_handlers.ROUTES]
 
 
 def url_pattern(path: str) -> str:

@@ -7,6 +7,7 @@ from jupyter_easymaker.services.events import EventBus
 from jupyter_easymaker.services.experiments import ExperimentService
 from jupyter_easymaker.services.hpo import HyperparameterTuningService
 from jupyter_easymaker.services.logs import LogService
+from jupyter_easymaker.services.models import ModelService
 from jupyter_easymaker.services.templates import TemplateService
 from jupyter_easymaker.services.trainings import TrainingService
 from jupyter_easymaker.settings import Settings
@@ -23,3 +24,4 @@ class Services:
         self.trainings = TrainingService(self.db, settings, self.events, self.experiments, backend_names)
         self.templates = TemplateService(self.db, settings, self.events)
         self.hpo = HyperparameterTuningService(self.db, settings, self.events, self.trainings)
+        self.models = ModelService(self.db, settings, self.events, self.trainings, getattr(self, "hpo", None))
