@@ -148,6 +148,9 @@ class LocalBackend:
             self.adopt(existing)
             return existing
         alloc = self._allocate(spec)
+        started = self._started_unrecorded(work)
+        if started is not None:  # the server died between starting the launcher and writing handle.json
+            return self._record_handle(spec, alloc, *started)
         try:
             os.makedirs(work, exist_ok=True)
             spec_path = os.path.join(work, "spec.json")
@@ -175,23 +178,45 @@ class LocalBackend:
             create_time = psutil.Process(proc.pid).create_time()
         except psutil.NoSuchProcess:
             create_time = 0.0
+        self._children[spec.job_id] = proc
+        return self._record_handle(spec, alloc, proc.pid, create_time)
+
+    def _record_handle(self, spec: JobSpec, alloc: Allocation, pid: int, create_time: float) -> dict[str, Any]:
+        work = spec.work_dir
         handle = {
             "backend": self.name,
             "job_id": spec.job_id,
-            "pid": proc.pid,
+            "pid": pid,
             "create_time": create_time,
             "work_dir": work,
-            "log_path": log_path,
+            "log_path": os.path.join(work, "output.log"),
             "cpu": alloc.cpu,
             "memory_mib": alloc.memory_mib,
             "gpus": alloc.gpus,
         }
-        self._children[spec.job_id] = proc
         tmp = os.path.join(work, HANDLE_FILE + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(handle, fh)
         os.replace(tmp, os.path.join(work, HANDLE_FILE))
         return handle
+
+    @staticmethod
+    def _started_unrecorded(work: str) -> tuple[int, float] | None:
+        """``(pid, create_time)`` of a launcher already started in ``work`` whose
+        handle was never written. spec.json is written just before the launcher
+        starts, so without it nothing was started and the process scan is skipped."""
+        if not os.path.exists(os.path.join(work, "spec.json")):
+            return None
+        for proc in psutil.process_iter(["cwd", "cmdline", "create_time"]):
+            try:
+                if proc.info["cwd"] == work and "jupyter_easymaker.runtime.launcher" in (proc.info["cmdline"] or []):
+                    return proc.pid, proc.info["create_time"]
+            except (psutil.Error, TypeError):
+                continue
+        state = read_state(os.path.join(work, "state.json"))
+        if state and state.get("launcher_pid"):
+            return int(state["launcher_pid"]), 0.0  # it ran and is gone: state.json holds its outcome
+        return None
 
     def _existing_handle(self, work: str) -> dict[str, Any] | None:
         try:
