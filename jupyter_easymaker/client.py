@@ -450,6 +450,19 @@ class Client:
         """``{training_id, metrics: [{name, steps, values, last}], usage: [...]}``."""
         return self._get(f"trainings/{_ref(ref)}/metrics")
 
+    def open_tensorboard(self, training: Any = None, experiment: Any = None) -> dict:
+        """Start (or reuse) the server's TensorBoard of a training or of an
+        experiment (all its trainings). ``url`` is its path on the server;
+        ``link`` the same as a full URL."""
+        if (training is None) == (experiment is None):
+            raise ValueError("give either training or experiment")
+        key, ref = ("training_id", training) if training is not None else ("experiment_id", experiment)
+        if isinstance(ref, dict):
+            ref = ref.get("id") or ref.get("name")
+        board = self.request("POST", "tensorboards", {key: str(ref)})
+        board["link"] = urllib.parse.urljoin(self.url, board["url"])
+        return board
+
     def wait(self, ref: Any, timeout: float | None = None, poll: float = 0.5) -> dict:
         """Block until the training reaches a final status; answer it.
         Raises ``TimeoutError`` after ``timeout`` seconds."""

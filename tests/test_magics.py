@@ -194,14 +194,14 @@ async def test_line_magics(shell, magics, client, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "exp-l" in out and "notebook" in out
 
-    started = []
-    monkeypatch.setattr(magics, "_start_tensorboard", started.append)
+    opened = []
+    monkeypatch.setattr(client, "open_tensorboard", lambda **ref: opened.append(ref) or {
+        "logdir": "/logs", "url": "/base/easymaker/tensorboard/abc/", "link": "http://h/base/easymaker/tensorboard/abc/"})
     await line(shell, "tensorboard quick")
-    out = capsys.readouterr().out
-    assert "TensorBoard log dir of training quick" in out and "later release" in out
+    assert "TensorBoard of training quick (/logs): http://h/base/easymaker/tensorboard/abc/" in capsys.readouterr().out
     await line(shell, "tensorboard exp-l")
-    assert "TensorBoard log dir of experiment exp-l" in capsys.readouterr().out
-    assert len(started) == 2 and started[0].endswith("quick")
+    assert "TensorBoard of experiment exp-l" in capsys.readouterr().out
+    assert [list(r) for r in opened] == [["training"], ["experiment"]]
 
 
 async def test_train_from_template(shell, magics, client, capsys):

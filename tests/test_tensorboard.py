@@ -189,3 +189,15 @@ async def test_stop_all_and_orphans_of_a_crashed_server(api, jp_serverapp, easym
     manager.recover()
     assert orphan.wait(timeout=5) != 0
     assert not os.path.exists(state_dir / "0123456789ab.json")
+
+
+async def test_client_open_tensorboard(api, jp_serverapp, jp_http_port, jp_base_url):
+    from jupyter_easymaker.client import Client
+
+    await api.post("experiments", {"name": "tb-client"}, expect=201)
+    client = Client(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", jp_serverapp.identity_provider.token, timeout=30)
+    board = await asyncio.to_thread(client.open_tensorboard, experiment="tb-client")
+    assert board["status"] == "running" and board["experiment_id"]
+    assert board["link"] == f"http://127.0.0.1:{jp_http_port}{jp_base_url}easymaker/tensorboard/{board['id']}/"
+    with pytest.raises(ValueError):
+        client.open_tensorboard()

@@ -25,7 +25,6 @@ VARS_PRELUDE = (
     "  # %%easymaker --vars\n"
 )
 MAX_VARS_BYTES = 14 * 1024 * 1024  # base64 of it stays under the server's 20 MB of inline sources
-TENSORBOARD_LATER = "An embedded TensorBoard tab in JupyterLab is coming in a later release."
 
 
 class TrainingResult(dict):
@@ -330,20 +329,21 @@ class EasyMakerMagics(Magics):
             if exc.status != 404:
                 raise
             item, kind = client.get_experiment(args.ref), "experiment"
-        logdir = item.get("tensorboard_log_dir") or ""
-        if not logdir:
-            print(f"{kind} {item['name']} has no TensorBoard log dir")
-            return
-        print(f"TensorBoard log dir of {kind} {item['name']}: {logdir}")
-        print(TENSORBOARD_LATER)
-        self._start_tensorboard(logdir)
+        board = client.open_tensorboard(**{kind: item["id"]})
+        self._show_tensorboard(f"{kind} {item['name']}", board)
 
-    def _start_tensorboard(self, logdir: str) -> None:
-        if importlib.util.find_spec("tensorboard") is None:
-            print("Install TensorBoard (pip install 'jupyter-easymaker[ml]') to view it inline, or run: tensorboard --logdir " + logdir)
+    @staticmethod
+    def _show_tensorboard(what: str, board: dict) -> None:
+        import html
+
+        print(f"TensorBoard of {what} ({board['logdir']}): {board['link']}")
+        try:
+            from IPython.display import HTML, display
+        except ImportError:
             return
-        self.shell.run_line_magic("load_ext", "tensorboard")
-        self.shell.run_line_magic("tensorboard", f'--logdir "{logdir}"')
+        # the server path, not the kernel's view of the host: the browser resolves it against its own origin
+        href = html.escape(board["url"], quote=True)
+        display(HTML(f'<a href="{href}" target="_blank" rel="noopener">Open the TensorBoard of {html.escape(what)}</a>'))
 
     def _cmd_templates(self, args: Any, _cell: Any) -> None:
         page = self.client.list_templates(limit=args.limit)
