@@ -17,9 +17,21 @@ STATUS_COLORS = {
     "FAIL TRAIN IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
     # experiments and templates
     "ACTIVE": {"bg": "#43a047", "fg": "#ffffff"},
+    # hyperparameter tunings and their trials
+    "FAIL HYPERPARAMETER TUNING": {"bg": "#e53935", "fg": "#ffffff"},
+    "FAIL HYPERPARAMETER TUNING IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    "CREATED": {"bg": "#78909c", "fg": "#ffffff"},
+    "SUCCEEDED": {"bg": "#43a047", "fg": "#ffffff"},
+    "FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "METRICS_UNAVAILABLE": {"bg": "#ef6c00", "fg": "#ffffff"},
+    "KILLED": {"bg": "#fb8c00", "fg": "#ffffff"},
+    "EARLY_STOPPED": {"bg": "#8d6e63", "fg": "#ffffff"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}
 
 # a training in one of these will not change any more
 FINAL_TRAINING_STATUSES = ("COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED")
+
+# a hyperparameter tuning in one of these will not change any more
+FINAL_TUNING_STATUSES = ("COMPLETE", "FAIL HYPERPARAMETER TUNING", "STOPPED", "CREATE FAILED")

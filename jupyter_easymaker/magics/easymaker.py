@@ -25,6 +25,7 @@ VARS_PRELUDE = (
     "  # %%easymaker --vars\n"
 )
 MAX_VARS_BYTES = 14 * 1024 * 1024  # base64 of it stays under the server's 20 MB of inline sources
+CELL_COMMANDS = ("train", "hpo")  # the commands that take the cell as code
 
 
 class TrainingResult(dict):
@@ -89,11 +90,11 @@ class EasyMakerMagics(Magics):
         if command in (None, "help"):
             print(parser.help_text())
             return None
-        if cell is not None and command != "train":
-            _err(f"%%easymaker: the cell magic takes `train` (got {command!r}); use %easymaker {command} as a line magic")
+        if cell is not None and command not in CELL_COMMANDS:
+            _err(f"%%easymaker: the cell magic takes `train` or `hpo` (got {command!r}); use %easymaker {command} as a line magic")
             return None
-        if command == "train" and cell is None:
-            _err("%easymaker train: the training code is the cell body; put %%easymaker train ... on the first line of a cell")
+        if command in CELL_COMMANDS and cell is None:
+            _err(f"%easymaker {command}: the training code is the cell body; put %%easymaker {command} ... on the first line of a cell")
             return None
         try:
             return getattr(self, f"_cmd_{command}")(args, cell)
@@ -360,6 +361,22 @@ class EasyMakerMagics(Magics):
             return
         rows = [[e["name"], e["status"], str(e.get("training_count", "")), _created(e.get("created_at"))] for e in page]
         print(_table(rows, ["NAME", "STATUS", "TRAININGS", "CREATED"]))
+
+    # -- %%easymaker hpo, %easymaker tunings / tuning: magics/hpo.py ----------------------
+    def _cmd_hpo(self, args: Any, cell: str) -> Any:
+        from jupyter_easymaker.magics import hpo
+
+        return hpo.cmd_hpo(self, args, cell)
+
+    def _cmd_tunings(self, args: Any, _cell: Any) -> None:
+        from jupyter_easymaker.magics import hpo
+
+        hpo.cmd_tunings(self, args)
+
+    def _cmd_tuning(self, args: Any, _cell: Any) -> None:
+        from jupyter_easymaker.magics import hpo
+
+        hpo.cmd_tuning(self, args)
 
     def _cmd_connect(self, args: Any, _cell: Any) -> None:
         from jupyter_easymaker.client import Client

@@ -91,7 +91,7 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     root = _Parser(
         prog="%easymaker",
         description="jupyter-easymaker: submit cells as trainings and manage them from the notebook.",
-        epilog="Run `%easymaker COMMAND --help` for the options of a command. Cell magic: %%easymaker train [options].",
+        epilog="Run `%easymaker COMMAND --help` for the options of a command. Cell magics: %%easymaker train [options], %%easymaker hpo [options].",
     )
     sub = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands: dict[str, _Parser] = {}
@@ -120,6 +120,10 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     train.add_argument("--vars", type=names_list, default=[], metavar="A,B", help="notebook variables shipped to the job (cloudpickle)")
     train.add_argument("--wait", action="store_true", help="block until the training ends and return it")
     train.add_argument("--no-widget", action="store_true", help="print status lines instead of the live widget")
+
+    from jupyter_easymaker.magics.hpo import add_commands as add_hpo_commands  # here: hpo imports this module
+
+    add_hpo_commands(add)  # %%easymaker hpo, %easymaker tunings / tuning
 
     lst = add("list", "List trainings, newest first.")
     lst.add_argument("--status", help="only these statuses (comma-separated)")
