@@ -10,8 +10,9 @@ async def test_dashboard_counts_and_usage(api, jp_fetch, write_script):
     empty = await api.get("dashboard")
     assert empty["counts"] == {
         "active_notebooks": 0, "complete_trainings": 0, "running_trainings": 0, "failed_trainings": 0,
-        "complete_hpo": 0, "active_endpoints": 0, "training_statuses": {},
+        "complete_hpo": 0, "active_endpoints": 0,
     }
+    assert empty["training_statuses"] == {}
     assert empty["top_endpoints"] == []
     usage = empty["resource_usage"]
     assert "local" in usage["backends"] and usage["cpu"] == {"used": 0.0, "total": 64.0}
@@ -38,12 +39,13 @@ async def test_dashboard_counts_and_usage(api, jp_fetch, write_script):
     counts = summary["counts"]
     assert counts["active_notebooks"] == 1
     assert (counts["complete_trainings"], counts["failed_trainings"], counts["running_trainings"]) == (1, 1, 1)
-    assert counts["training_statuses"] == {"COMPLETE": 1, "FAIL TRAIN": 1, "RUNNING": 1}
+    assert summary["training_statuses"] == {"COMPLETE": 1, "FAIL TRAIN": 1, "RUNNING": 1}
     rows = {r["instance_type"]: r for r in summary["resource_usage"]["by_instance_type"]}
     assert rows["cpu-2"] == {"instance_type": "cpu-2", "cpu": 4.0, "gpu": 0, "memory_mib": 8192, "running": 1}
     assert rows["cpu-1"]["running"] == 0
     assert summary["resource_usage"]["cpu"] == {"used": 4.0, "total": 64.0}
-    assert summary["resource_usage"]["gpu"]["used"] == 0
+    gpu = summary["resource_usage"]["gpu"]
+    assert gpu["used"] == 0 and gpu["total"] >= 0  # a number even without GPUs, for the meter
 
     await api.post("trainings/d-slow/stop")
     await api.wait_status("d-slow")

@@ -11,7 +11,6 @@ class DashboardCounts(BaseModel):
     failed_trainings: int = Field(..., description="FAIL TRAIN and CREATE FAILED")
     complete_hpo: int
     active_endpoints: int
-    training_statuses: dict[str, int] = Field(default_factory=dict, description="trainings per status")
 
 
 class InstanceTypeUsage(BaseModel):
@@ -24,7 +23,7 @@ class InstanceTypeUsage(BaseModel):
 
 class Usage(BaseModel):
     used: float
-    total: float | None = Field(None, description="null where no backend reports its capacity")
+    total: float = Field(..., description="0 where no backend reports its capacity")
 
 
 class ResourceUsage(BaseModel):
@@ -38,3 +37,4 @@ class DashboardOut(BaseModel):
     counts: DashboardCounts
     top_endpoints: list[dict] = Field(default_factory=list, description="top 3 endpoints by API calls, with success/failure per stage")
     resource_usage: ResourceUsage
+    training_statuses: dict[str, int] = Field(default_factory=dict, description="trainings per status")

@@ -42,8 +42,8 @@ class DashboardService:
                 "failed_trainings": statuses.get(T.FAIL_TRAIN, 0) + statuses.get(T.CREATE_FAILED, 0),
                 "complete_hpo": hpo.get("COMPLETE", 0),
                 "active_endpoints": endpoints.get("ACTIVE", 0),
-                "training_statuses": statuses,
             },
+            "training_statuses": statuses,
             # filled from API statistics once endpoints exist
             "top_endpoints": [],
             "resource_usage": self._usage(holding),
@@ -81,17 +81,17 @@ class DashboardService:
             held_by_backend[backend] = (c + cpu, g + gpu)
         capabilities = {name: b.capabilities() for name, b in self.backends.items()}
         cpu_used = gpu_used = 0.0
-        cpu_total = gpu_total = None
+        cpu_total, gpu_total = 0.0, 0  # stays 0 where no backend reports its capacity
         for name, caps in capabilities.items():
             held_cpu, held_gpu = held_by_backend.get(name, (0.0, 0))
             # a backend that reports its capacity knows best what is held (other job kinds too)
             if isinstance(caps.get("cpu"), (int, float)) and isinstance(caps.get("free_cpu"), (int, float)):
-                cpu_total = (cpu_total or 0.0) + caps["cpu"]
+                cpu_total += caps["cpu"]
                 cpu_used += caps["cpu"] - caps["free_cpu"]
             else:
                 cpu_used += held_cpu
             if isinstance(caps.get("gpus"), int) and isinstance(caps.get("free_gpus"), int):
-                gpu_total = (gpu_total or 0) + caps["gpus"]
+                gpu_total += caps["gpus"]
                 gpu_used += caps["gpus"] - caps["free_gpus"]
             else:
                 gpu_used += held_gpu
