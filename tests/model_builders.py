@@ -133,3 +133,38 @@ def tiny_classifier(folder: str) -> str:
     config = _llama_config(tok, num_labels=2, id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1})
     LlamaForSequenceClassification(config).save_pretrained(folder)
     return folder
+
+
+def tiny_token_classifier(folder: str) -> str:
+    import torch
+    from transformers import LlamaForTokenClassification
+
+    torch.manual_seed(0)
+    tok = tokenizer(folder)
+    config = _llama_config(tok, num_labels=3, id2label={0: "O", 1: "B-THING", 2: "I-THING"})
+    LlamaForTokenClassification(config).save_pretrained(folder)
+    return folder
+
+
+def tiny_masked_lm(folder: str) -> str:
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    torch.manual_seed(0)
+    tok = tokenizer(folder)
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                        max_position_embeddings=128, pad_token_id=tok.pad_token_id)
+    BertForMaskedLM(config).save_pretrained(folder)
+    return folder
+
+
+def tiny_t5(folder: str) -> str:
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    tok = tokenizer(folder)
+    config = T5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, pad_token_id=tok.pad_token_id,
+                      eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id)
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    return folder

@@ -257,3 +257,21 @@ def test_parameters_as_arguments_and_environment():
     assert env["MAX_NEW_TOKENS"] == "8" and env["TEMPERATURE"] == "0.5"
     params = parse_params(["task=text_generation"], ["--temperature", "0.2", "--top_k=5"], {"MAX_NEW_TOKENS": "9", "UNRELATED": "x"})
     assert params == {"max_new_tokens": "9", "temperature": "0.2", "top_k": "5", "task": "text_generation"}
+
+
+def test_huggingface_other_tasks_in_process(tmp_path):
+    """token_classification, fill_mask and text2text_generation through the predictor API."""
+    from jupyter_easymaker.runtime.model_server.predictors import GenerateOptions
+
+    ner = load_predictor("huggingface", mb.tiny_token_classifier(str(tmp_path / "ner")))
+    tokens = ner.predict(["the cat sat"])[0]
+    assert ner.task == "token_classification" and tokens and {"token", "entity", "score"} <= set(tokens[0])
+    assert tokens[0]["entity"] in ("O", "B-THING", "I-THING")
+    mlm = load_predictor("huggingface", mb.tiny_masked_lm(str(tmp_path / "mlm")), {"task": "fill-mask"})
+    assert mlm.task == "fill_mask" and isinstance(mlm.predict(["the <mask> sat"])[0], str)
+    t5 = load_predictor("huggingface", mb.tiny_t5(str(tmp_path / "t5")))
+    assert t5.task == "text2text_generation" and t5.generative
+    result = t5.generate("translate: the cat", GenerateOptions(max_tokens=4, temperature=0))
+    assert result.completion_tokens <= 4 and result.finish_reason in ("stop", "length")
+    streamed = [p for p in t5.stream("translate: the cat", GenerateOptions(max_tokens=4, temperature=0))]
+    assert "".join(p for p in streamed if isinstance(p, str)) == result.text
