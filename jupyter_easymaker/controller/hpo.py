@@ -24,10 +24,11 @@ import re
 import select
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from sqlalchemy import func, insert, select as sql_select
+from sqlalchemy import func, insert, or_, select as sql_select, update
 
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, JobPhase, JobState
 from jupyter_easymaker.domain.statuses import (
@@ -92,6 +93,40 @@ class _Pass:
         self.experiment_id = row.experiment_id
         self.paths = row.paths
         self.events: list[tuple[str, str, dict[str, Any]]] = []
+        # trials per status and the best objective so far, read once and kept up to date by the pass
+        self.counts: dict[str, int] = {}
+        self.best: tuple[int, float] | None = None
+
+    def moved(self, old: str | None, new: str) -> None:
+        if old is not None:
+            self.counts[old] = self.counts.get(old, 0) - 1
+        self.counts[new] = self.counts.get(new, 0) + 1
+
+
+@dataclass
+class _Trial:
+    """A trial as this pass knows it; kept in step with what the pass writes,
+    so that a trial costs few transactions (the controller's overhead, P3)."""
+
+    id: str
+    number: int
+    optuna_trial_id: int
+    status: str
+    stop_as: str | None
+    handle: dict[str, Any] | None
+    log_offset: int
+    last_step: int
+    parameters: dict[str, Any]
+    paths: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: HpoTrial) -> "_Trial":
+        return cls(row.id, row.number, row.optuna_trial_id, row.status, row.stop_as, dict(row.handle) if row.handle else None,
+                   row.log_offset, row.last_step, dict(row.parameters), dict(row.paths))
+
+    @property
+    def active(self) -> bool:
+        return self.status in TRIAL_ACTIVE
 
 
 class TuningReconciler:
@@ -150,6 +185,15 @@ class TuningReconciler:
             if row is None:
                 return
             p = _Pass(row)
+            trials = [_Trial.of(t) for t in session.scalars(
+                sql_select(HpoTrial).where(HpoTrial.tuning_id == tuning_id, HpoTrial.status.in_(TRIAL_ACTIVE)).order_by(HpoTrial.number)
+            )]
+            if p.status == H.RUNNING:
+                p.counts = dict(session.execute(
+                    sql_select(HpoTrial.status, func.count()).where(HpoTrial.tuning_id == p.id).group_by(HpoTrial.status)
+                ).all())
+                best = session.execute(sql_select(HpoTrial.number, HpoTrial.objective_value).where(HpoTrial.id == row.best_trial_id)).first()
+                p.best = (best[0], best[1]) if best is not None else None
         if events is not None:
             p.events = events
         backend = self.backends.get(p.backend_name)
@@ -168,18 +212,18 @@ class TuningReconciler:
         if backend is None:
             if p.status == H.RUNNING:
                 self._transition(p, H.FAIL_HYPERPARAMETER_TUNING_IN_PROGRESS, f"the {p.backend_name} backend is not configured on this server")
-            self._abandon_trials(p)
-            self._finalize_cleanup(p)
+            self._abandon_trials(p, trials)
+            self._finalize_cleanup(p, trials)
             return
         engine = self._engine(p)
         if p.status in CLEANUP:
-            self._kill_active(p)
-        for trial_id in self._active_trial_ids(p.id):
-            self._trial(p, trial_id, backend, engine)
+            self._kill_active(p, trials)
+        for t in trials:
+            self._trial(p, t, backend, engine)
         if p.status == H.RUNNING:
-            self._decide(p, backend, engine)
+            self._decide(p, backend, engine, trials)
         if p.status in CLEANUP:
-            self._finalize_cleanup(p)
+            self._finalize_cleanup(p, trials)
 
     def _create_study(self, p: _Pass) -> None:
         try:
@@ -201,17 +245,10 @@ class TuningReconciler:
         engine.committed()
         self._publish_tuning(p)
 
-    def _decide(self, p: _Pass, backend: Any, engine: Any) -> None:
+    def _decide(self, p: _Pass, backend: Any, engine: Any, trials: list[_Trial]) -> None:
         """Katib's end conditions, then top up the running trials."""
-        spec = p.spec
-        with self.db.session() as session:
-            counts = dict(session.execute(
-                sql_select(HpoTrial.status, func.count()).where(HpoTrial.tuning_id == p.id).group_by(HpoTrial.status)
-            ).all())
-            row = session.get(HyperparameterTuning, p.id)
-            best = session.get(HpoTrial, row.best_trial_id) if row.best_trial_id else None
-            best_value = best.objective_value if best is not None else None
-            best_number = best.number if best is not None else None
+        spec, counts = p.spec, p.counts
+        best_number, best_value = p.best if p.best is not None else (None, None)
         failed = sum(counts.get(s, 0) for s in TRIAL_FAILED)
         active = sum(counts.get(s, 0) for s in TRIAL_ACTIVE)
         total = sum(counts.values())
@@ -219,7 +256,7 @@ class TuningReconciler:
         if failed >= int(spec["max_failed_trials"]):
             self._transition(p, H.FAIL_HYPERPARAMETER_TUNING_IN_PROGRESS,
                              f"{failed} trials failed, the limit is {spec['max_failed_trials']}")
-            self._kill_active(p)
+            self._kill_active(p, trials)
             return
         if target is not None and best_value is not None and (
             best_value <= target if spec["goal"] == "minimize" else best_value >= target
@@ -227,46 +264,53 @@ class TuningReconciler:
             self._transition(p, H.COMPLETE_IN_PROGRESS,
                              f"trial {best_number} reached {spec['objective_metric']}={best_value:g} (target {target:g})",
                              detail=D.GOAL_REACHED)
-            self._kill_active(p)
+            self._kill_active(p, trials)
             return
         parallel, max_trials = int(spec.get("parallel_trials", 1)), int(spec["max_trials"])
         while active < parallel and total < max_trials and engine.can_suggest():
-            trial_id = self._ask(p, engine)
+            t = self._ask(p, engine)
+            trials.append(t)
             active, total = active + 1, total + 1
-            self._trial(p, trial_id, backend, engine)
+            self._trial(p, t, backend, engine)
         if active == 0:
             if engine.exhausted():
                 self._transition(p, H.COMPLETE_IN_PROGRESS, "every point of the search space was tried", detail=D.SUGGESTION_END_REACHED)
             elif total >= max_trials:
                 self._transition(p, H.COMPLETE_IN_PROGRESS, f"{total} trials ran, the maximum", detail=D.MAX_TRIALS_REACHED)
 
-    def _finalize_cleanup(self, p: _Pass) -> None:
-        if p.status in CLEANUP and not self._active_trial_ids(p.id):
+    def _finalize_cleanup(self, p: _Pass, trials: list[_Trial]) -> None:
+        if p.status in CLEANUP and not any(t.active for t in trials):
             self._transition(p, CLEANUP[p.status], None, finished=True)
             self._engines.pop(p.id, None)
             self._parsers.pop(p.id, None)
 
-    def _kill_active(self, p: _Pass) -> None:
+    def _kill_active(self, p: _Pass, trials: list[_Trial]) -> None:
         """Every trial still going is to be stopped and end as KILLED."""
+        marked = [t for t in trials if t.active and t.stop_as is None]
+        if not marked:
+            return
         with self.db.session() as session:
-            for t in session.scalars(sql_select(HpoTrial).where(HpoTrial.tuning_id == p.id, HpoTrial.status.in_(TRIAL_ACTIVE),
-                                                                HpoTrial.stop_as.is_(None))):
-                t.stop_as = TR.KILLED
+            session.execute(update(HpoTrial).where(HpoTrial.id.in_([t.id for t in marked]), HpoTrial.stop_as.is_(None))
+                            .values(stop_as=TR.KILLED))
+        for t in marked:
+            t.stop_as = TR.KILLED
 
-    def _abandon_trials(self, p: _Pass) -> None:
+    def _abandon_trials(self, p: _Pass, trials: list[_Trial]) -> None:
         """Without the backend the trials cannot be observed any more."""
         with self.db.session() as session:
-            for t in session.scalars(sql_select(HpoTrial).where(HpoTrial.tuning_id == p.id, HpoTrial.status.in_(TRIAL_ACTIVE))):
-                self.tunings.set_trial_status(session, t, TR.KILLED, f"the {p.backend_name} backend is not configured on this server")
-                t.finished_at = utcnow()
+            for t in trials:
+                row = session.get(HpoTrial, t.id)
+                self.tunings.set_trial_status(session, row, TR.KILLED, f"the {p.backend_name} backend is not configured on this server")
+                row.finished_at = utcnow()
+                t.status = TR.KILLED
 
     # -- suggestions -------------------------------------------------------------
-    def _ask(self, p: _Pass, engine: Any) -> str:
+    def _ask(self, p: _Pass, engine: Any) -> _Trial:
         """One suggestion, recorded as a CREATED trial in the same transaction as the study step."""
         suggestion = engine.ask()
         trial_id = new_id()
+        paths = self.tunings.trial_paths_of(p.paths, suggestion.number)
         with self.db.session() as session:
-            tuning = session.get(HyperparameterTuning, p.id)
             trial = HpoTrial(
                 id=trial_id,
                 tuning_id=p.id,
@@ -279,182 +323,193 @@ class TuningReconciler:
                 metrics={},
                 last_step=-1,
                 backend=p.backend_name,
-                paths=self.tunings.trial_paths(tuning, suggestion.number),
+                paths=paths,
                 log_offset=0,
             )
             self.tunings.record_trial(session, trial, TR.CREATED, "suggested by " + p.spec.get("sampler", "Optuna"))
             trial.created_at = trial.updated_at
             session.add(trial)
             self._flush(session, p.id, engine)
-            tuning.sampler_state = engine.sampler_state()
+            session.execute(update(HyperparameterTuning).where(HyperparameterTuning.id == p.id).values(sampler_state=engine.sampler_state()))
         engine.committed()
+        p.moved(None, TR.CREATED)
         self._publish_trial(p, trial_id, TR.CREATED, suggestion.number)
-        return trial_id
+        return _Trial(trial_id, suggestion.number, suggestion.trial_id, TR.CREATED, None, None, 0, -1, dict(suggestion.params), paths)
 
     # -- one trial ---------------------------------------------------------------
-    def _trial(self, p: _Pass, trial_id: str, backend: Any, engine: Any) -> None:
-        with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            if t is None or t.status not in TRIAL_ACTIVE:
-                return
-            handle = dict(t.handle) if t.handle else None
-            status, stop_as = t.status, t.stop_as
-        if handle is None:
-            if stop_as:
-                self._end_trial(p, trial_id, engine, stop_as, "stopped before it started", outcome="fail")
-            else:
-                self._submit(p, trial_id, backend, engine)
+    def _trial(self, p: _Pass, t: _Trial, backend: Any, engine: Any) -> None:
+        if not t.active:
             return
-        self._watch(handle)
-        if stop_as and not handle.get("stop_sent"):
-            self._send_stop(trial_id, backend, handle)
-        state = backend.status(handle)
-        self._ingest(p, trial_id, backend, handle, engine)
-        if status == TR.CREATED and (state.phase == JobPhase.RUNNING or state.started_at):
-            self._trial_transition(p, trial_id, TR.RUNNING, "", started_at=_utc(state.started_at) or utcnow())
+        if t.handle is None:
+            if t.stop_as:
+                self._end_trial(p, t, engine, t.stop_as, "stopped before it started", outcome="fail")
+            else:
+                self._submit(p, t, backend, engine)
+            return
+        self._watch(t.handle)
+        if t.stop_as and not t.handle.get("stop_sent"):
+            self._send_stop(t, backend)
+        state = backend.status(t.handle)
+        self._ingest(p, t, backend, engine)
+        ran = state.phase == JobPhase.RUNNING or bool(state.started_at)
         if state.terminal:
-            self._finish_trial(p, trial_id, backend, handle, state, engine)
+            self._finish_trial(p, t, backend, state, engine)
+        elif ran and t.status == TR.CREATED:
+            self._trial_running(p, t, _utc(state.started_at) or utcnow())
         elif state.phase == JobPhase.RUNNING:
-            self._sample_usage(trial_id, backend, handle)
+            self._sample_usage(t.id, backend, t.handle)
 
-    def _submit(self, p: _Pass, trial_id: str, backend: Any, engine: Any) -> None:
-        with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            tuning = session.get(HyperparameterTuning, p.id)
-            number = t.number
-            try:
-                hyperparameters = self.tunings.trial_hyperparameters(tuning, t.parameters)
-            except ValueError as exc:
-                hyperparameters, error = None, str(exc)
-            else:
-                spec = self.trainings.build_job_spec(
-                    job_id=t.id, name=f"{tuning.name}-{t.number}", kind="trial", spec=tuning.spec, paths=t.paths,
-                    backend=p.backend_name, hyperparameters=hyperparameters,
-                    labels={"easymaker/experiment-id": tuning.experiment_id, "easymaker/hyperparameter-tuning-id": tuning.id},
-                )
-        if hyperparameters is None:
-            self._end_trial(p, trial_id, engine, TR.FAILED, error, outcome="fail")
+    def _submit(self, p: _Pass, t: _Trial, backend: Any, engine: Any) -> None:
+        try:
+            hyperparameters = self.tunings.trial_hyperparameters(p.spec, t.parameters)
+        except ValueError as exc:
+            self._end_trial(p, t, engine, TR.FAILED, str(exc), outcome="fail")
             return
+        spec = self.trainings.build_job_spec(
+            job_id=t.id, name=f"{p.name}-{t.number}", kind="trial", spec=p.spec, paths=t.paths, backend=p.backend_name,
+            hyperparameters=hyperparameters,
+            labels={"easymaker/experiment-id": p.experiment_id, "easymaker/hyperparameter-tuning-id": p.id},
+        )
         try:
             handle = backend.submit(spec)
         except CapacityUnavailable as exc:
             with self.db.session() as session:
-                t = session.get(HpoTrial, trial_id)
-                if t.status_reason != str(exc):
-                    t.status_reason = str(exc)
+                session.execute(update(HpoTrial).where(HpoTrial.id == t.id, HpoTrial.status_reason != str(exc)).values(status_reason=str(exc)))
             return
         except BackendError as exc:
-            self._end_trial(p, trial_id, engine, TR.FAILED, f"could not start: {exc}", outcome="fail")
+            self._end_trial(p, t, engine, TR.FAILED, f"could not start: {exc}", outcome="fail")
             return
         with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            t.handle = handle
-            t.status_reason = f"submitted to the {backend.name} backend"
-            t.updated_at = utcnow()
-        self._publish_trial(p, trial_id, TR.CREATED, number)
+            session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(
+                handle=handle, status_reason=f"submitted to the {backend.name} backend", updated_at=utcnow()))
+        t.handle = dict(handle)
         self._watch(handle)
 
-    def _send_stop(self, trial_id: str, backend: Any, handle: dict[str, Any]) -> None:
-        backend.stop(handle, self.settings.stop_grace_seconds)
-        handle["stop_sent"] = True
+    def _send_stop(self, t: _Trial, backend: Any) -> None:
+        backend.stop(t.handle, self.settings.stop_grace_seconds)
+        t.handle["stop_sent"] = True
         with self.db.session() as session:
-            session.get(HpoTrial, trial_id).handle = dict(handle)
+            session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(handle=dict(t.handle)))
 
-    def _ingest(self, p: _Pass, trial_id: str, backend: Any, handle: dict[str, Any], engine: Any, drain: bool = False) -> None:
+    def _ingest(self, p: _Pass, t: _Trial, backend: Any, engine: Any, drain: bool = False) -> None:
         """New log lines -> log records and metric points -> intermediate values
         for Optuna, asking the median rule after each one."""
         objective = p.spec["objective_metric"]
         parser = self._parsers.get(p.id)
         if parser is None:
             parser = self._parsers[p.id] = metric_parser(p.spec["metrics"])
-        with self.db.session() as session:
-            offset = session.get(HpoTrial, trial_id).log_offset
         while True:
-            chunk = backend.read_logs(handle, offset)
+            chunk = backend.read_logs(t.handle, t.log_offset)
             if not chunk.text:
                 return
-            pruned_at = None
+            values: dict[str, Any] = {"log_offset": chunk.offset}
             with self.db.session() as session:
-                t = session.get(HpoTrial, trial_id)
-                if t.log_offset != offset:
-                    return  # another pass got there first
-                self.logs.ingest(session, trial_id, chunk.text, category=LOG_CATEGORY, parse=parser,
-                                 fields={"trainingId": trial_id, "hyperparameterTuningId": p.id})
-                t.log_offset = offset = chunk.offset
-                if t.status in TRIAL_ACTIVE and t.stop_as is None:
-                    session.flush()
+                # the offset in the WHERE: a line is stored once even if two passes meet here
+                moved = session.execute(update(HpoTrial).where(HpoTrial.id == t.id, HpoTrial.log_offset == t.log_offset)
+                                        .values(log_offset=chunk.offset)).rowcount
+                if not moved:
+                    return
+                self.logs.ingest(session, t.id, chunk.text, category=LOG_CATEGORY, parse=parser,
+                                 fields={"trainingId": t.id, "hyperparameterTuningId": p.id})
+                if t.active and t.stop_as is None:
                     points = session.execute(
                         sql_select(MetricPoint.step, MetricPoint.value)
-                        .where(MetricPoint.resource_id == trial_id, MetricPoint.name == objective, MetricPoint.step > t.last_step)
+                        .where(MetricPoint.resource_id == t.id, MetricPoint.name == objective, MetricPoint.step > t.last_step)
                         .order_by(MetricPoint.step, MetricPoint.id)
                     ).all()
+                    last_step = t.last_step
                     for step, value in points:
-                        t.last_step = step
+                        last_step = step
                         if engine.report(t.optuna_trial_id, step, value):
-                            pruned_at = (step, value)
-                            t.stop_as = TR.EARLY_STOPPED
-                            t.status_reason = f"median rule at step {step}: {objective}={value:g} is worse than the median of completed trials"
+                            values["stop_as"] = TR.EARLY_STOPPED
+                            values["status_reason"] = (f"median rule at step {step}: {objective}={value:g} is worse than the "
+                                                       "median of the completed trials")
                             break
+                    if last_step != t.last_step:
+                        values["last_step"] = last_step
+                    session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(**values))
                     self._flush(session, p.id, engine)
             engine.committed()
-            self._publish_change(p, "logs", trial_id=trial_id)
-            if pruned_at is not None and not handle.get("stop_sent"):
-                self._send_stop(trial_id, backend, handle)
+            t.log_offset = chunk.offset
+            t.last_step = values.get("last_step", t.last_step)
+            self._publish_change(p, "logs", trial_id=t.id)
+            if values.get("stop_as"):
+                t.stop_as = values["stop_as"]
+                if not t.handle.get("stop_sent"):
+                    self._send_stop(t, backend)
             if not drain:
                 return
 
-    def _finish_trial(self, p: _Pass, trial_id: str, backend: Any, handle: dict[str, Any], state: JobState, engine: Any) -> None:
-        self._ingest(p, trial_id, backend, handle, engine, drain=True)
-        backend.release(handle)
-        objective, value, metrics = p.spec["objective_metric"], None, {}
-        with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            value, metrics = self._results(session, p.spec, trial_id)
-            if t.stop_as == TR.EARLY_STOPPED:
-                target, outcome, reason = TR.EARLY_STOPPED, "pruned", t.status_reason
-            elif state.phase == JobPhase.SUCCEEDED:
-                if value is None:
-                    target, outcome, reason = TR.METRICS_UNAVAILABLE, "fail", f"the job never printed the objective metric {objective!r}"
-                else:
-                    target, outcome, reason = TR.SUCCEEDED, "complete", ""
-            elif t.stop_as == TR.KILLED or state.phase == JobPhase.STOPPED:
-                target, outcome, reason = TR.KILLED, "fail", state.reason or "stopped"
-            else:
-                target, outcome, reason = TR.FAILED, "fail", state.reason or "the job failed"
-        self._end_trial(p, trial_id, engine, target, reason, outcome=outcome, value=value, metrics=metrics,
-                        exit_code=state.exit_code, finished_at=_utc(state.finished_at))
+    def _finish_trial(self, p: _Pass, t: _Trial, backend: Any, state: JobState, engine: Any) -> None:
+        self._ingest(p, t, backend, engine, drain=True)
+        backend.release(t.handle)
+        ran = state.phase == JobPhase.SUCCEEDED or bool(state.started_at)
+        if t.stop_as == TR.EARLY_STOPPED:
+            target, outcome, reason = TR.EARLY_STOPPED, "pruned", None
+        elif state.phase == JobPhase.SUCCEEDED:
+            target, outcome, reason = TR.SUCCEEDED, "complete", ""  # METRICS_UNAVAILABLE when no objective (see _end_trial)
+        elif t.stop_as == TR.KILLED or state.phase == JobPhase.STOPPED:
+            target, outcome, reason = TR.KILLED, "fail", state.reason or "stopped"
+        else:
+            target, outcome, reason = TR.FAILED, "fail", state.reason or "the job failed"
+        self._end_trial(p, t, engine, target, reason, outcome=outcome, exit_code=state.exit_code,
+                        started_at=(_utc(state.started_at) or utcnow()) if ran else None, finished_at=_utc(state.finished_at))
 
-    def _end_trial(self, p: _Pass, trial_id: str, engine: Any, target: str, reason: str, *, outcome: str,
-                   value: float | None = None, metrics: dict[str, Any] | None = None, exit_code: int | None = None,
-                   finished_at: datetime | None = None) -> None:
-        """The trial's final status and the study's tell, in one transaction."""
+    def _end_trial(self, p: _Pass, t: _Trial, engine: Any, target: str, reason: str | None, *, outcome: str,
+                   exit_code: int | None = None, started_at: datetime | None = None, finished_at: datetime | None = None) -> None:
+        """The trial's results, final status and the study's tell, in one transaction."""
         with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            if t.status not in TRIAL_ACTIVE:
+            row = session.get(HpoTrial, t.id)
+            if row is None or row.status not in TRIAL_ACTIVE:
                 return
-            engine.tell(t.number, outcome, value)
-            self.tunings.set_trial_status(session, t, target, reason)
-            t.objective_value = value
-            t.metrics = metrics or {}
-            t.exit_code = exit_code
-            t.finished_at = finished_at or utcnow()
-            number = t.number
+            value, metrics = self._results(session, p.spec, t.id)
+            if target == TR.SUCCEEDED and value is None:
+                target, outcome, reason = TR.METRICS_UNAVAILABLE, "fail", f"the job never printed the objective metric {p.spec['objective_metric']!r}"
+            if row.status == TR.CREATED and started_at is not None:  # it ran: RUNNING belongs in the history
+                self.tunings.set_trial_status(session, row, TR.RUNNING, "")
+                row.started_at = started_at
+            engine.tell(row.number, outcome, value)
+            self.tunings.set_trial_status(session, row, target, row.status_reason if reason is None else reason)
+            row.objective_value = value
+            row.metrics = metrics
+            row.exit_code = exit_code
+            row.finished_at = finished_at or utcnow()
             if target == TR.SUCCEEDED:
-                self._update_best(session, p, t)
+                self._update_best(session, p, row)
             self._flush(session, p.id, engine)
         engine.committed()
-        self._watched.discard(trial_id)
-        self._last_sample.pop(trial_id, None)
-        self._publish_trial(p, trial_id, target, number)
+        p.moved(t.status, target)
+        if target == TR.SUCCEEDED and (p.best is None or (
+            value < p.best[1] if p.spec["goal"] == "minimize" else value > p.best[1]
+        )):
+            p.best = (t.number, value)
+        t.status = target
+        self._watched.discard(t.id)
+        self._last_sample.pop(t.id, None)
+        self._publish_trial(p, t.id, target, t.number)
 
-    def _update_best(self, session, p: _Pass, trial: HpoTrial) -> None:
-        tuning = session.get(HyperparameterTuning, p.id)
-        best = session.get(HpoTrial, tuning.best_trial_id) if tuning.best_trial_id else None
-        better = best is None or best.objective_value is None or (
-            trial.objective_value < best.objective_value if p.spec["goal"] == "minimize" else trial.objective_value > best.objective_value
+    def _trial_running(self, p: _Pass, t: _Trial, started_at: datetime) -> None:
+        with self.db.session() as session:
+            row = session.get(HpoTrial, t.id)
+            if row is None or row.status != TR.CREATED:
+                return
+            self.tunings.set_trial_status(session, row, TR.RUNNING, "")
+            row.started_at = started_at
+        p.moved(t.status, TR.RUNNING)
+        t.status = TR.RUNNING
+        self._publish_trial(p, t.id, TR.RUNNING, t.number)
+
+    @staticmethod
+    def _update_best(session, p: _Pass, trial: HpoTrial) -> None:
+        """One statement: this trial becomes the best unless the best so far is at least as good."""
+        best_value = sql_select(HpoTrial.objective_value).where(HpoTrial.id == HyperparameterTuning.best_trial_id).scalar_subquery()
+        worse = best_value > trial.objective_value if p.spec["goal"] == "minimize" else best_value < trial.objective_value
+        session.execute(
+            update(HyperparameterTuning)
+            .where(HyperparameterTuning.id == p.id, or_(HyperparameterTuning.best_trial_id.is_(None), best_value.is_(None), worse))
+            .values(best_trial_id=trial.id)
+            .execution_options(synchronize_session=False)
         )
-        if better:
-            tuning.best_trial_id = trial.id
 
     @staticmethod
     def _results(session, spec: dict[str, Any], trial_id: str) -> tuple[float | None, dict[str, Any]]:
@@ -509,12 +564,6 @@ class TuningReconciler:
         if pending:
             session.execute(insert(HpoJournal), [{"tuning_id": tuning_id, "seq": seq, "entry": entry} for seq, entry in pending])
 
-    def _active_trial_ids(self, tuning_id: str) -> list[str]:
-        with self.db.session() as session:
-            return list(session.scalars(
-                sql_select(HpoTrial.id).where(HpoTrial.tuning_id == tuning_id, HpoTrial.status.in_(TRIAL_ACTIVE)).order_by(HpoTrial.number)
-            ))
-
     # -- noticing a local trial's end at once ------------------------------------
     def _watch(self, handle: dict[str, Any]) -> None:
         """Wake the controller the moment a local job's process exits, instead of
@@ -565,17 +614,6 @@ class TuningReconciler:
                 row.finished_at = utcnow()
             p.status = row.status
         self._publish_tuning(p)
-
-    def _trial_transition(self, p: _Pass, trial_id: str, target: str, reason: str, **fields: Any) -> None:
-        with self.db.session() as session:
-            t = session.get(HpoTrial, trial_id)
-            if t is None or t.status == target:
-                return
-            self.tunings.set_trial_status(session, t, target, reason)
-            for key, value in fields.items():
-                setattr(t, key, value)
-            number = t.number
-        self._publish_trial(p, trial_id, target, number)
 
     def _publish_tuning(self, p: _Pass) -> None:
         p.events.append((self.tunings.kind, p.id, {"change": "status", "status": p.status, "name": p.name}))

@@ -21,6 +21,7 @@ from jupyter_easymaker.domain.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.domain.search_space import (
     MAX_GRID_POINTS,
     compile_metric_format,
+    format_value,
     grid_size,
     normalize_parameters,
 )
@@ -225,8 +226,11 @@ class HyperparameterTuningService(ResourceService):
         }
 
     def trial_paths(self, tuning: HyperparameterTuning, number: int) -> dict[str, Any]:
-        """Where one trial's job reads and writes."""
-        p = tuning.paths
+        return self.trial_paths_of(tuning.paths, number)
+
+    @staticmethod
+    def trial_paths_of(p: dict[str, Any], number: int) -> dict[str, Any]:
+        """Where one trial's job reads and writes, from its tuning's paths."""
         name = f"trial-{number}"
         own = os.path.join(p["trials_dir"], str(number))
         output = _join(p["output_base"], name) if p.get("output_base") else ""
@@ -444,19 +448,18 @@ class HyperparameterTuningService(ResourceService):
                 objective_metric=tuning.spec["objective_metric"],
                 objective_value=t.objective_value,
                 parameters=t.parameters,
-                hyperparameters=self.trial_hyperparameters(tuning, t.parameters),
+                hyperparameters=self.trial_hyperparameters(tuning.spec, t.parameters),
                 metrics=t.metrics or {},
                 model_dir=t.paths.get("model_dir", ""),
                 checkpoint_dir=t.paths.get("checkpoint_dir", ""),
             )
 
-    def trial_hyperparameters(self, tuning: HyperparameterTuning, params: dict[str, Any]) -> dict[str, str]:
-        """Everything a trial's job gets: the fixed hyperparameters, then the tuned ones."""
-        from jupyter_easymaker.domain.search_space import format_value
-
-        merged = {k: str(v) for k, v in (tuning.spec.get("hyperparameters") or {}).items()}
+    @staticmethod
+    def trial_hyperparameters(spec: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
+        """Everything a trial's job gets: the tuning's fixed hyperparameters, then the tuned ones."""
+        merged = {k: str(v) for k, v in (spec.get("hyperparameters") or {}).items()}
         merged.update({k: format_value(v) for k, v in params.items()})
-        algorithm = tuning.spec.get("algorithm") or {}
+        algorithm = spec.get("algorithm") or {}
         if algorithm.get("type") == "builtin":
             from jupyter_easymaker.runtime.algorithms import validate_hyperparameters
 
