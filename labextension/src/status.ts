@@ -1,43 +1,22 @@
 /**
  * Status words of the console guide and their badge colours.
  *
- * Mirrors `jupyter_easymaker/status_colors.py` exactly (the ipywidgets view
- * of the magics reads that file), so the panel and the widgets show the same
- * words in the same colours. `labextension/test/status.test.ts` parses the
- * Python file and fails when the two differ.
+ * The colours are `jupyter_easymaker/status_colors.py` (what the ipywidgets
+ * view of the magics reads), copied into `statusColors.ts` by
+ * `scripts/sync-status-colors.js` at every build, so the panel and the
+ * widgets show the same words in the same colours.
+ * `labextension/test/status.test.ts` parses the Python file and fails when
+ * the two differ.
  */
+
+import { DEFAULT_COLOR, FINAL_TRAINING_STATUSES, STATUS_COLORS } from './statusColors';
+
+export { DEFAULT_COLOR, FINAL_TRAINING_STATUSES, STATUS_COLORS };
 
 export interface IBadgeColor {
   bg: string;
   fg: string;
 }
-
-export const STATUS_COLORS: { readonly [status: string]: IBadgeColor } = {
-  // waiting for resources or the backend: grey-blue
-  'CREATE REQUESTED': { bg: '#78909c', fg: '#ffffff' },
-  'CREATE IN PROGRESS': { bg: '#607d8b', fg: '#ffffff' },
-  RUNNING: { bg: '#1e88e5', fg: '#ffffff' },
-  COMPLETE: { bg: '#43a047', fg: '#ffffff' },
-  'FAIL TRAIN': { bg: '#e53935', fg: '#ffffff' },
-  'CREATE FAILED': { bg: '#e53935', fg: '#ffffff' },
-  STOPPED: { bg: '#fb8c00', fg: '#ffffff' },
-  'STOP IN PROGRESS': { bg: '#ffb74d', fg: '#3e2723' },
-  // cleanup after the job ended: light shades of the final colour
-  'COMPLETE IN PROGRESS': { bg: '#c8e6c9', fg: '#1b5e20' },
-  'FAIL TRAIN IN PROGRESS': { bg: '#ffcdd2', fg: '#b71c1c' },
-  // experiments and templates
-  ACTIVE: { bg: '#43a047', fg: '#ffffff' }
-};
-
-export const DEFAULT_COLOR: IBadgeColor = { bg: '#9e9e9e', fg: '#ffffff' };
-
-/** A training in one of these will not change any more. */
-export const FINAL_TRAINING_STATUSES: readonly string[] = [
-  'COMPLETE',
-  'FAIL TRAIN',
-  'STOPPED',
-  'CREATE FAILED'
-];
 
 /** Every status of a training, in the guide's order. */
 export const TRAINING_STATUSES: readonly string[] = [

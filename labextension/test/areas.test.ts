@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { AREAS, visibleAreas } from '../src/state/areas';
+import { AREAS, canonicalArea, visibleAreas } from '../src/state/areas';
 import { judgeHandshake, judgeHandshakeError } from '../src/state/handshake';
 
 describe('areas', () => {
@@ -28,6 +28,10 @@ describe('areas', () => {
     expect(visibleAreas(['models'], a => panels.has(a)).map(a => a.id)).toEqual(['models']);
     expect(visibleAreas(['templates'], a => panels.has(a)).map(a => a.id)).toEqual(['training-templates']);
     expect(visibleAreas(undefined, () => true)).toEqual([]);
+    expect(visibleAreas(['hyperparameter-tuning'], a => a === 'hyperparameter-tuning').map(a => a.id)).toEqual(['hyperparameter-tuning']);
+    expect(canonicalArea('templates')).toBe('training-templates');
+    expect(canonicalArea('hpo')).toBe('hyperparameter-tuning');
+    expect(canonicalArea('something-new')).toBe('something-new');
   });
 });
 

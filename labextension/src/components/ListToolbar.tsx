@@ -125,7 +125,7 @@ export function ListToolbar(props: IListToolbarProps): JSX.Element {
         <span className="jp-EasyMaker-count" data-role="count">
           {props.total === null
             ? trans.__('Loading…')
-            : trans.__('%1 items', props.total.toLocaleString('en-US'))}
+            : trans.__('Total: %1', props.total.toLocaleString('en-US'))}
           {props.selected ? ' · ' + trans.__('%1 selected', props.selected) : ''}
           {props.loading ? ' ·' : ''}
         </span>

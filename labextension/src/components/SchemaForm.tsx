@@ -134,7 +134,7 @@ function Field(props: IFieldProps): JSX.Element {
         return <MapField {...props} label={label} error={error} />;
       default:
         control =
-          field.maxLength !== undefined && field.maxLength > 100 ? (
+          field.name === 'description' || (field.maxLength !== undefined && field.maxLength > 1000) ? (
             <textarea id={inputId(path)} name={path} className="jp-mod-styled" rows={2} maxLength={field.maxLength} value={String(value ?? '')} onChange={e => change(e.target.value)} />
           ) : (
             <input

@@ -49,6 +49,9 @@ export function TimeChart(props: ITimeChartProps): JSX.Element {
       grid: { stroke: gridColor, width: 1 },
       ticks: { stroke: gridColor, width: 1 }
     };
+    // steps are whole numbers: no ticks between them
+    const xAxis: uPlot.Axis =
+      props.xKind === 'step' ? { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1000000] } : axis;
     const options: uPlot.Options = {
       width: Math.max(200, node.clientWidth),
       height: props.height ?? 180,
@@ -56,7 +59,7 @@ export function TimeChart(props: ITimeChartProps): JSX.Element {
         x: { time: props.xKind === 'time' },
         ...(props.yRange ? { y: { range: props.yRange } } : {})
       },
-      axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map(t => fmt(t)) }],
+      axes: [xAxis, { ...axis, size: 60, values: (_u, ticks) => ticks.map(t => fmt(t)) }],
       series: [
         { label: props.xKind === 'time' ? 'time' : 'step' },
         ...props.series.map(s => ({

@@ -12,6 +12,9 @@ import { useTrans } from '../i18n/react';
 import type { ResourceListModel } from '../state/listModel';
 import { useSignal } from './hooks';
 
+/** Height of the header row (px), kept in sync with the CSS. */
+const HEADER_HEIGHT = 28;
+
 export interface IColumn<T> {
   id: string;
   /** Translated header. */
@@ -46,7 +49,11 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 15
+    overscan: 15,
+    // the sticky header sits above the rows inside the scroller
+    scrollMargin: HEADER_HEIGHT,
+    // let React batch the renders of a fast scroll instead of one per event
+    useFlushSync: false
   });
   const items = virtualizer.getVirtualItems();
   const first = items.length ? items[0].index : 0;
@@ -60,19 +67,22 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
 
   const template = ['32px', ...columns.map(c => c.width)].join(' ');
 
-  const onRowClick = (event: React.MouseEvent, index: number, row: T) => {
-    setCursor(index);
-    if (event.shiftKey) {
-      model.selectRange(anchor.current, index, event.ctrlKey || event.metaKey);
-      return;
-    }
-    anchor.current = index;
-    if (event.ctrlKey || event.metaKey) {
-      model.toggle(row.id);
-    } else {
-      model.selectOnly(row.id);
-    }
-  };
+  const onRowClick = React.useCallback(
+    (event: React.MouseEvent, index: number, row: T) => {
+      setCursor(index);
+      if (event.shiftKey) {
+        model.selectRange(anchor.current, index, event.ctrlKey || event.metaKey);
+        return;
+      }
+      anchor.current = index;
+      if (event.ctrlKey || event.metaKey) {
+        model.toggle(row.id);
+      } else {
+        model.selectOnly(row.id);
+      }
+    },
+    [model]
+  );
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (!count) {
@@ -117,6 +127,14 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
     }
   };
 
+  const onToggle = React.useCallback(
+    (index: number, row: T) => {
+      anchor.current = index;
+      model.toggle(row.id);
+    },
+    [model]
+  );
+
   const sort = model.query.sort;
   const sortBy = (key: string) => {
     const current = sort.replace(/^-/, '');
@@ -126,32 +144,6 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
 
   return (
     <div className="jp-EasyMaker-table" data-total={count}>
-      <div className="jp-EasyMaker-tableHeader" style={{ gridTemplateColumns: template }} role="row">
-        <div className="jp-EasyMaker-cell jp-EasyMaker-checkCell">
-          <input
-            type="checkbox"
-            aria-label={trans.__('Select all loaded rows')}
-            checked={model.allLoadedSelected()}
-            onChange={() => model.toggleAllLoaded()}
-          />
-        </div>
-        {columns.map(c => {
-          const active = c.sortKey && sort.replace(/^-/, '') === c.sortKey;
-          return (
-            <div
-              key={c.id}
-              role="columnheader"
-              data-column={c.id}
-              className={'jp-EasyMaker-cell jp-EasyMaker-headCell' + (c.sortKey ? ' jp-mod-sortable' : '')}
-              onClick={c.sortKey ? () => sortBy(c.sortKey as string) : undefined}
-              aria-sort={active ? (sort.startsWith('-') ? 'descending' : 'ascending') : undefined}
-            >
-              {c.label}
-              {active ? <span className="jp-EasyMaker-sortMark">{sort.startsWith('-') ? ' ▼' : ' ▲'}</span> : null}
-            </div>
-          );
-        })}
-      </div>
       <div
         className="jp-EasyMaker-tableBody"
         ref={scrollRef}
@@ -160,57 +152,54 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
         role="grid"
         aria-rowcount={count}
       >
+        <div className="jp-EasyMaker-tableHeader" style={{ gridTemplateColumns: template }} role="row">
+          <div className="jp-EasyMaker-cell jp-EasyMaker-checkCell">
+            <input
+              type="checkbox"
+              aria-label={trans.__('Select all loaded rows')}
+              checked={model.allLoadedSelected()}
+              onChange={() => model.toggleAllLoaded()}
+            />
+          </div>
+          {columns.map(c => {
+            const active = c.sortKey && sort.replace(/^-/, '') === c.sortKey;
+            return (
+              <div
+                key={c.id}
+                role="columnheader"
+                data-column={c.id}
+                className={'jp-EasyMaker-cell jp-EasyMaker-headCell' + (c.sortKey ? ' jp-mod-sortable' : '')}
+                onClick={c.sortKey ? () => sortBy(c.sortKey as string) : undefined}
+                aria-sort={active ? (sort.startsWith('-') ? 'descending' : 'ascending') : undefined}
+              >
+                {c.label}
+                {active ? <span className="jp-EasyMaker-sortMark">{sort.startsWith('-') ? ' ▼' : ' ▲'}</span> : null}
+              </div>
+            );
+          })}
+        </div>
         {count === 0 && model.total !== null ? (
           <div className="jp-EasyMaker-empty">{props.empty}</div>
         ) : null}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
           {items.map(item => {
             const row = model.rowAt(item.index);
-            const selected = row ? model.isSelected(row.id) : false;
             return (
-              <div
+              <TableRow<T>
                 key={item.key}
-                role="row"
-                data-index={item.index}
-                data-id={row?.id}
-                data-name={row?.name}
-                className={
-                  'jp-EasyMaker-row' +
-                  (selected ? ' jp-mod-selected' : '') +
-                  (item.index === cursor ? ' jp-mod-cursor' : '') +
-                  (row ? '' : ' jp-mod-placeholder')
-                }
-                style={{
-                  position: 'absolute',
-                  top: 0,
-                  left: 0,
-                  width: '100%',
-                  height: rowHeight,
-                  transform: `translateY(${item.start}px)`,
-                  gridTemplateColumns: template
-                }}
-                onClick={row ? e => onRowClick(e, item.index, row) : undefined}
-                onDoubleClick={row ? () => onOpen(row) : undefined}
-              >
-                <div className="jp-EasyMaker-cell jp-EasyMaker-checkCell" onClick={e => e.stopPropagation()}>
-                  {row ? (
-                    <input
-                      type="checkbox"
-                      aria-label={trans.__('Select %1', row.name)}
-                      checked={selected}
-                      onChange={() => {
-                        anchor.current = item.index;
-                        model.toggle(row.id);
-                      }}
-                    />
-                  ) : null}
-                </div>
-                {columns.map(c => (
-                  <div key={c.id} className="jp-EasyMaker-cell" data-column={c.id}>
-                    {row ? c.render(row) : <span className="jp-EasyMaker-skeleton" />}
-                  </div>
-                ))}
-              </div>
+                index={item.index}
+                start={item.start - HEADER_HEIGHT}
+                height={rowHeight}
+                row={row}
+                selected={row ? model.isSelected(row.id) : false}
+                cursor={item.index === cursor}
+                template={template}
+                columns={columns}
+                selectLabel={row ? trans.__('Select %1', row.name) : ''}
+                onRowClick={onRowClick}
+                onOpen={onOpen}
+                onToggle={onToggle}
+              />
             );
           })}
         </div>
@@ -218,3 +207,64 @@ export function VirtualTable<T extends IResource>(props: IVirtualTableProps<T>):
     </div>
   );
 }
+
+interface ITableRowProps<T extends IResource> {
+  index: number;
+  start: number;
+  height: number;
+  row: T | undefined;
+  selected: boolean;
+  cursor: boolean;
+  template: string;
+  columns: IColumn<T>[];
+  selectLabel: string;
+  onRowClick(event: React.MouseEvent, index: number, row: T): void;
+  onOpen(row: T): void;
+  onToggle(index: number, row: T): void;
+}
+
+/**
+ * One row; memoized, so a scroll renders only the rows that came into view
+ * (a row re-renders when its data, selection or columns change).
+ */
+function TableRowImpl<T extends IResource>(props: ITableRowProps<T>): JSX.Element {
+  const { row, index, columns } = props;
+  return (
+    <div
+      role="row"
+      data-index={index}
+      data-id={row?.id}
+      data-name={row?.name}
+      className={
+        'jp-EasyMaker-row' +
+        (props.selected ? ' jp-mod-selected' : '') +
+        (props.cursor ? ' jp-mod-cursor' : '') +
+        (row ? '' : ' jp-mod-placeholder')
+      }
+      style={{
+        position: 'absolute',
+        top: 0,
+        left: 0,
+        width: '100%',
+        height: props.height,
+        transform: `translateY(${props.start}px)`,
+        gridTemplateColumns: props.template
+      }}
+      onClick={row ? e => props.onRowClick(e, index, row) : undefined}
+      onDoubleClick={row ? () => props.onOpen(row) : undefined}
+    >
+      <div className="jp-EasyMaker-cell jp-EasyMaker-checkCell" onClick={e => e.stopPropagation()}>
+        {row ? (
+          <input type="checkbox" aria-label={props.selectLabel} checked={props.selected} onChange={() => props.onToggle(index, row)} />
+        ) : null}
+      </div>
+      {columns.map(c => (
+        <div key={c.id} className="jp-EasyMaker-cell" data-column={c.id}>
+          {row ? c.render(row) : <span className="jp-EasyMaker-skeleton" />}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const TableRow = React.memo(TableRowImpl) as typeof TableRowImpl;

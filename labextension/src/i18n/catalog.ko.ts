@@ -7,7 +7,6 @@
 export const KO: { [msgid: string]: string } = {
   '%1 created': '%1 생성됨',
   '%1 deleted': '%1 삭제됨',
-  '%1 items': '%1개',
   '%1 lines': '%1줄',
   '%1 selected': '%1개 선택됨',
   '(choose)': '(선택)',
@@ -232,6 +231,7 @@ export const KO: { [msgid: string]: string } = {
   'The training is ended when it runs longer than this.': '최대 학습 시간을 초과한 학습은 종료 처리됩니다.',
   'This training was deleted.': '이 학습은 삭제되었습니다.',
   Time: '시간',
+  'Total: %1': '총 %1개',
   Training: '학습',
   'Training description': '학습 설명',
   'Training instance type': '학습 인스턴스 타입',

@@ -45,6 +45,12 @@ export abstract class EasyMakerPanel extends ReactWidget {
     super.dispose();
   }
 
+  /** A closed tab is gone for good (opening the area again builds a fresh one). */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._emitVisibility();

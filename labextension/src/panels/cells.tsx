@@ -17,10 +17,20 @@ export function TimeCell(props: { value: string | null | undefined }): JSX.Eleme
   return <span className="jp-EasyMaker-time">{formatTime(props.value)}</span>;
 }
 
-export function NameCell(props: { name: string; description?: string }): JSX.Element {
+/** The name, a link that opens the detail tab. */
+export function NameCell(props: { name: string; description?: string; onOpen(): void }): JSX.Element {
   return (
-    <span className="jp-EasyMaker-name" title={props.description || props.name}>
+    <button
+      type="button"
+      className="jp-EasyMaker-name"
+      data-role="open"
+      title={props.description || props.name}
+      onClick={e => {
+        e.stopPropagation();
+        props.onOpen();
+      }}
+    >
       {props.name}
-    </span>
+    </button>
   );
 }

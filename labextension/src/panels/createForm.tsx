@@ -410,6 +410,7 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
         </div>
       ) : null}
       <form
+        noValidate
         onSubmit={e => {
           e.preventDefault();
           void panel.submit();

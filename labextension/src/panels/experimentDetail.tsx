@@ -77,6 +77,7 @@ function ExperimentView(props: { panel: ExperimentDetailPanel }): JSX.Element {
   const trans = useTrans();
   const e = panel.experiment;
   const commands = ctx.app.commands;
+  const trainingsList = React.useMemo(() => trainingsConfig(ctx, panel.experimentId), [ctx, panel.experimentId]);
   if (!e) {
     return <div className="jp-EasyMaker-detailBody">{panel.error ? <div className="jp-EasyMaker-error">{panel.error}</div> : trans.__('Loading…')}</div>;
   }
@@ -124,7 +125,7 @@ function ExperimentView(props: { panel: ExperimentDetailPanel }): JSX.Element {
             ]}
           />
         ) : (
-          <ResourceListView ctx={ctx} model={panel.trainings} config={trainingsConfig(ctx, e.id)} />
+          <ResourceListView ctx={ctx} model={panel.trainings} config={trainingsList} />
         )}
       </div>
     </div>

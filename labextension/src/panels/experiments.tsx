@@ -75,18 +75,19 @@ export function createExperimentsPanel(ctx: EasyMakerContext): ResourceListPanel
     fetch: params => ctx.api.experiments.list(params),
     kind: ctx.api.experiments.kind
   });
+  const open = (row: IExperiment) => void ctx.app.commands.execute(CommandIDs.openExperiment, { id: row.id });
   const config: IResourceListConfig<IExperiment> = {
     area: 'experiments',
     statuses: EXPERIMENT_STATUSES,
     empty: trans.__('No experiments yet. Create one with "Create experiment".'),
-    open: row => void ctx.app.commands.execute(CommandIDs.openExperiment, { id: row.id }),
+    open,
     actions: selected => experimentActions(ctx, selected),
     columns: () => [
-      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: e => <NameCell name={e.name} description={e.description} /> },
+      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: e => <NameCell name={e.name} description={e.description} onOpen={() => open(e)} /> },
       { id: 'status', label: trans.__('Status'), width: '170px', sortKey: 'status', render: e => <StatusBadge status={e.status} title={e.status_reason} /> },
       { id: 'trainings', label: trans.__('Trainings'), width: '90px', render: e => String(e.training_count ?? 0) },
       { id: 'description', label: trans.__('Description'), width: 'minmax(120px, 2fr)', render: e => e.description },
-      { id: 'created', label: trans.__('Created'), width: '150px', sortKey: 'created_at', render: e => <TimeCell value={e.created_at} /> }
+      { id: 'created', label: trans.__('Created'), width: '165px', sortKey: 'created_at', render: e => <TimeCell value={e.created_at} /> }
     ]
   };
   const panel = new ResourceListPanel(ctx, model, config);

@@ -34,6 +34,8 @@ export function ResourceListView<T extends IResource>(props: {
   useSignal(model.changed);
   useSignal(ctx.feed.modeChanged);
   const selected = model.selectedRows();
+  // stable columns keep the memoized rows from re-rendering on every scroll
+  const columns = React.useMemo(() => config.columns(), [config]);
   return (
     <div className={`jp-EasyMaker-list jp-EasyMaker-list-${config.area}`} data-area={config.area}>
       <ListToolbar
@@ -52,7 +54,7 @@ export function ResourceListView<T extends IResource>(props: {
           {model.error}
         </div>
       ) : null}
-      <VirtualTable model={model} columns={config.columns()} onOpen={row => config.open(row)} empty={config.empty} />
+      <VirtualTable model={model} columns={columns} onOpen={config.open} empty={config.empty} />
     </div>
   );
 }

@@ -73,19 +73,20 @@ export function createTemplatesPanel(ctx: EasyMakerContext): ResourceListPanel<I
     fetch: params => ctx.api.templates.list(params),
     kind: ctx.api.templates.kind
   });
+  const open = (row: ITemplate) => void ctx.app.commands.execute(CommandIDs.openTemplate, { id: row.id });
   const config: IResourceListConfig<ITemplate> = {
     area: 'training-templates',
     statuses: TEMPLATE_STATUSES,
     empty: trans.__('No templates yet. Create one with "Create template" or save a training as a template.'),
-    open: row => void ctx.app.commands.execute(CommandIDs.openTemplate, { id: row.id }),
+    open,
     actions: selected => templateActions(ctx, selected),
     columns: () => [
-      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: t => <NameCell name={t.name} description={t.description} /> },
+      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: t => <NameCell name={t.name} description={t.description} onOpen={() => open(t)} /> },
       { id: 'status', label: trans.__('Status'), width: '100px', sortKey: 'status', render: t => <StatusBadge status={t.status} /> },
       { id: 'algorithm', label: trans.__('Algorithm'), width: 'minmax(120px, 1fr)', render: t => algorithmText(t.spec) },
       { id: 'hyperparameters', label: trans.__('Hyperparameters'), width: '120px', render: t => String((t.hyperparameter_names ?? []).length) },
       { id: 'description', label: trans.__('Description'), width: 'minmax(120px, 2fr)', render: t => t.description },
-      { id: 'created', label: trans.__('Created'), width: '150px', sortKey: 'created_at', render: t => <TimeCell value={t.created_at} /> }
+      { id: 'created', label: trans.__('Created'), width: '165px', sortKey: 'created_at', render: t => <TimeCell value={t.created_at} /> }
     ]
   };
   const panel = new ResourceListPanel(ctx, model, config);

@@ -97,20 +97,21 @@ export function trainingActions(ctx: EasyMakerContext, selected: ITraining[], ex
 
 export function trainingsConfig(ctx: EasyMakerContext, experimentId?: string): IResourceListConfig<ITraining> {
   const { trans } = ctx;
+  const open = (row: ITraining) => void ctx.app.commands.execute(CommandIDs.openTraining, { id: row.id });
   return {
     area: 'trainings',
     statuses: TRAINING_STATUSES,
     empty: trans.__('No trainings yet. Create one with "Create training".'),
-    open: row => void ctx.app.commands.execute(CommandIDs.openTraining, { id: row.id }),
+    open,
     actions: selected => trainingActions(ctx, selected, experimentId),
     columns: () => [
-      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: t => <NameCell name={t.name} description={t.description} /> },
+      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: t => <NameCell name={t.name} description={t.description} onOpen={() => open(t)} /> },
       { id: 'status', label: trans.__('Status'), width: '170px', sortKey: 'status', render: t => <StatusBadge status={t.status} title={t.status_reason} /> },
       { id: 'elapsed', label: trans.__('Training time'), width: '90px', render: t => <ElapsedCell training={t} /> },
       { id: 'experiment', label: trans.__('Experiment'), width: 'minmax(100px, 1fr)', render: t => t.experiment_name ?? '' },
-      { id: 'instance', label: trans.__('Instance type'), width: '100px', render: t => String(t.spec?.instance_type ?? '') },
+      { id: 'instance', label: trans.__('Instance type'), width: '110px', render: t => String(t.spec?.instance_type ?? '') },
       { id: 'backend', label: trans.__('Backend'), width: '90px', render: t => t.backend },
-      { id: 'created', label: trans.__('Created'), width: '150px', sortKey: 'created_at', render: t => <TimeCell value={t.created_at} /> }
+      { id: 'created', label: trans.__('Created'), width: '165px', sortKey: 'created_at', render: t => <TimeCell value={t.created_at} /> }
     ]
   };
 }

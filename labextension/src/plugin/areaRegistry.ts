@@ -4,6 +4,7 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import type { Widget } from '@lumino/widgets';
 
+import { canonicalArea } from '../state/areas';
 import type { IAreaPanelFactory, IEasyMakerAreas } from '../tokens';
 import { easymakerIcon } from './icon';
 
@@ -15,21 +16,23 @@ export class AreaRegistry implements IEasyMakerAreas {
   }
 
   register(factory: IAreaPanelFactory): void {
-    this._factories.set(factory.area, factory);
-    this._registered.emit(factory.area);
+    const area = canonicalArea(factory.area);
+    this._factories.set(area, factory);
+    this._registered.emit(area);
   }
 
   has(area: string): boolean {
-    return this._factories.has(area);
+    return this._factories.has(canonicalArea(area));
   }
 
   /** The open widget of an area, if any. */
   widget(area: string): Widget | undefined {
-    const w = this._widgets.get(area);
-    return w && !w.isDisposed ? w : undefined;
+    const w = this._widgets.get(canonicalArea(area));
+    return w && !w.isDisposed && w.isAttached ? w : undefined;
   }
 
-  async open(area: string): Promise<void> {
+  async open(id: string): Promise<void> {
+    const area = canonicalArea(id);
     let widget = this.widget(area);
     if (!widget) {
       const factory = this._factories.get(area);

@@ -18,7 +18,7 @@ export const AREAS: readonly IAreaInfo[] = [
   { id: 'dashboard', label: N_('Dashboard') },
   { id: 'experiments', label: N_('Experiments') },
   { id: 'trainings', label: N_('Trainings') },
-  { id: 'hyperparameter-tunings', label: N_('Hyperparameter tuning'), aliases: ['hyperparameter-tuning', 'hpo'] },
+  { id: 'hyperparameter-tuning', label: N_('Hyperparameter tuning'), aliases: ['hyperparameter-tunings', 'hpo'] },
   { id: 'training-templates', label: N_('Templates'), aliases: ['templates'] },
   { id: 'models', label: N_('Models') },
   { id: 'endpoints', label: N_('Endpoints') },
@@ -28,6 +28,11 @@ export const AREAS: readonly IAreaInfo[] = [
   { id: 'llm-studio', label: N_('LLM studio'), aliases: ['llm'] },
   { id: 'images', label: N_('Images') }
 ];
+
+/** The area id an alias stands for (`templates` -> `training-templates`). */
+export function canonicalArea(id: string): string {
+  return AREAS.find(a => a.id === id || (a.aliases ?? []).includes(id))?.id ?? id;
+}
 
 /** The areas to list: offered by the server and with a panel in this extension. */
 export function visibleAreas(

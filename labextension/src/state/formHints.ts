@@ -29,7 +29,7 @@ export interface IFormHints {
 const TRAINING_LABELS: { [path: string]: string } = {
   name: N_('Training name'),
   description: N_('Training description'),
-  algorithm: N_('Algorithm information'),
+  algorithm: N_('Algorithm type'),
   'algorithm.source_dir': N_('Algorithm path'),
   'algorithm.entry_point': N_('Entry point'),
   'algorithm.name': N_('Algorithm'),

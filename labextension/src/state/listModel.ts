@@ -264,6 +264,9 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
 
   /** Every loaded row is selected (and there is at least one). */
   allLoadedSelected(): boolean {
+    if (this._selection.size === 0) {
+      return false;
+    }
     const rows = [...this._pages.values()].flat();
     return rows.length > 0 && rows.every(r => this._selection.has(r.id));
   }

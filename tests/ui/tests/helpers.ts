@@ -103,3 +103,44 @@ export async function openArea(page: Page, area: string): Promise<Locator> {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 }
+
+/** The detail tab of a training, found by its name. */
+export function trainingDetail(page: Page, name: string): Locator {
+  return page.locator('.jp-EasyMaker-detail', { has: page.locator('h2.jp-EasyMaker-detailTitle', { hasText: name }) });
+}
+
+/** A training created through the API (faster than the form where the form is not under test). */
+export async function createTraining(
+  api: Api,
+  name: string,
+  experiment: string,
+  hyperparameters: Record<string, string> = { steps: '4', sleep: '0.2' }
+): Promise<any> {
+  const root = serverState().root;
+  return api.post('trainings', {
+    name,
+    experiment_name: experiment,
+    algorithm: { type: 'custom', source_dir: `${root}/algo`, entry_point: 'train.py' },
+    hyperparameters
+  });
+}
+
+/** Record every status the element's data-status takes (proves live updates without reloads). */
+export async function recordStatuses(locator: Locator): Promise<void> {
+  await locator.evaluate(node => {
+    const seen: string[] = [];
+    (node as any).__seen = seen;
+    const note = () => {
+      const s = (node as HTMLElement).dataset.status;
+      if (s && seen[seen.length - 1] !== s) {
+        seen.push(s);
+      }
+    };
+    note();
+    new MutationObserver(note).observe(node, { attributes: true, attributeFilter: ['data-status'] });
+  });
+}
+
+export async function recordedStatuses(locator: Locator): Promise<string[]> {
+  return locator.evaluate(node => [...((node as any).__seen ?? [])]);
+}

@@ -1,0 +1,79 @@
+/**
+ * Stop a running training from the list (confirmation says what cannot be
+ * undone), then multi-select and delete ended ones.
+ */
+import { Api, createTraining, expect, openArea, recordStatuses, recordedStatuses, shot, test, uniqueName } from './helpers';
+
+test('stop a running training from the list', async ({ page, request }) => {
+  const api = new Api(request);
+  const experiment = uniqueName('exp-stop');
+  const name = uniqueName('long');
+  const panel = await openArea(page, 'trainings');
+  await panel.locator('input[type="search"]').fill('long-');
+  const created = await createTraining(api, name, experiment, { steps: '1000', sleep: '0.2' });
+  // the new row appears without a reload
+  const row = panel.locator(`.jp-EasyMaker-row[data-name="${name}"]`);
+  await expect(row).toBeVisible();
+  const badge = row.locator('.jp-EasyMaker-badge');
+  await expect(badge).toHaveAttribute('data-status', 'RUNNING', { timeout: 30_000 });
+  await recordStatuses(badge);
+  await row.click();
+  await panel.locator('button[data-action="stop"]').click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('cannot be resumed');
+  await expect(dialog).toContainText(name);
+  await shot(page, 'stop-dialog');
+  await dialog.locator('button.jp-mod-warn').click();
+  await expect(badge).toHaveAttribute('data-status', 'STOPPED', { timeout: 30_000 });
+  const t = await api.get(`trainings/${created.id}`);
+  expect(t.status).toBe('STOPPED');
+  expect(t.history.map((h: any) => h.status)).toContain('STOP IN PROGRESS');
+  expect(await recordedStatuses(badge)).toContain('STOPPED');
+  await shot(page, 'trainings-stopped');
+});
+
+test('select several ended trainings and delete them', async ({ page, request }) => {
+  const api = new Api(request);
+  const experiment = uniqueName('exp-del');
+  const prefix = uniqueName('del');
+  const ids = [];
+  for (const i of [1, 2, 3]) {
+    ids.push((await createTraining(api, `${prefix}-${i}`, experiment, { steps: '1', sleep: '0' })).id);
+  }
+  for (const id of ids) {
+    await api.waitStatus(id, ['COMPLETE']);
+  }
+  const panel = await openArea(page, 'trainings');
+  await panel.locator('input[type="search"]').fill(prefix);
+  const rows = panel.locator('.jp-EasyMaker-row[data-id]');
+  await expect(rows).toHaveCount(3);
+  await rows.nth(0).click();
+  await rows.nth(2).click({ modifiers: ['Shift'] });
+  await expect(panel.locator('[data-role="count"]')).toContainText('3 selected');
+  // stop is not offered for ended trainings, copy and delete are
+  await expect(panel.locator('button[data-action="stop"]')).toBeDisabled();
+  await expect(panel.locator('button[data-action="copy"]')).toBeEnabled();
+  await panel.locator('button[data-action="delete"]').click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('cannot be undone');
+  await shot(page, 'delete-dialog');
+  await dialog.locator('button.jp-mod-warn').click();
+  await expect(rows).toHaveCount(0);
+  const left = await api.get(`trainings?name=${prefix}`);
+  expect(left.total).toBe(0);
+});
+
+test('copy opens a pre-filled create form', async ({ page, request }) => {
+  const api = new Api(request);
+  const name = uniqueName('copy-src');
+  const t = await createTraining(api, name, uniqueName('exp-copy'), { steps: '1', sleep: '0' });
+  await api.waitStatus(t.id, ['COMPLETE']);
+  const panel = await openArea(page, 'trainings');
+  await panel.locator('input[type="search"]').fill(name);
+  await panel.locator(`.jp-EasyMaker-row[data-name="${name}"]`).click();
+  await panel.locator('button[data-action="copy"]').click();
+  const form = page.locator('.jp-EasyMaker-createForm[data-kind="training"]');
+  await expect(form.locator('input[name="name"]')).toHaveValue(`${name}-copy`);
+  await expect(form.locator('input[name="algorithm.entry_point"]')).toHaveValue('train.py');
+  await shot(page, 'training-copy-form');
+});
