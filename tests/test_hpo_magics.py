@@ -113,3 +113,22 @@ async def test_client_tuning_methods(client, tmp_path):
         raise AssertionError("an empty search space was accepted")
     await run(client.delete_tuning, "c1")
     assert (await run(client.list_tunings)).total == 0
+
+
+async def test_tuning_widget_shows_trials_and_highlights_the_best(client):
+    from jupyter_easymaker.magics.hpo import tuning_view
+    from jupyter_easymaker.status_colors import STATUS_COLORS
+
+    tuning = await run(client.create_tuning, name="w1", experiment="exp-w", strategy="Grid",
+                       algorithm={"type": "custom", "source_files": {"main.py": CELL}, "entry_point": "main.py"},
+                       parameters=[{"name": "x", "type": "double", "min": 0.1, "max": 0.3, "step": 0.2}],
+                       objective_metric="loss", parallel_trials=2)
+    view = await run(tuning_view, client, tuning, 0.1)
+    final = await run(view.wait, 30)
+    assert final["status"] == "COMPLETE" and view.watcher.done
+    header, table, notice = view.children[0].children[0], view.children[1], view.children[2]
+    assert STATUS_COLORS["COMPLETE"]["bg"] in header.value and ">w1<" in header.value
+    assert table.value.count("<tr") == 3 and STATUS_COLORS["SUCCEEDED"]["bg"] in table.value
+    best_row = next(r for r in table.value.split("<tr")[2:] if r.split("<td>")[1].startswith(f"{final['best_trial']['number']}<"))
+    assert "background:#e8f5e9" in best_row and sum("background:#e8f5e9" in r for r in table.value.split("<tr")) == 1
+    assert notice.value == ""
