@@ -1,0 +1,281 @@
+"""Input and output files of batch inference and model evaluation.
+
+Shared by the job (which reads records and writes ``.out`` files), the
+evaluation job (which reads them back) and the server (which checks globs
+and input paths before storing anything). Standard library only.
+
+Records: a JSONL file holds one record per non-blank line; a JSON file holds
+one value, whose records are its elements when it is a list, its
+``instances`` when it is an OIP v1 body, else the value itself; a CSV file
+(evaluation input) holds one record per row, keyed by the header.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+FORMATS = ("JSON", "JSONL", "CSV")
+OUTPUT_SUFFIX = ".out"
+SUMMARY_FILE = "summary.json"
+PARTS_DIR = ".parts"
+CHECKPOINT_EVERY = 1024  # records between remembered byte offsets of a JSONL file
+
+
+class InputError(Exception):
+    """The input cannot be read at all (as opposed to one bad record)."""
+
+
+# -- globs --------------------------------------------------------------------
+def glob_regex(pattern: str) -> re.Pattern:
+    """``*`` and ``?`` stay inside one path segment, ``**`` crosses them, ``[...]``
+    is a class. A pattern without ``/`` matches the file name at any depth
+    (like .gitignore), one with ``/`` the whole path relative to the input."""
+    pattern = pattern.strip()
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = pattern.find("]", i + 2 if pattern[i + 1: i + 2] in ("!", "]") else i + 1)
+            if end < 0:
+                raise ValueError(f"unclosed '[' in glob {pattern!r}")
+            body = pattern[i + 1: end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append(f"[{body}]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    regex = "".join(out)
+    if "/" not in pattern:
+        regex = f"(?:.*/)?{regex}"
+    return re.compile(f"^{regex}$")
+
+
+def split_globs(value: Any) -> list[str]:
+    """A list of patterns, or one string of comma-separated patterns."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [str(p).strip() for p in items if str(p).strip()]
+
+
+def check_globs(patterns: list[str]) -> None:
+    for pattern in patterns:
+        glob_regex(pattern)
+
+
+def selected(rel: str, include: list[re.Pattern], exclude: list[re.Pattern]) -> bool:
+    """Exclude wins over include (the guide's rule); no include takes every file."""
+    if any(p.match(rel) for p in exclude):
+        return False
+    return not include or any(p.match(rel) for p in include)
+
+
+@dataclass
+class InputFile:
+    path: str  # absolute
+    rel: str  # relative to the input root, '/'-separated: names the output file
+    records: int = 0
+    # (record index, byte offset) every CHECKPOINT_EVERY records of a JSONL file
+    checkpoints: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "rel": self.rel, "records": self.records, "checkpoints": self.checkpoints}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "InputFile":
+        return cls(data["path"], data["rel"], int(data["records"]), [tuple(c) for c in data.get("checkpoints") or []])
+
+
+def discover(root: str, include: Any = None, exclude: Any = None, *, skip: str | None = None) -> list[InputFile]:
+    """The input files under ``root`` (a file or a directory), in a stable order.
+    Hidden files and folders are skipped; so is ``skip`` (the output folder when
+    it lies inside the input)."""
+    inc = [glob_regex(p) for p in split_globs(include)]
+    exc = [glob_regex(p) for p in split_globs(exclude)]
+    if os.path.isfile(root):
+        rel = os.path.basename(root)
+        return [InputFile(os.path.abspath(root), rel)] if selected(rel, inc, exc) else []
+    if not os.path.isdir(root):
+        raise InputError(f"the input path {root!r} does not exist")
+    skip = os.path.abspath(skip) if skip else None
+    found: list[InputFile] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.abspath(os.path.join(folder, d)) != skip)
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            if selected(rel, inc, exc):
+                found.append(InputFile(os.path.abspath(path), rel))
+    return sorted(found, key=lambda f: f.rel)
+
+
+# -- reading records ---------------------------------------------------------------
+@dataclass
+class Record:
+    index: int  # position in its file, 0-based
+    value: Any = None
+    error: str = ""  # set when the record itself cannot be read
+
+
+def count_records(item: InputFile, fmt: str) -> None:
+    """Fill ``records`` (and, for JSONL, byte offsets to start reading mid-file)."""
+    if fmt == "JSONL":
+        n, offset, checkpoints = 0, 0, []
+        with open(item.path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    if n % CHECKPOINT_EVERY == 0:
+                        checkpoints.append((n, offset))
+                    n += 1
+                offset += len(line)
+        item.records, item.checkpoints = n, checkpoints
+    elif fmt == "CSV":
+        item.records = sum(1 for _ in _csv_rows(item.path))
+    else:
+        item.records = len(_json_records(item.path))
+
+
+def read_records(item: InputFile, fmt: str, start: int = 0, end: int | None = None) -> Iterator[Record]:
+    """Records ``start <= index < end`` of one file, in order. A record that is
+    not valid JSON comes back with ``error`` set instead of failing the file."""
+    end = item.records if end is None else end
+    if start >= end:
+        return
+    if fmt == "JSONL":
+        index, offset = 0, 0
+        for cp_index, cp_offset in item.checkpoints:
+            if cp_index <= start:
+                index, offset = cp_index, cp_offset
+        with open(item.path, "rb") as fh:
+            fh.seek(offset)
+            for line in fh:
+                if not line.strip():
+                    continue
+                if index >= start:
+                    try:
+                        yield Record(index, json.loads(line))
+                    except (ValueError, UnicodeDecodeError) as exc:
+                        yield Record(index, error=f"invalid JSON: {exc}")
+                index += 1
+                if index >= end:
+                    return
+        if index < end:
+            raise InputError(f"{item.rel} has fewer records than when it was counted (changed during the job?)")
+    elif fmt == "CSV":
+        for index, row in enumerate(_csv_rows(item.path)):
+            if index >= end:
+                return
+            if index >= start:
+                yield Record(index, row)
+    else:
+        values = _json_records(item.path)
+        for index in range(start, min(end, len(values))):
+            yield Record(index, values[index])
+
+
+def _json_records(path: str) -> list[Any]:
+    try:
+        with open(path, "rb") as fh:
+            value = json.load(fh)
+    except (ValueError, UnicodeDecodeError) as exc:
+        # a whole JSON file is one document: if it does not parse there is no record to keep
+        raise InputError(f"{os.path.basename(path)} is not valid JSON: {exc}") from None
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("instances"), list):
+        return value["instances"]
+    return [value]
+
+
+def _csv_rows(path: str) -> Iterator[dict[str, Any]]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            yield {name: _csv_value(row[i]) if i < len(row) else None for i, name in enumerate(header)}
+
+
+def _csv_value(text: str) -> Any:
+    """Numbers as numbers (a model takes floats), everything else as text."""
+    s = text.strip()
+    if s == "":
+        return None
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        return float(s)
+    except ValueError:
+        return text
+
+
+def split_target(value: Any, target_field: str) -> tuple[Any, Any]:
+    """(instance, target) of an evaluation record: the record without its target
+    field; a record left with one field gives that field's value (``{"features":
+    [...], "label": 1}``), otherwise its values in the file's column order."""
+    if not isinstance(value, dict):
+        raise ValueError(f"an evaluation record must be an object with the target field {target_field!r}")
+    if target_field not in value:
+        raise ValueError(f"the target field {target_field!r} is missing")
+    target = value[target_field]
+    rest = [v for k, v in value.items() if k != target_field]
+    instance = rest[0] if len(rest) == 1 else rest
+    return instance, target
+
+
+# -- output --------------------------------------------------------------------
+def output_name(rel: str) -> str:
+    return rel + OUTPUT_SUFFIX
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def read_outputs(output_dir: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(input file, output line) of every ``.out`` file a finished batch inference
+    listed in its summary, in input order."""
+    with open(os.path.join(output_dir, SUMMARY_FILE), encoding="utf-8") as fh:
+        summary = json.load(fh)
+    for entry in summary.get("files") or []:
+        with io.open(os.path.join(output_dir, entry["output"]), encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield entry["input"], json.loads(line)
