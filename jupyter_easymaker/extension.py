@@ -33,7 +33,7 @@ class EasyMakerContext:
             "version": __version__,
             "api_version": "v1",
             "capabilities": {
-                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models"],
+                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models", "endpoints"],
                 "backends": {name: b.capabilities() for name, b in self.backends.items()},
                 "default_backend": settings.default_backend,
                 "instance_types": [it.to_dict() for it in settings.instance_types.values()],
@@ -70,6 +70,8 @@ class EasyMakerExtension(ExtensionApp):
     local_gpus = List(Int(), allow_none=True, default_value=None, help="GPU indices for local jobs (default: detected)").tag(config=True)
     kubernetes_enabled = Bool(False, help="Offer the kubernetes backend").tag(config=True)
     kubernetes = Dict(help="KubernetesBackend options: namespace, image, kubeconfig, in_cluster, volume_mounts, ...").tag(config=True)
+    serving = Dict(help="Endpoint serving options (backend/serving.py ServingOptions): gateway_timeout_seconds, "
+                   "drain_timeout_seconds, scale_down_cooldown_seconds, kubernetes_image, ...").tag(config=True)
     tensorboard_idle_seconds = Float(1800.0, help="Stop a TensorBoard server nobody has looked at for this long").tag(config=True)
     tensorboard_start_timeout = Float(60.0, help="Seconds a TensorBoard server may take to answer").tag(config=True)
 
@@ -137,6 +139,9 @@ class EasyMakerExtension(ExtensionApp):
             start_timeout=self.tensorboard_start_timeout,
             log=self.log,
         )
+        from jupyter_easymaker.controller.endpoints import setup_serving
+
+        setup_serving(services, backends, controller, self.serving, log=self.log)
         controller.add(tensorboards)  # idle stop, and orphans of a crashed server
         controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
         controller.add(ModelReconciler(services, log=self.log))  # fetches obs:// and Hub artifacts
@@ -170,5 +175,6 @@ class EasyMakerExtension(ExtensionApp):
         context = getattr(self, "context", None)
         if context is not None:
             await context.controller.stop()
+            context.services.endpoints.gateway.flush()  # statistics not yet written
             context.tensorboards.stop_all()
             context.services.db.close()

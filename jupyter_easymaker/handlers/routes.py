@@ -9,14 +9,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
-from jupyter_easymaker.handlers import dashboard, experiments, hpo, meta, templates, tensorboard, trainings
+from jupyter_easymaker.handlers import dashboard, endpoints, experiments, hpo, inference, meta, templates, tensorboard, trainings
 from jupyter_easymaker.handlers import models as model_handlers
 from jupyter_easymaker.handlers.routing import Route
 from jupyter_easymaker.schemas.common import ErrorOut
 
 API_PREFIX = "easymaker/api/v1"
 
-ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES,
+ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *endpoints.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES,
                       *model_handlers.ROUTES]
 
 
@@ -27,7 +27,7 @@ def url_pattern(path: str) -> str:
 
 
 def url_specs() -> list[tuple[str, type]]:
-    return [(url_pattern(r.path), r.handler) for r in ROUTES] + tensorboard.PROXY_URL_SPECS
+    return [(url_pattern(r.path), r.handler) for r in ROUTES] + inference.URL_SPECS + tensorboard.PROXY_URL_SPECS
 
 
 def openapi_document(base_url: str = "/") -> dict[str, Any]:

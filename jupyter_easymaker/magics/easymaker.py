@@ -14,6 +14,7 @@ from typing import Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from jupyter_easymaker.magics import parser
+from jupyter_easymaker.magics.endpoints import EndpointCommands
 
 DEFAULT_EXPERIMENT = "notebook"
 ENTRY_POINT = "main.py"
@@ -55,7 +56,7 @@ def _created(value: Any) -> str:
 
 
 @magics_class
-class EasyMakerMagics(Magics):
+class EasyMakerMagics(EndpointCommands, Magics):
     def __init__(self, shell: Any = None, **kwargs: Any):
         super().__init__(shell, **kwargs)
         self._client: Any = None

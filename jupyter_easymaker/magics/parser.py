@@ -166,6 +166,9 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     connect.add_argument("url", metavar="URL", help="Jupyter server URL with its base URL, e.g. http://localhost:8888/")
     connect.add_argument("--token", help="the server's token")
 
+    from jupyter_easymaker.magics.endpoints import add_parsers
+
+    add_parsers(add, positive_int, BACKENDS)
     add("help", "Show this help.")
     return root, commands
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from jupyter_easymaker.services.endpoints import EndpointService
 from jupyter_easymaker.services.events import EventBus
 from jupyter_easymaker.services.experiments import ExperimentService
 from jupyter_easymaker.services.hpo import HyperparameterTuningService
@@ -25,3 +26,7 @@ class Services:
         self.templates = TemplateService(self.db, settings, self.events)
         self.hpo = HyperparameterTuningService(self.db, settings, self.events, self.trainings)
         self.models = ModelService(self.db, settings, self.events, self.trainings, getattr(self, "hpo", None))
+        self.endpoints = EndpointService(self.db, settings, self.events, models=lambda: getattr(self, "models", None),
+                                         backend_names=backend_names)
+        if getattr(self, "models", None) is not None:  # a model with endpoints cannot be deleted
+            self.models.dependents.append(("endpoint stage resources", self.endpoints.count_for_model))

@@ -44,8 +44,7 @@ class DashboardService:
                 "active_endpoints": endpoints.get("ACTIVE", 0),
             },
             "training_statuses": statuses,
-            # filled from API statistics once endpoints exist
-            "top_endpoints": [],
+            "top_endpoints": self.services.endpoints.top_endpoints(3) if hasattr(self.services, "endpoints") else [],
             "resource_usage": self._usage(holding),
         }
 

@@ -135,8 +135,9 @@ class LogService:
                 # a tuning's lines are its trials' (each trial logs under its own id)
                 trials = select(HpoTrial.id).where(HpoTrial.tuning_id == value)
                 conditions.append(or_(LogRecord.resource_id == value, LogRecord.resource_id.in_(trials)))
-            elif sep and key in ("trainingId", "endpointId", "endpointStageId", "batchInferenceId"):
-                conditions.append(LogRecord.resource_id == value)
+            elif sep and key in ("trainingId", "endpointId", "endpointStageId", "batchInferenceId", "inferenceId", "modelName", "action"):
+                # a record belongs to one resource; other ids it carries are fields (inference logs: endpointId)
+                conditions.append(or_(LogRecord.resource_id == value, LogRecord.fields[key].as_string() == value))
             else:
                 conditions.append(LogRecord.body.like(f"%{term}%"))
         return stmt.where(and_(*conditions))

@@ -218,3 +218,7 @@ class Model(ResourceColumns, Base):
     hyperparameter_tuning_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     trial_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     artifact_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what loading it found
+
+
+# endpoints' tables live in their own module, on this metadata (imported last: it imports this one)
+from jupyter_easymaker.store import endpoint_tables  # noqa: E402,F401

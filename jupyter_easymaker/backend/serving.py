@@ -1,0 +1,203 @@
+"""The contract between the endpoint controller and a serving backend.
+
+Jobs end; model servers run until told to stop, so they get their own small
+protocol next to the job ``Backend``: start / status / scale / stop. A
+:class:`ServerSpec` describes the servers of one stage resource (N pods of
+the model server CLI); the backend answers with an opaque, JSON-serialisable
+handle the controller stores, exactly like jobs. Backends never touch the
+store. Methods are synchronous; the controller calls them from threads.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from jupyter_easymaker.backend.base import BackendError, InstanceType, ResourceUsage
+
+__all__ = [
+    "AutoscalerSpec",
+    "BackendError",
+    "ServerPhase",
+    "ServerSpec",
+    "ServerState",
+    "ServingBackend",
+    "ServingOptions",
+    "model_server_args",
+]
+
+MODEL_SERVER_MODULE = "jupyter_easymaker.runtime.model_server"
+READY_PATH = "/v2/health/ready"
+
+
+class ServerPhase(str, enum.Enum):
+    STARTING = "STARTING"  # processes / pods starting, model loading
+    READY = "READY"  # at least the minimum of pods answer ready
+    FAILED = "FAILED"  # cannot come up (crash loop, bad artifact, bad image)
+    STOPPED = "STOPPED"  # stop() finished
+    LOST = "LOST"  # the backend no longer knows the servers
+
+
+@dataclass
+class AutoscalerSpec:
+    """The guide's pod autoscaler: grow by CPU or memory use over a threshold
+    (percent of the pod's allocation), between ``min_pods`` and ``max_pods``."""
+
+    enabled: bool = False
+    metric: str = "cpu"  # cpu | memory | concurrency (in-flight requests per pod, KServe's default)
+    threshold: float = 80.0
+    min_pods: int = 1
+    max_pods: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ServerSpec:
+    """Everything needed to run the servers of one stage resource."""
+
+    server_id: str  # the stage resource id
+    name: str  # a readable name: "{endpoint}-{stage}-{model}"
+    endpoint_id: str
+    stage_id: str
+    model_id: str
+    model_name: str
+    model_dir: str  # where the artifact is (local path, mount path or obs:// URI)
+    framework: str
+    task: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    image: str = ""
+    instance_type: InstanceType = field(default_factory=lambda: InstanceType(name="default"))
+    cpu: float = 1.0  # per pod
+    memory_mib: int = 1024  # per pod
+    gpu: int = 0  # per pod
+    pods: int = 1  # initial pod count
+    autoscaler: AutoscalerSpec = field(default_factory=AutoscalerSpec)
+    node_autoscaler: dict[str, Any] = field(default_factory=dict)
+    work_dir: str = ""  # scratch space owned by the servers (state, logs)
+    env: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ServerSpec":
+        data = dict(data)
+        data["instance_type"] = InstanceType.from_dict(data.get("instance_type") or {"name": "default"})
+        data["autoscaler"] = AutoscalerSpec(**(data.get("autoscaler") or {}))
+        return cls(**data)
+
+
+@dataclass
+class PodState:
+    name: str
+    ready: bool
+    address: str = ""  # base URL, e.g. http://127.0.0.1:41234
+    node: str = ""
+    restarts: int = 0
+    reason: str = ""
+
+
+@dataclass
+class ServerState:
+    phase: ServerPhase
+    reason: str = ""
+    pods: list[PodState] = field(default_factory=list)
+    desired: int = 0  # pods the backend is asked to run now
+
+    @property
+    def ready_pods(self) -> list[PodState]:
+        return [p for p in self.pods if p.ready]
+
+    @property
+    def addresses(self) -> list[str]:
+        return [p.address for p in self.pods if p.ready and p.address]
+
+    @property
+    def nodes(self) -> int:
+        return len({p.node for p in self.pods if p.node})
+
+
+@dataclass
+class ServingOptions:
+    """Server-wide settings of endpoints (the extension's ``serving`` option)."""
+
+    gateway_timeout_seconds: float = 600.0  # generation can be slow
+    gateway_connect_timeout_seconds: float = 5.0
+    gateway_max_clients: int = 256
+    stats_flush_seconds: float = 2.0
+    inference_log_sample_rate: float = 1.0  # failures are always logged
+    inference_log_max_per_flush: int = 5000
+    drain_timeout_seconds: float = 30.0  # how long old servers may finish in-flight requests
+    start_timeout_seconds: float = 600.0  # model load time allowed before CREATE FAILED
+    autoscale_interval_seconds: float = 5.0
+    scale_down_cooldown_seconds: float = 60.0
+    local_host: str = "127.0.0.1"
+    health_timeout_seconds: float = 2.0
+    max_restarts: int = 3  # a pod that crashes this often before ever being ready fails its resource
+    reserved_cpu: float = 0.1  # per instance: the guide's "basic usage" kept out of allocations
+    reserved_memory_mib: int = 256
+    kubernetes_image: str = ""  # model server image (default: the serving image)
+    kubernetes_inferenceservice: bool | None = None  # None: use KServe when its CRD is served
+    # how the gateway reaches a stage resource's Service (a port-forward or ingress can be put here)
+    kubernetes_address_template: str = "http://{service}.{namespace}.svc.cluster.local:{port}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ServingOptions":
+        known = set(cls.__dataclass_fields__)
+        data = dict(data or {})
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown serving option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return cls(**data)
+
+
+def model_server_args(spec: ServerSpec, host: str, port: int) -> list[str]:
+    """The model server CLI arguments (after ``python -m ...model_server``)."""
+    args = ["--model", spec.model_name, "--model-dir", spec.model_dir, "--framework", spec.framework]
+    if spec.task:
+        args += ["--task", spec.task]
+    for key, value in spec.parameters.items():
+        args += ["--param", f"{key}={value}"]
+    return args + ["--host", host, "--port", str(port)]
+
+
+@runtime_checkable
+class ServingBackend(Protocol):
+    name: str
+
+    def capabilities(self) -> dict[str, Any]:
+        ...
+
+    def start(self, spec: ServerSpec) -> dict[str, Any]:
+        """Create the servers and return their handle (idempotent: a second
+        start of the same server id answers the existing handle)."""
+
+    def status(self, handle: dict[str, Any]) -> ServerState:
+        """Where the servers stand; also restarts crashed local pods."""
+
+    def scale(self, handle: dict[str, Any], pods: int) -> dict[str, Any]:
+        """Run ``pods`` pods; answers the (possibly changed) handle. Pods being
+        removed must already be out of the gateway's routes (drained)."""
+
+    def drain_candidates(self, handle: dict[str, Any], pods: int) -> list[str]:
+        """Addresses that scaling down to ``pods`` would remove."""
+
+    def stop(self, handle: dict[str, Any], grace_seconds: float = 10.0) -> None:
+        """Stop every pod and remove what the servers held (idempotent)."""
+
+    def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
+        """One sample per running pod (empty when unknown)."""
+
+    def read_logs(self, handle: dict[str, Any], tail: int = 200) -> str:
+        """The last lines the servers wrote (all pods)."""
+
+    def adopt(self, handle: dict[str, Any]) -> None:
+        """Re-attach to servers found in the store after a restart."""
+
+    @property
+    def autoscales_itself(self) -> bool:
+        """True when the platform scales pods (HorizontalPodAutoscaler, KServe)."""

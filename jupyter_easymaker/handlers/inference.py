@@ -1,0 +1,208 @@
+"""The inference gateway: ``{base_url}easymaker/inference/{endpoint}/...``.
+
+Not a Jupyter API route: external clients call it with an endpoint's API key
+(``Authorization: Bearer <key>`` or ``x-api-key``), never with Jupyter
+credentials, so this is a plain tornado handler (no Jupyter auth, no XSRF).
+Requests are forwarded to the stage's model servers round-robin with
+tornado's HTTP client; responses are streamed back chunk by chunk, so
+OpenAI-compatible server-sent events arrive as they are generated. A
+connection refused by one server (it just stopped) is retried on another.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from tornado import httputil, web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.iostream import StreamClosedError
+
+from jupyter_easymaker.services.gateway import INFERENCE_PREFIX, GatewayError, Target
+
+# hop-by-hop headers (RFC 9110) and ours, never forwarded either way
+HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
+       "upgrade", "content-length", "host", "authorization", "x-api-key", "cookie"}
+INFERENCE_ID = "X-Inference-Id"
+STAGE_HEADER = "X-Easymaker-Stage"  # which stage answered (the default stage URL moves between stages)
+_CLIENTS: dict[int, AsyncHTTPClient] = {}
+
+
+def http_client(max_clients: int) -> AsyncHTTPClient:
+    """One client of our own: the shared default allows only 10 requests at once."""
+    client = _CLIENTS.get(max_clients)
+    if client is None:
+        client = _CLIENTS[max_clients] = AsyncHTTPClient(force_instance=True, max_clients=max_clients)
+    return client
+
+
+def api_key(request: httputil.HTTPServerRequest) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-api-key") or request.headers.get("api-key") or None
+
+
+class _Relay:
+    """Copies the upstream's status, headers and body to the client as they arrive."""
+
+    def __init__(self, handler: "InferenceHandler"):
+        self.handler = handler
+        self.status: int | None = None
+        self.headers = httputil.HTTPHeaders()
+        self.started = False  # something was sent to the client: no retry any more
+        self.gone = False
+        self.buffered = 0
+
+    def header_line(self, line: str) -> None:
+        if line.startswith("HTTP/"):
+            self.status = httputil.parse_response_start_line(line.strip()).code
+            self.headers = httputil.HTTPHeaders()
+        elif line.strip():
+            self.headers.parse_line(line)
+        elif self.status is not None and self.status != 100:
+            h = self.handler
+            h.set_status(self.status)
+            for name, value in self.headers.get_all():
+                if name.lower() not in HOP and not name.lower().startswith("access-control-"):
+                    h.add_header(name, value) if name.lower() == "set-cookie" else h.set_header(name, value)
+            self.started = True
+
+    def chunk(self, data: bytes) -> None:
+        if self.gone:
+            return
+        h = self.handler
+        h.write(data)
+        self.buffered += len(data)
+        # server-sent events go out as they come; big bodies in 64 KiB pieces
+        if self.buffered >= 1 << 16 or self.headers.get("Content-Type", "").startswith("text/event-stream"):
+            self.buffered = 0
+            h.flush().add_done_callback(self._flushed)
+
+    def _flushed(self, future) -> None:
+        if future.exception() is not None:  # the client went away; the rest is dropped
+            self.gone = True
+
+
+class InferenceHandler(web.RequestHandler):
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+    def check_xsrf_cookie(self) -> None:
+        """API clients carry an API key, not a browser session: no XSRF token."""
+
+    @property
+    def gateway(self):
+        return self.settings["easymaker"].services.endpoints.gateway
+
+    def set_default_headers(self) -> None:
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, x-api-key")
+        self.set_header("Access-Control-Allow-Methods", ", ".join(self.SUPPORTED_METHODS))
+        self.set_header("Access-Control-Expose-Headers", f"{INFERENCE_ID}, {STAGE_HEADER}")
+
+    def options(self, endpoint: str, rest: str = "") -> None:
+        self.set_status(204)  # CORS preflight: browsers send it without credentials
+        self.finish()
+
+    async def get(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    async def head(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    async def post(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    async def put(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    async def patch(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    async def delete(self, endpoint: str, rest: str = "") -> None:
+        await self.proxy(endpoint, rest)
+
+    def error(self, status: int, message: str) -> None:
+        self.clear_header("Content-Type")
+        self.set_status(status)
+        if status == 401:
+            self.set_header("WWW-Authenticate", 'Bearer realm="easymaker-inference"')
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message}))
+
+    async def proxy(self, endpoint: str, rest: str) -> None:
+        gateway = self.gateway
+        started = time.perf_counter()
+        inference_id = self.request.headers.get(INFERENCE_ID) or str(uuid.uuid4())
+        self.set_header(INFERENCE_ID, inference_id)
+        target: Target | None = None
+        key_id: str | None = None
+        try:
+            target = gateway.resolve(endpoint, rest.strip("/"))
+            self.set_header(STAGE_HEADER, target.stage.name)
+            key_id = gateway.authenticate(target, api_key(self.request)).key_id
+            if not target.model and self.request.method in ("GET", "HEAD"):  # the stage URL itself: what it serves
+                self.set_header("Content-Type", "application/json")
+                self.finish(json.dumps({"endpoint": target.endpoint.name, "stage": target.stage.name,
+                                        "default": target.stage.stage_id == target.endpoint.default_stage_id,
+                                        "models": gateway.models(target)}))
+            else:
+                await self.forward(target)
+        except GatewayError as exc:
+            target = exc.target or target
+            self.error(exc.status, exc.message)
+        finally:
+            if not self._finished:
+                try:
+                    self.finish()
+                except StreamClosedError:
+                    pass  # the client went away
+            gateway.record(target, inference_id=inference_id, method=self.request.method or "GET",
+                           status=self.get_status(), latency_ms=(time.perf_counter() - started) * 1000, key_id=key_id)
+
+    async def forward(self, target: Target) -> None:
+        gateway = self.gateway
+        options = gateway.options
+        request = self.request
+        headers = httputil.HTTPHeaders()
+        for name, value in request.headers.get_all():
+            if name.lower() not in HOP:
+                headers.add(name, value)
+        headers[INFERENCE_ID] = self._headers[INFERENCE_ID]
+        headers["X-Forwarded-For"] = request.remote_ip or ""
+        headers["X-Forwarded-Proto"] = request.protocol
+        headers["X-Forwarded-Host"] = request.host
+        path = "/" + target.path + (f"?{request.query}" if request.query else "")
+        body = request.body if request.method in ("POST", "PUT", "PATCH") else None
+        tried: set[str] = set()
+        while True:
+            upstream = gateway.pick(target, tried)
+            relay = _Relay(self)
+            try:
+                response = await http_client(options.gateway_max_clients).fetch(HTTPRequest(
+                    upstream.address + path, method=request.method, headers=headers, body=body if body is not None else None,
+                    allow_nonstandard_methods=True, follow_redirects=False, decompress_response=False,
+                    connect_timeout=options.gateway_connect_timeout_seconds, request_timeout=options.gateway_timeout_seconds,
+                    header_callback=relay.header_line, streaming_callback=relay.chunk), raise_error=False)
+            except (OSError, StreamClosedError) as exc:  # refused / reset before an answer
+                response, error = None, exc
+            else:
+                error = response.error if response.code == 599 else None
+            finally:
+                gateway.release(upstream)
+            if error is None and response is not None:
+                return
+            tried.add(upstream.address)
+            if relay.started:
+                return  # part of the answer went out already: nothing sensible to retry
+            if isinstance(error, HTTPClientError) and "Timeout during request" in str(error):
+                raise GatewayError(504, f"the model server did not answer within {options.gateway_timeout_seconds:g} s",
+                                   target=target)
+            # refused or reset before an answer (a server that just stopped): the next server; pick() ends the tries
+
+
+URL_SPECS: list[tuple[str, Any]] = [
+    (rf"/{INFERENCE_PREFIX}/(?P<endpoint>[^/]+)/?(?P<rest>.*)", InferenceHandler),
+]
