@@ -4,6 +4,7 @@ behind a non-default base_url, on a throw-away root and data dir.
 The specs find the root and data dir in the JSON file named by
 EASYMAKER_UI_STATE (default: tests/ui/.server-state.json).
 """
+import atexit
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ base_url = os.environ.get("EASYMAKER_UI_BASE_URL", "/easymaker-ui/")
 
 root = Path(tempfile.mkdtemp(prefix="easymaker-ui-root-"))
 data = Path(tempfile.mkdtemp(prefix="easymaker-ui-data-"))
+for path in (root, data):
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
 (root / "algo").mkdir()
 shutil.copy(HERE / "fixtures" / "train.py", root / "algo" / "train.py")
 (root / "work").mkdir()
@@ -37,6 +40,20 @@ c.EasyMakerExtension.controller_interval = 0.2  # noqa: F821
 c.EasyMakerExtension.stop_grace_seconds = 2.0  # noqa: F821
 c.EasyMakerExtension.local_cpu = 64.0  # noqa: F821
 c.EasyMakerExtension.local_memory_mib = 1 << 20  # noqa: F821
+
+# Serve this checkout's build of the labextension (jupyter_easymaker/labextension),
+# ahead of whatever copy the environment's share/jupyter/labextensions holds:
+# extra_labextensions_path comes first when JupyterLab looks an extension up.
+built = HERE.parent.parent / "jupyter_easymaker" / "labextension"
+extra = [c.LabServerApp.extra_labextensions_path]  # noqa: F821 - galata's helper extension
+if isinstance(extra[0], list):
+    extra = list(extra[0])
+if (built / "package.json").exists():
+    labext_dir = Path(tempfile.mkdtemp(prefix="easymaker-ui-labext-"))
+    atexit.register(shutil.rmtree, labext_dir, ignore_errors=True)
+    shutil.copytree(built, labext_dir / "jupyter-easymaker")
+    extra.append(str(labext_dir))
+c.LabServerApp.extra_labextensions_path = [str(p) for p in extra]  # noqa: F821
 
 state = Path(os.environ.get("EASYMAKER_UI_STATE", HERE / ".server-state.json"))
 state.write_text(json.dumps({"root": str(root), "data": str(data), "base_url": base_url, "port": port}))
