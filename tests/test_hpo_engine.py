@@ -78,7 +78,7 @@ def test_a_restarted_engine_continues_the_same_sequence(strategy):
     head = run(first, 5, store=journal)
     # a new process: the study replayed from the journal, the sampler from its pickled state
     resumed = StudyEngine("r", spec(strategy, space=space), journal, first.sampler_state())
-    assert [t.number for t in resumed.study.trials] == list(range(5))
+    assert [t.number for t in resumed.study.trials] == list(range(5)) and resumed.pending() == []
     tail = run(resumed, 7)
     assert head + tail == uninterrupted
     assert len({json.dumps(p, sort_keys=True) for p in head + tail}) == 12

@@ -124,14 +124,11 @@ class StudyEngine:
         self.strategy: str = spec["strategy"]
         self.journal = MemoryJournal(entries)
         sampler = pickle.loads(sampler_state) if sampler_state else make_sampler(self.strategy, self.parameters, spec.get("random_seed"))
-        self.study = optuna.create_study(
-            storage=JournalStorage(self.journal),
-            study_name=tuning_id,
-            direction=spec["goal"],
-            sampler=sampler,
-            pruner=make_pruner(spec.get("early_stopping")),
-            load_if_exists=True,
-        )
+        storage, pruner = JournalStorage(self.journal), make_pruner(spec.get("early_stopping"))
+        if self.journal.entries:  # replayed: loading (not create_study(load_if_exists)) appends nothing to the journal
+            self.study = optuna.load_study(study_name=tuning_id, storage=storage, sampler=sampler, pruner=pruner)
+        else:
+            self.study = optuna.create_study(storage=storage, study_name=tuning_id, direction=spec["goal"], sampler=sampler, pruner=pruner)
         self.storage = self.study._storage
         self.distributions = distributions(self.parameters)
 
