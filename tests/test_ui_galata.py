@@ -78,7 +78,7 @@ def test_galata_ui_suite(tmp_path, capsys):
     with capsys.disabled():
         print(f"\n[ui] galata UI suite passed; screenshots in {ARTIFACTS}")
         for line in lines:
-            if line.startswith(("open Trainings", "scroll (", "no scrolling", "status change")):
+            if line.startswith(("open Trainings", "scroll (", "no scrolling", "status change", "seeded")):
                 print(f"[ui] {line}")
         if figures.exists():
             print(f"[ui] figures: {figures}")

@@ -23,6 +23,8 @@ export interface ITimeChartProps {
   format?: (value: number) => string;
   /** y scale range, e.g. [0, 100] for percentages. */
   yRange?: [number, number];
+  /** Start the y axis at 0 (usage charts). */
+  fromZero?: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -33,7 +35,7 @@ function cssVar(name: string, fallback: string): string {
 export function TimeChart(props: ITimeChartProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const plot = React.useRef<uPlot | null>(null);
-  const shape = `${props.xKind}|${props.series.map(s => s.label).join('|')}|${props.yRange ?? ''}`;
+  const shape = `${props.xKind}|${props.series.map(s => s.label).join('|')}|${props.yRange ?? ''}|${props.fromZero ?? ''}`;
   const data: uPlot.AlignedData = [props.x, ...props.series.map(s => s.values)] as uPlot.AlignedData;
 
   React.useEffect(() => {
@@ -57,7 +59,11 @@ export function TimeChart(props: ITimeChartProps): JSX.Element {
       height: props.height ?? 180,
       scales: {
         x: { time: props.xKind === 'time' },
-        ...(props.yRange ? { y: { range: props.yRange } } : {})
+        ...(props.yRange
+          ? { y: { range: props.yRange } }
+          : props.fromZero
+            ? { y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.15 : 1] } }
+            : {})
       },
       axes: [xAxis, { ...axis, size: 60, values: (_u, ticks) => ticks.map(t => fmt(t)) }],
       series: [

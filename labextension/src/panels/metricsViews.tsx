@@ -4,7 +4,7 @@ import * as React from 'react';
 import type { IMetrics } from '../api/types';
 import { CHART_COLORS, TimeChart } from '../components/TimeChart';
 import { useTrans } from '../i18n/react';
-import { formatBytes, formatNumber, parseTime } from '../state/format';
+import { formatNumber, parseTime } from '../state/format';
 
 /** One chart per scraped metric (value per step) and a table of last values. */
 export function MetricsView(props: { metrics: IMetrics | null; error: string | null }): JSX.Element {
@@ -73,16 +73,17 @@ export function MonitoringView(props: { metrics: IMetrics | null; error: string 
     return <div className="jp-EasyMaker-empty" data-role="no-usage">{trans.__('No resource samples yet.')}</div>;
   }
   const x = usage.map(u => (parseTime(u.time) ?? 0) / 1000);
-  const col = (key: string) => usage.map(u => (typeof u[key] === 'number' ? (u[key] as number) : null));
+  const col = (key: string, scale = 1) => usage.map(u => (typeof u[key] === 'number' ? (u[key] as number) / scale : null));
+  const MiB = 1024 * 1024;
   const hasGpu = usage.some(u => typeof u.gpu_percent === 'number' || typeof u.gpu_memory_bytes === 'number');
   return (
     <div className="jp-EasyMaker-chartGrid" data-role="monitoring">
-      <TimeChart title={trans.__('CPU (%)')} xKind="time" x={x} series={[{ label: 'CPU %', values: col('cpu_percent'), color: CHART_COLORS[0] }]} format={v => `${formatNumber(v)}%`} />
-      <TimeChart title={trans.__('Memory')} xKind="time" x={x} series={[{ label: trans.__('Memory'), values: col('memory_bytes'), color: CHART_COLORS[2] }]} format={formatBytes} />
+      <TimeChart title={trans.__('CPU (%)')} xKind="time" x={x} fromZero series={[{ label: 'CPU %', values: col('cpu_percent'), color: CHART_COLORS[0] }]} format={v => `${formatNumber(v)}%`} />
+      <TimeChart title={trans.__('Memory (MiB)')} xKind="time" x={x} fromZero series={[{ label: 'MiB', values: col('memory_bytes', MiB), color: CHART_COLORS[2] }]} format={formatNumber} />
       {hasGpu ? (
         <>
-          <TimeChart title={trans.__('GPU (%)')} xKind="time" x={x} series={[{ label: 'GPU %', values: col('gpu_percent'), color: CHART_COLORS[1] }]} format={v => `${formatNumber(v)}%`} />
-          <TimeChart title={trans.__('GPU memory')} xKind="time" x={x} series={[{ label: trans.__('GPU memory'), values: col('gpu_memory_bytes'), color: CHART_COLORS[3] }]} format={formatBytes} />
+          <TimeChart title={trans.__('GPU (%)')} xKind="time" x={x} fromZero series={[{ label: 'GPU %', values: col('gpu_percent'), color: CHART_COLORS[1] }]} format={v => `${formatNumber(v)}%`} />
+          <TimeChart title={trans.__('GPU memory (MiB)')} xKind="time" x={x} fromZero series={[{ label: 'MiB', values: col('gpu_memory_bytes', MiB), color: CHART_COLORS[3] }]} format={formatNumber} />
         </>
       ) : (
         <div className="jp-EasyMaker-help">{trans.__('No GPU was given to this job.')}</div>

@@ -53,6 +53,7 @@ const TRAINING_LABELS: { [path: string]: string } = {
 };
 
 const TRAINING_HELP: { [path: string]: string } = {
+  name: N_('Use 1-50 letters, digits, - or _'),
   'algorithm.source_dir': N_('A directory: local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.'),
   'algorithm.entry_point': N_('File in the algorithm path where training starts; a requirements.txt next to it is installed.'),
   hyperparameters: N_('Passed to the entry point as --key value arguments and as EM_HP_{KEY} variables (up to 100).'),
@@ -94,6 +95,7 @@ export const EXPERIMENT_FORM: IFormHints = {
   schema: 'ExperimentCreate',
   sections: [{ id: 'basic', title: N_('Basic information'), fields: ['name', 'description'] }],
   labels: { name: N_('Experiment name'), description: N_('Experiment description') },
+  help: { name: N_('Use 1-50 letters, digits, - or _') },
   hidden: []
 };
 

@@ -41,7 +41,7 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
     this._fetch = options.fetch;
     this.kind = options.kind;
     this.pageSize = options.pageSize ?? 100;
-    this._debounce = options.debounce ?? 200;
+    this._debounce = options.debounce ?? 100;
     this._hiddenDivisor = options.hiddenTickDivisor ?? 6;
     this._query = { ...DEFAULT_QUERY, ...(options.query ?? {}) };
   }
