@@ -118,15 +118,14 @@ def test_server_cli_sklearn_v1_v2_errors_and_batching(built):
 
             # concurrent requests are merged into fewer model calls
             def one(_i):
-                with httpx.Client(base_url=base, timeout=10) as c:
-                    return c.post("/v2/models/iris/infer", json=infer).status_code
+                return http.post("/v2/models/iris/infer", json=infer).status_code
 
             with concurrent.futures.ThreadPoolExecutor(16) as pool:
-                assert set(pool.map(one, range(200))) == {200}
+                assert set(pool.map(one, range(160))) == {200}
             metrics = http.get("/metrics").text
             batches = int(next(line.split()[-1] for line in metrics.splitlines() if line.startswith("easymaker_batches_total")))
             batched = int(next(line.split()[-1] for line in metrics.splitlines() if line.startswith("easymaker_batched_requests_total")))
-            assert batched >= 200 and batches < batched, metrics
+            assert batched >= 160 and batches < batched, metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=15)[0]
@@ -246,7 +245,7 @@ def test_predictor_api_and_artifact_errors(built, tmp_path):
     except ImportError:
         (tmp_path / "tf").mkdir()
         (tmp_path / "tf" / "saved_model.pb").write_bytes(b"")
-        with pytest.raises(ArtifactError, match="TensorFlow is not installed") as err:
+        with pytest.raises(ArtifactError, match="(?i)tensorflow.*not installed") as err:
             load_predictor("tensorflow", str(tmp_path / "tf"))
         assert err.value.field == "framework"
 
@@ -275,3 +274,19 @@ def test_huggingface_other_tasks_in_process(tmp_path):
     assert result.completion_tokens <= 4 and result.finish_reason in ("stop", "length")
     streamed = [p for p in t5.stream("translate: the cat", GenerateOptions(max_tokens=4, temperature=0))]
     assert "".join(p for p in streamed if isinstance(p, str)) == result.text
+
+
+def test_pytorch_mar_archive(built, tmp_path):
+    """A model-archiver .mar (MAR-INF/MANIFEST.json + handler + model file + weights)."""
+    import json
+    import zipfile
+
+    mar = tmp_path / "mar"
+    mar.mkdir()
+    manifest = {"model": {"modelName": "doubler", "handler": "handler.py", "modelFile": "model.py", "serializedFile": "model.pt"}}
+    with zipfile.ZipFile(mar / "doubler.mar", "w") as zf:
+        zf.writestr("MAR-INF/MANIFEST.json", json.dumps(manifest))
+        for name in ("handler.py", "model.py", "model.pt"):
+            zf.write(os.path.join(built["handler"], name), name)
+    predictor = load_predictor("pytorch", str(mar), name="doubler")
+    assert predictor.layout == "mar" and predictor.predict([[1.0, 2.0], [3.0, 4.0]]) == [5.5, 11.5]

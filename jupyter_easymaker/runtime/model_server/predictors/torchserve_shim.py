@@ -65,9 +65,7 @@ class BaseHandler:
     def _load_pickled_model(self, model_dir: str, model_file: str, weights: str | None) -> Any:
         import torch
 
-        if model_dir not in sys.path:
-            sys.path.insert(0, model_dir)
-        module = importlib.import_module(os.path.splitext(model_file)[0])
+        module = fresh_import(os.path.splitext(model_file)[0], model_dir)
         classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
                    if c.__module__ == module.__name__ and issubclass(c, torch.nn.Module)]
         if len(classes) != 1:
@@ -100,6 +98,19 @@ class BaseHandler:
 
     def handle(self, data: Any, context: Any) -> Any:
         return self.postprocess(self.inference(self.preprocess(data)))
+
+
+def fresh_import(name: str, folder: str) -> Any:
+    """Import ``name`` from ``folder``, not a same-named module of another model
+    loaded earlier in this process (batch inference loads several)."""
+    folder = os.path.realpath(folder)
+    if folder in sys.path:
+        sys.path.remove(folder)
+    sys.path.insert(0, folder)
+    old = sys.modules.get(name)
+    if old is not None and os.path.dirname(os.path.realpath(getattr(old, "__file__", "") or "")) != folder:
+        del sys.modules[name]
+    return importlib.import_module(name)
 
 
 def install() -> None:
