@@ -74,6 +74,7 @@ class EndpointReconciler:
         self._sampled: dict[str, float] = {}
         self._scaling: dict[str, Scaling] = {}
         self._delete_since: dict[str, float] = {}
+        self._seen: dict[str, tuple] = {}  # what the last poll of a running resource stored
         self._dirty = False
 
     # -- controller hooks -------------------------------------------------------------
@@ -92,14 +93,16 @@ class EndpointReconciler:
     async def reconcile_once(self) -> None:
         if not self.gateway.loaded:
             self.gateway.reload()
-        self.gateway.flush_if_due()
+        if self.gateway.flush_due():  # statistics and inference logs: written off the event loop
+            await asyncio.to_thread(self.gateway.flush)
         with self.db.session() as session:
-            rows = session.execute(select(StageResource.id, StageResource.status).order_by(StageResource.created_at)).all()
-        for resource_id, status in rows:
+            rows = session.execute(select(StageResource.id, StageResource.status, StageResource.handle, StageResource.backend,
+                                          StageResource.spec).order_by(StageResource.created_at)).all()
+        for resource_id, status, handle, backend, spec in rows:
             if resource_id in self._tasks:
                 continue  # a start or stop is under way
             try:
-                await self._resource(resource_id, status)
+                await self._resource(resource_id, status, dict(handle) if handle else None, backend, spec or {})
             except Exception:  # noqa: BLE001 - one resource must not stall the others
                 self.log.exception("easymaker: reconciling stage resource %s failed", resource_id)
         self._stages()
@@ -146,12 +149,8 @@ class EndpointReconciler:
         return self._set(self.service.resources, StageResource, resource_id, target, reason, **fields)
 
     # -- resources ------------------------------------------------------------------------------
-    async def _resource(self, resource_id: str, status: str) -> None:
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            if row is None:
-                return
-            handle, backend_name = (dict(row.handle) if row.handle else None), row.backend
+    async def _resource(self, resource_id: str, status: str, handle: dict[str, Any] | None, backend_name: str,
+                        spec: dict[str, Any]) -> None:
         backend = self.backends.get(backend_name)
         if status == RS.DELETE_IN_PROGRESS:
             await self._delete(resource_id, backend, handle)
@@ -165,7 +164,7 @@ class EndpointReconciler:
         elif status == RS.CREATE_IN_PROGRESS and handle:
             await self._starting(resource_id, backend, handle)
         elif status == RS.ACTIVE and handle:
-            await self._running(resource_id, backend, handle)
+            await self._running(resource_id, backend, handle, spec)
 
     async def _start(self, resource_id: str, backend: ServingBackend) -> None:
         with self.db.session() as session:
@@ -205,7 +204,7 @@ class EndpointReconciler:
             return
         self._resource_status(resource_id, None, status_reason=state.reason or "", **self._observed(state))
 
-    async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any]) -> None:
+    async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> None:
         now = time.monotonic()
         scaling = self._scaling.get(resource_id)
         if scaling and scaling.draining:
@@ -213,26 +212,29 @@ class EndpointReconciler:
         if now - self._polled.get(resource_id, 0.0) >= ACTIVE_POLL_SECONDS:
             self._polled[resource_id] = now
             state = await asyncio.to_thread(backend.status, handle)
-            with self.db.session() as session:
-                row = session.get(StageResource, resource_id)
-                if row is None or row.status != RS.ACTIVE:
-                    return
-                observed = self._observed(state)
-                addresses = state.addresses
-                if state.phase in (ServerPhase.LOST, ServerPhase.STOPPED):
-                    reason = state.reason or "the servers are gone"
-                elif not addresses:
-                    reason = state.reason or "no server is ready"
-                else:
-                    reason = ""
-                if addresses != list(row.addresses or []):
-                    row.addresses = addresses
-                    self._dirty = True
-                for key, value in observed.items():
-                    setattr(row, key, value)
-                row.status_reason = reason
+            addresses = state.addresses
+            if state.phase in (ServerPhase.LOST, ServerPhase.STOPPED):
+                reason = state.reason or "the servers are gone"
+            elif not addresses:
+                reason = state.reason or "no server is ready"
+            else:
+                reason = ""
+            seen = (addresses, self._observed(state), reason)
+            if seen != self._seen.get(resource_id):  # the store is written only when something changed
+                with self.db.session() as session:
+                    row = session.get(StageResource, resource_id)
+                    if row is None or row.status != RS.ACTIVE:
+                        return
+                    if addresses != list(row.addresses or []):
+                        row.addresses = addresses
+                        self._dirty = True
+                    for key, value in seen[1].items():
+                        setattr(row, key, value)
+                    row.status_reason = reason
+                self._seen[resource_id] = seen
         due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
-        auto = await self._autoscaler(resource_id)
+        pod_autoscaler = spec.get("pod_autoscaler") or {}
+        auto = {**pod_autoscaler, "allocation": spec.get("allocation") or {}} if pod_autoscaler.get("enabled") else None
         due_scale = auto is not None and not backend.autoscales_itself and (scaling is None or not scaling.draining) and \
             now - self._scaling.setdefault(resource_id, Scaling()).last_check >= self.options.autoscale_interval_seconds
         if not (due_sample or due_scale):
@@ -247,13 +249,6 @@ class EndpointReconciler:
                     self.logs.add_sample(session, resource_id, total)
         if due_scale:
             await self._autoscale(resource_id, backend, handle, auto, usages)
-
-    async def _autoscaler(self, resource_id: str) -> dict[str, Any] | None:
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            spec = (row.spec or {}) if row is not None else {}
-        auto = spec.get("pod_autoscaler") or {}
-        return {**auto, "allocation": spec.get("allocation") or {}} if auto.get("enabled") else None
 
     async def _autoscale(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], auto: dict[str, Any],
                          usages: list) -> None:
@@ -339,7 +334,7 @@ class EndpointReconciler:
             if row is None:
                 return
             self.service.purge_resource(session, row)
-        for cache in (self._polled, self._sampled, self._scaling, self._delete_since):
+        for cache in (self._polled, self._sampled, self._scaling, self._delete_since, self._seen):
             cache.pop(resource_id, None)
         self.services.events.publish("stage resource", resource_id, change="deleted", stage_id=row.stage_id,
                                      endpoint_id=row.endpoint_id)

@@ -3,10 +3,11 @@
 Not a Jupyter API route: external clients call it with an endpoint's API key
 (``Authorization: Bearer <key>`` or ``x-api-key``), never with Jupyter
 credentials, so this is a plain tornado handler (no Jupyter auth, no XSRF).
-Requests are forwarded to the stage's model servers round-robin with
-tornado's HTTP client; responses are streamed back chunk by chunk, so
-OpenAI-compatible server-sent events arrive as they are generated. A
-connection refused by one server (it just stopped) is retried on another.
+Requests are forwarded to the stage's model servers round-robin over
+kept-alive connections (``handlers/upstream.py``); responses are streamed
+back chunk by chunk, so OpenAI-compatible server-sent events arrive as they
+are generated. A connection refused by one server (it just stopped) is
+retried on another.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import uuid
 from typing import Any
 
 from tornado import httputil, web
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.iostream import StreamClosedError
+
+from jupyter_easymaker.handlers.upstream import UpstreamPool, UpstreamTimeout
 
 from jupyter_easymaker.services.gateway import INFERENCE_PREFIX, GatewayError, Target
 
@@ -26,17 +28,6 @@ HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", 
        "upgrade", "content-length", "host", "authorization", "x-api-key", "cookie"}
 INFERENCE_ID = "X-Inference-Id"
 STAGE_HEADER = "X-Easymaker-Stage"  # which stage answered (the default stage URL moves between stages)
-_CLIENTS: dict[int, AsyncHTTPClient] = {}
-
-
-def http_client(max_clients: int) -> AsyncHTTPClient:
-    """One client of our own: the shared default allows only 10 requests at once."""
-    client = _CLIENTS.get(max_clients)
-    if client is None:
-        client = _CLIENTS[max_clients] = AsyncHTTPClient(force_instance=True, max_clients=max_clients)
-    return client
-
-
 def api_key(request: httputil.HTTPServerRequest) -> str | None:
     auth = request.headers.get("Authorization", "")
     scheme, _, value = auth.partition(" ")
@@ -50,25 +41,19 @@ class _Relay:
 
     def __init__(self, handler: "InferenceHandler"):
         self.handler = handler
-        self.status: int | None = None
-        self.headers = httputil.HTTPHeaders()
         self.started = False  # something was sent to the client: no retry any more
+        self.streaming = False
         self.gone = False
         self.buffered = 0
 
-    def header_line(self, line: str) -> None:
-        if line.startswith("HTTP/"):
-            self.status = httputil.parse_response_start_line(line.strip()).code
-            self.headers = httputil.HTTPHeaders()
-        elif line.strip():
-            self.headers.parse_line(line)
-        elif self.status is not None and self.status != 100:
-            h = self.handler
-            h.set_status(self.status)
-            for name, value in self.headers.get_all():
-                if name.lower() not in HOP and not name.lower().startswith("access-control-"):
-                    h.add_header(name, value) if name.lower() == "set-cookie" else h.set_header(name, value)
-            self.started = True
+    def headers(self, code: int, headers: httputil.HTTPHeaders) -> None:
+        h = self.handler
+        h.set_status(code)
+        for name, value in headers.get_all():
+            if name.lower() not in HOP and not name.lower().startswith("access-control-"):
+                h.add_header(name, value) if name.lower() == "set-cookie" else h.set_header(name, value)
+        self.streaming = headers.get("Content-Type", "").startswith("text/event-stream")
+        self.started = True
 
     def chunk(self, data: bytes) -> None:
         if self.gone:
@@ -77,7 +62,7 @@ class _Relay:
         h.write(data)
         self.buffered += len(data)
         # server-sent events go out as they come; big bodies in 64 KiB pieces
-        if self.buffered >= 1 << 16 or self.headers.get("Content-Type", "").startswith("text/event-stream"):
+        if self.streaming or self.buffered >= 1 << 16:
             self.buffered = 0
             h.flush().add_done_callback(self._flushed)
 
@@ -95,6 +80,14 @@ class InferenceHandler(web.RequestHandler):
     @property
     def gateway(self):
         return self.settings["easymaker"].services.endpoints.gateway
+
+    @property
+    def upstreams(self) -> UpstreamPool:
+        """Kept-alive connections of this server (its streams belong to its event loop)."""
+        pool = self.settings.get("easymaker_upstreams")
+        if pool is None:
+            pool = self.settings["easymaker_upstreams"] = UpstreamPool()
+        return pool
 
     def set_default_headers(self) -> None:
         self.set_header("Access-Control-Allow-Origin", "*")
@@ -181,26 +174,23 @@ class InferenceHandler(web.RequestHandler):
             upstream = gateway.pick(target, tried)
             relay = _Relay(self)
             try:
-                response = await http_client(options.gateway_max_clients).fetch(HTTPRequest(
-                    upstream.address + path, method=request.method, headers=headers, body=body if body is not None else None,
-                    allow_nonstandard_methods=True, follow_redirects=False, decompress_response=False,
-                    connect_timeout=options.gateway_connect_timeout_seconds, request_timeout=options.gateway_timeout_seconds,
-                    header_callback=relay.header_line, streaming_callback=relay.chunk), raise_error=False)
-            except (OSError, StreamClosedError) as exc:  # refused / reset before an answer
-                response, error = None, exc
-            else:
-                error = response.error if response.code == 599 else None
+                await self.upstreams.fetch(
+                    upstream.address + path, method=request.method or "GET", headers=headers, body=body,
+                    on_headers=relay.headers, on_chunk=relay.chunk,
+                    connect_timeout=options.gateway_connect_timeout_seconds, request_timeout=options.gateway_timeout_seconds)
+                return
+            except UpstreamTimeout:
+                if relay.started:
+                    return  # part of the answer went out already
+                raise GatewayError(504, f"the model server did not answer within {options.gateway_timeout_seconds:g} s",
+                                   target=target) from None
+            except (OSError, StreamClosedError, httputil.HTTPInputError):
+                if relay.started:
+                    return  # part of the answer went out already: nothing sensible to retry
+                # refused or reset before an answer (a server that just stopped): the next server; pick() ends the tries
+                tried.add(upstream.address)
             finally:
                 gateway.release(upstream)
-            if error is None and response is not None:
-                return
-            tried.add(upstream.address)
-            if relay.started:
-                return  # part of the answer went out already: nothing sensible to retry
-            if isinstance(error, HTTPClientError) and "Timeout during request" in str(error):
-                raise GatewayError(504, f"the model server did not answer within {options.gateway_timeout_seconds:g} s",
-                                   target=target)
-            # refused or reset before an answer (a server that just stopped): the next server; pick() ends the tries
 
 
 URL_SPECS: list[tuple[str, Any]] = [

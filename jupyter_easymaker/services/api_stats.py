@@ -122,10 +122,6 @@ class ApiStats:
             row.histogram = sorted([b, n] for b, n in merged.items())
         return len(pending)
 
-    def flush(self) -> int:
-        with self.db.session() as session:
-            return self.flush_in(session)
-
     # -- queries ------------------------------------------------------------------------
     @staticmethod
     def window(since: datetime | None, until: datetime | None, interval: int | None) -> tuple[datetime, datetime, int]:
@@ -142,7 +138,6 @@ class ApiStats:
 
     def series(self, stage_id: str, since: datetime, until: datetime, interval: int) -> tuple[dict, list[dict]]:
         """(totals, points): one point per interval from ``since`` (aligned down) to ``until``."""
-        self.flush()
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
         def slot(at: datetime) -> int:
@@ -165,7 +160,6 @@ class ApiStats:
         return total.point(since), points
 
     def totals_by_stage(self, endpoint_id: str, since: datetime | None = None) -> dict[str, dict[str, int]]:
-        self.flush()
         with self.db.session() as session:
             stmt = select(EndpointApiStat.stage_id, func.sum(EndpointApiStat.calls), func.sum(EndpointApiStat.successes),
                           func.sum(EndpointApiStat.failures)).where(EndpointApiStat.endpoint_id == endpoint_id)
@@ -176,7 +170,6 @@ class ApiStats:
 
     def top_endpoints(self, limit: int = 3, since: datetime | None = None) -> list[tuple[str, int]]:
         """(endpoint id, calls) of the most called endpoints."""
-        self.flush()
         with self.db.session() as session:
             stmt = select(EndpointApiStat.endpoint_id, func.sum(EndpointApiStat.calls).label("calls"))
             if since is not None:

@@ -598,6 +598,7 @@ class EndpointService(ResourceService):
     def statistics(self, ref: str, stage_ref: str, *, since=None, until=None, interval: int | None = None) -> StageStatsOut:
         endpoint, stage = self.stage_ids(ref, stage_ref)
         since, until, interval = self.stats.window(since, until, interval)
+        self.gateway.flush()  # what was answered so far counts
         totals, points = self.stats.series(stage.id, since, until, interval)
         return StageStatsOut.model_validate({"endpoint_id": endpoint.id, "stage_id": stage.id, "stage_name": stage.name,
                                              "interval_seconds": interval, "since": since, "until": until, "totals": totals,
@@ -607,6 +608,7 @@ class EndpointService(ResourceService):
         with self.db.session() as session:
             endpoint = self.find(session, ref)
             names = {s.id: s.name for s in self._stage_rows(session, endpoint.id)}
+        self.gateway.flush()
         by_stage = self.stats.totals_by_stage(endpoint.id, since)
         stages = [{"stage_id": sid, "name": names[sid], "stage_name": names[sid], **numbers}
                   for sid, numbers in by_stage.items() if sid in names]
@@ -615,6 +617,7 @@ class EndpointService(ResourceService):
 
     def top_endpoints(self, limit: int = 3, since=None) -> list[dict[str, Any]]:
         """The most called endpoints with success / failure per stage (the dashboard's top 3)."""
+        self.gateway.flush()
         out = []
         for endpoint_id, _calls in self.stats.top_endpoints(limit, since):
             try:

@@ -112,6 +112,7 @@ class Gateway:
         self._logs: list[dict[str, Any]] = []
         self._dropped = 0
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self.loaded = False
 
@@ -259,6 +260,11 @@ class Gateway:
 
     # -- persistence ----------------------------------------------------------------------
     def flush(self) -> None:
+        # one flush at a time (the controller's runs in a thread): two would insert the same minute's row
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         with self._lock:
             logs, self._logs = self._logs, []
             dropped, self._dropped = self._dropped, 0
@@ -274,6 +280,5 @@ class Gateway:
                                       resource_id="gateway", fields={"action": ACTION}))
         self._last_flush = time.monotonic()
 
-    def flush_if_due(self) -> None:
-        if time.monotonic() - self._last_flush >= self.options.stats_flush_seconds:
-            self.flush()
+    def flush_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self.options.stats_flush_seconds
