@@ -67,6 +67,28 @@ async def test_deploy_and_predict_magics_and_client_methods(shell, magics, clien
     stages = await run(client.list_stages, "iris-ep")
     assert [s["name"] for s in stages] == ["default", "canary"]
     assert await run(client.predict, "iris-ep", IRIS, stage="canary") == {"predictions": [1, 1]}
+
+    # a second model on the canary stage (DEPLOY IN PROGRESS -> ACTIVE), then removed again
+    await run(client.create_model, name="proba", framework="scikit-learn", artifact_path=folder, validate_artifact=False,
+              parameters={"method": "predict_proba"})
+    added = await run(client.add_stage_resource, "iris-ep", "canary", "proba", cpu=0.2)
+    assert added["status"] == "CREATE REQUESTED" and added["resource_path"].endswith("/iris-ep/canary/proba")
+    assert (await run(client.get_stage, "iris-ep", "canary"))["status"] == "DEPLOY IN PROGRESS"
+
+    async def stage_active():
+        return (await run(client.get_stage, "iris-ep", "canary"))["status"] == "ACTIVE"
+
+    await wait_for(stage_active, 60, "canary deployed the second model")
+    probabilities = (await run(client.predict, "iris-ep", IRIS, stage="canary", model="proba"))["predictions"]
+    assert len(probabilities) == 2 and len(probabilities[0]) == 3
+    with pytest.raises(ValueError, match="2 models"):
+        await run(client.predict, "iris-ep", IRIS, stage="canary")
+    await run(client.delete_stage_resource, "iris-ep", "canary", added["id"])
+    await wait_for(stage_active, 30, "canary without the second model")
+    assert [r["model_name"] for r in await run(client.list_stage_resources, "iris-ep", "canary")] == ["iris"]
+    with pytest.raises(EasyMakerError) as err:
+        await run(client.predict, "iris-ep", IRIS, stage="canary", model="proba")
+    assert err.value.status == 404
     await run(shell.run_line_magic, "easymaker", "endpoints")
     listing = capsys.readouterr().out
     assert "iris-ep" in listing and "ACTIVE" in listing and "/easymaker/inference/iris-ep" in listing

@@ -130,6 +130,8 @@ class LocalServingBackend:
         port = free_port(host)
         env = dict(os.environ)
         env.update(spec.env)  # parameters as SCREAMING_SNAKE variables, a Hugging Face token
+        if spec.gpu <= 0:
+            env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU pod must not take memory on GPUs that trainings use
         threads = str(max(1, int(spec.cpu)))  # keep a pod near its CPU allocation
         for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env.setdefault(key, threads)

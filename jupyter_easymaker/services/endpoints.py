@@ -196,8 +196,9 @@ class EndpointService(ResourceService):
 
     def _allocations(self, stage_spec: dict[str, Any], items: list[StageResourceCreate], existing: list[StageResource],
                      field_prefix: str, first_index: int = 0) -> list[dict[str, Any]]:
-        """Per-pod CPU / memory / GPU of each new resource; explicit amounts or a
-        share of an instance, the rest split evenly. Refuses what the stage's
+        """Per-pod CPU / memory / GPU of each new resource: explicit amounts, or a
+        share of an instance (one amount alone sets the share of the others), or
+        else an even split of what is left. Refuses what the stage's
         instances cannot hold (appendix 9: allocations may not exceed the
         instances' usable resources)."""
         it = self.settings.instance_types[stage_spec["instance_type"]]
@@ -214,11 +215,14 @@ class EndpointService(ResourceService):
         unspecified: dict[str, int] = {"cpu": 0, "memory_mib": 0}
         for item in items:
             pct = item.allocation_percent
+            if pct is None and (item.cpu is None) != (item.memory is None):
+                # one amount given: the other in the same proportion of an instance
+                pct = 100 * (item.cpu / usable["cpu"] if item.cpu is not None else item.memory / usable["memory_mib"])
             alloc = {
                 "cpu": item.cpu if item.cpu is not None else (usable["cpu"] * pct / 100 if pct else None),
                 "memory_mib": item.memory if item.memory is not None else (int(usable["memory_mib"] * pct / 100) if pct else None),
                 "gpu": item.gpu if item.gpu is not None else (int(usable["gpu"] * pct / 100) if pct else 0),
-                "allocation_percent": pct,
+                "allocation_percent": item.allocation_percent,
             }
             for k in unspecified:
                 if alloc[k] is None:
@@ -496,6 +500,8 @@ class EndpointService(ResourceService):
             stage = self.find_stage(session, endpoint, stage_ref)
             if stage.status == ST.DELETE_IN_PROGRESS:
                 raise Conflict(f"stage {stage.name!r} is being deleted", field="stage")
+            if stage.status == ST.CREATE_FAILED:
+                raise Conflict(f"stage {stage.name!r} failed to be created: retry it or delete it first", field="stage")
             existing = [r for r in self._resource_rows(session, [stage.id]) if r.status != RS.DELETE_IN_PROGRESS]
             try:
                 (row,) = self._new_resources(session, endpoint, stage, [item], field_prefix="resources", existing=existing)
