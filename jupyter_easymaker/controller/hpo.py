@@ -350,11 +350,11 @@ class TuningReconciler:
         if t.stop_as and not t.handle.get("stop_sent"):
             self._send_stop(t, backend)
         state = backend.status(t.handle)
-        self._ingest(p, t, backend, engine)
-        ran = state.phase == JobPhase.RUNNING or bool(state.started_at)
-        if state.terminal:
+        if state.terminal:  # its last lines are stored with its result, in one transaction
             self._finish_trial(p, t, backend, state, engine)
-        elif ran and t.status == TR.CREATED:
+            return
+        self._ingest(p, t, backend, engine)
+        if (state.phase == JobPhase.RUNNING or state.started_at) and t.status == TR.CREATED:
             self._trial_running(p, t, _utc(state.started_at) or utcnow())
         elif state.phase == JobPhase.RUNNING:
             self._sample_usage(t.id, backend, t.handle)
@@ -391,57 +391,68 @@ class TuningReconciler:
         with self.db.session() as session:
             session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(handle=dict(t.handle)))
 
-    def _ingest(self, p: _Pass, t: _Trial, backend: Any, engine: Any, drain: bool = False) -> None:
-        """New log lines -> log records and metric points -> intermediate values
-        for Optuna, asking the median rule after each one."""
+    def _ingest(self, p: _Pass, t: _Trial, backend: Any, engine: Any) -> None:
+        """New log lines of a running trial, stored with what they mean for the study."""
+        chunk = backend.read_logs(t.handle, t.log_offset)
+        if not chunk.text:
+            return
+        with self.db.session() as session:
+            stored, values = self._store_lines(session, p, t, chunk.text, chunk.offset, engine)
+        engine.committed()
+        if not stored:
+            return
+        t.log_offset = chunk.offset
+        t.last_step = values.get("last_step", t.last_step)
+        self._publish_change(p, "logs", trial_id=t.id)
+        if values.get("stop_as"):
+            t.stop_as = values["stop_as"]
+            if not t.handle.get("stop_sent"):
+                self._send_stop(t, backend)
+
+    def _store_lines(self, session, p: _Pass, t: _Trial, text: str, offset: int, engine: Any) -> tuple[bool, dict[str, Any]]:
+        """Log records and metric points from ``text``, then each new objective
+        value as an intermediate value for Optuna, asking the median rule after
+        every one. False when another pass stored these lines already."""
         objective = p.spec["objective_metric"]
         parser = self._parsers.get(p.id)
         if parser is None:
             parser = self._parsers[p.id] = metric_parser(p.spec["metrics"])
-        while True:
-            chunk = backend.read_logs(t.handle, t.log_offset)
-            if not chunk.text:
-                return
-            values: dict[str, Any] = {"log_offset": chunk.offset}
-            with self.db.session() as session:
-                # the offset in the WHERE: a line is stored once even if two passes meet here
-                moved = session.execute(update(HpoTrial).where(HpoTrial.id == t.id, HpoTrial.log_offset == t.log_offset)
-                                        .values(log_offset=chunk.offset)).rowcount
-                if not moved:
-                    return
-                self.logs.ingest(session, t.id, chunk.text, category=LOG_CATEGORY, parse=parser,
-                                 fields={"trainingId": t.id, "hyperparameterTuningId": p.id})
-                if t.active and t.stop_as is None:
-                    points = session.execute(
-                        sql_select(MetricPoint.step, MetricPoint.value)
-                        .where(MetricPoint.resource_id == t.id, MetricPoint.name == objective, MetricPoint.step > t.last_step)
-                        .order_by(MetricPoint.step, MetricPoint.id)
-                    ).all()
-                    last_step = t.last_step
-                    for step, value in points:
-                        last_step = step
-                        if engine.report(t.optuna_trial_id, step, value):
-                            values["stop_as"] = TR.EARLY_STOPPED
-                            values["status_reason"] = (f"median rule at step {step}: {objective}={value:g} is worse than the "
-                                                       "median of the completed trials")
-                            break
-                    if last_step != t.last_step:
-                        values["last_step"] = last_step
-                    session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(**values))
-                    self._flush(session, p.id, engine)
-            engine.committed()
-            t.log_offset = chunk.offset
-            t.last_step = values.get("last_step", t.last_step)
-            self._publish_change(p, "logs", trial_id=t.id)
-            if values.get("stop_as"):
-                t.stop_as = values["stop_as"]
-                if not t.handle.get("stop_sent"):
-                    self._send_stop(t, backend)
-            if not drain:
-                return
+        # the offset in the WHERE: a line is stored once even if two passes meet here
+        moved = session.execute(update(HpoTrial).where(HpoTrial.id == t.id, HpoTrial.log_offset == t.log_offset)
+                                .values(log_offset=offset)).rowcount
+        if not moved:
+            return False, {}
+        self.logs.ingest(session, t.id, text, category=LOG_CATEGORY, parse=parser,
+                         fields={"trainingId": t.id, "hyperparameterTuningId": p.id})
+        values: dict[str, Any] = {}
+        if t.active and t.stop_as is None:
+            points = session.execute(
+                sql_select(MetricPoint.step, MetricPoint.value)
+                .where(MetricPoint.resource_id == t.id, MetricPoint.name == objective, MetricPoint.step > t.last_step)
+                .order_by(MetricPoint.step, MetricPoint.id)
+            ).all()
+            last_step = t.last_step
+            for step, value in points:
+                last_step = step
+                if engine.report(t.optuna_trial_id, step, value):
+                    values["stop_as"] = TR.EARLY_STOPPED
+                    values["status_reason"] = (f"median rule at step {step}: {objective}={value:g} is worse than the "
+                                               "median of the completed trials")
+                    break
+            if last_step != t.last_step:
+                values["last_step"] = last_step
+            if values:
+                session.execute(update(HpoTrial).where(HpoTrial.id == t.id).values(**values))
+            self._flush(session, p.id, engine)
+        return True, values
 
     def _finish_trial(self, p: _Pass, t: _Trial, backend: Any, state: JobState, engine: Any) -> None:
-        self._ingest(p, t, backend, engine, drain=True)
+        text, offset = "", t.log_offset
+        while True:  # everything the job wrote after the last pass
+            chunk = backend.read_logs(t.handle, offset)
+            if not chunk.text:
+                break
+            text, offset = text + chunk.text, chunk.offset
         backend.release(t.handle)
         ran = state.phase == JobPhase.SUCCEEDED or bool(state.started_at)
         if t.stop_as == TR.EARLY_STOPPED:
@@ -452,13 +463,16 @@ class TuningReconciler:
             target, outcome, reason = TR.KILLED, "fail", state.reason or "stopped"
         else:
             target, outcome, reason = TR.FAILED, "fail", state.reason or "the job failed"
-        self._end_trial(p, t, engine, target, reason, outcome=outcome, exit_code=state.exit_code,
+        self._end_trial(p, t, engine, target, reason, outcome=outcome, exit_code=state.exit_code, lines=(text, offset),
                         started_at=(_utc(state.started_at) or utcnow()) if ran else None, finished_at=_utc(state.finished_at))
 
     def _end_trial(self, p: _Pass, t: _Trial, engine: Any, target: str, reason: str | None, *, outcome: str,
-                   exit_code: int | None = None, started_at: datetime | None = None, finished_at: datetime | None = None) -> None:
-        """The trial's results, final status and the study's tell, in one transaction."""
+                   exit_code: int | None = None, started_at: datetime | None = None, finished_at: datetime | None = None,
+                   lines: tuple[str, int] | None = None) -> None:
+        """The trial's last log lines, results, final status and the study's tell, in one transaction."""
         with self.db.session() as session:
+            if lines is not None and lines[0]:
+                self._store_lines(session, p, t, lines[0], lines[1], engine)
             row = session.get(HpoTrial, t.id)
             if row is None or row.status not in TRIAL_ACTIVE:
                 return

@@ -61,7 +61,7 @@ class MemoryJournal(BaseJournalBackend):
 
     def __init__(self, entries: Iterable[dict[str, Any]] = ()):
         self.entries: list[dict[str, Any]] = list(entries)
-        self.stored = len(self.entries)
+        self.stored = self.handed = len(self.entries)
 
     def read_logs(self, log_number_from: int) -> list[dict[str, Any]]:
         return self.entries[log_number_from:]
@@ -71,10 +71,13 @@ class MemoryJournal(BaseJournalBackend):
         self.entries.extend(json.loads(json.dumps(logs)))
 
     def pending(self) -> list[tuple[int, dict[str, Any]]]:
-        return list(enumerate(self.entries[self.stored:], start=self.stored))
+        """``(seq, entry)`` not handed out yet; several writes in one transaction never repeat one."""
+        out = list(enumerate(self.entries[self.handed:], start=self.handed))
+        self.handed = len(self.entries)
+        return out
 
     def commit(self) -> None:
-        self.stored = len(self.entries)
+        self.stored = self.handed
 
 
 def distributions(parameters: list[dict[str, Any]]) -> dict[str, BaseDistribution]:
