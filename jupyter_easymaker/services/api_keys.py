@@ -54,7 +54,7 @@ class ApiKeyService:
         self.db = db
         self._lock = threading.Lock()
         self._verified: dict[str, VerifiedKey] = {}  # sha256(key) -> key (revocation removes it)
-        self._used: dict[str, datetime] = {}  # key id -> last use, written by flush_usage()
+        self._used: dict[str, datetime] = {}  # key id -> last use, written to the store by flush_usage()
 
     @staticmethod
     def out(row: EndpointApiKey, key: str | None = None) -> ApiKeyOut:
@@ -131,8 +131,8 @@ class ApiKeyService:
         return verified
 
     def flush_usage(self, session) -> None:
-        used, self._used = self._used, {}
-        for key_id, when in used.items():
+        # kept in memory too (one entry per key): a list during a flush still shows the last use
+        for key_id, when in list(self._used.items()):
             row = session.get(EndpointApiKey, key_id)
             if row is not None and (row.last_used_at is None or when > row.last_used_at):
                 row.last_used_at = when
