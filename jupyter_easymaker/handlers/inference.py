@@ -20,7 +20,6 @@ from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
 from jupyter_easymaker.handlers.upstream import UpstreamPool, UpstreamTimeout
-
 from jupyter_easymaker.services.gateway import INFERENCE_PREFIX, GatewayError, Target
 
 # hop-by-hop headers (RFC 9110) and ours, never forwarded either way
@@ -28,6 +27,8 @@ HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", 
        "upgrade", "content-length", "host", "authorization", "x-api-key", "cookie"}
 INFERENCE_ID = "X-Inference-Id"
 STAGE_HEADER = "X-Easymaker-Stage"  # which stage answered (the default stage URL moves between stages)
+
+
 def api_key(request: httputil.HTTPServerRequest) -> str | None:
     auth = request.headers.get("Authorization", "")
     scheme, _, value = auth.partition(" ")
