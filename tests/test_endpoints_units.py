@@ -114,6 +114,17 @@ def test_memory_quantities(value, mib):
         assert memory_mib(value) == mib
 
 
+def test_local_pods_get_their_gpus_in_turn_and_cpu_pods_none():
+    from jupyter_easymaker.backend.base import BackendError
+    from jupyter_easymaker.backend.serving_local import LocalServingBackend
+
+    backend = LocalServingBackend(gpus=[0, 1, 2])
+    assert [backend._pod_gpus(1, i) for i in range(4)] == [[0], [1], [2], [0]]
+    assert backend._pod_gpus(2, 1) == [2, 0] and backend._pod_gpus(0, 5) == []
+    with pytest.raises(BackendError, match="4 GPU"):
+        backend._pod_gpus(4, 0)
+
+
 # -- Kubernetes manifests -------------------------------------------------------------------
 def spec(**kw) -> ServerSpec:
     base = dict(server_id="0b7c6a2e-1f4e-4c1e-9a57-6a3b9f4c1d20", name="iris-ep-default-iris", endpoint_id="e-1", stage_id="s-1",

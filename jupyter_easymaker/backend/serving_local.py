@@ -51,9 +51,10 @@ class LocalServingBackend:
     name = "local"
     autoscales_itself = False
 
-    def __init__(self, options: ServingOptions | None = None, *, python: str = sys.executable):
+    def __init__(self, options: ServingOptions | None = None, *, python: str = sys.executable, gpus: list[int] | None = None):
         self.options = options or ServingOptions()
         self.python = python
+        self._gpus = gpus  # GPU indices of this host (detected on first need)
         self._lock = threading.RLock()
         self._servers: dict[str, dict[str, Any]] = {}  # server_id -> state (as in server.json)
         self._children: dict[tuple[str, int], subprocess.Popen] = {}  # pods started here, reaped here
@@ -108,6 +109,7 @@ class LocalServingBackend:
                 return self._handle(existing)  # started before a crash: never start twice
             if not os.path.isdir(spec.model_dir) and "://" not in spec.model_dir:
                 raise BackendError(f"the model directory {spec.model_dir} does not exist on this host")
+            self._pod_gpus(spec.gpu, 0)  # refuses a pod that needs more GPUs than the host has
             os.makedirs(work, exist_ok=True)
             state = {"server_id": spec.server_id, "work_dir": work, "spec": spec.to_dict(), "desired": max(1, spec.pods),
                      "pods": [], "next_index": 0, "ever_ready": False, "failed": "", "stopped": False}
@@ -130,8 +132,8 @@ class LocalServingBackend:
         port = free_port(host)
         env = dict(os.environ)
         env.update(spec.env)  # parameters as SCREAMING_SNAKE variables, a Hugging Face token
-        if spec.gpu <= 0:
-            env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU pod must not take memory on GPUs that trainings use
+        # a CPU pod must not take memory on GPUs that trainings use; a GPU pod gets its share, pods in turn
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in self._pod_gpus(spec.gpu, pod["index"]))
         threads = str(max(1, int(spec.cpu)))  # keep a pod near its CPU allocation
         for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env.setdefault(key, threads)
@@ -151,6 +153,19 @@ class LocalServingBackend:
         self._children[(state["server_id"], pod["index"])] = proc
         pod.update(pid=proc.pid, create_time=create_time, port=port, started=time.time(), ready=False)
         return pod
+
+    def host_gpus(self) -> list[int]:
+        if self._gpus is None:
+            from jupyter_easymaker.backend.local import detect_gpus
+
+            self._gpus = detect_gpus()
+        return self._gpus
+
+    def _pod_gpus(self, count: int, index: int) -> list[int]:
+        gpus = self.host_gpus() if count > 0 else []
+        if count > len(gpus):
+            raise BackendError(f"a pod needs {count} GPU(s); this host has {len(gpus)}")
+        return [gpus[(index * count + i) % len(gpus)] for i in range(count)] if count else []
 
     def _process(self, state: dict[str, Any], pod: dict[str, Any]) -> psutil.Process | None:
         child = self._children.get((state["server_id"], pod["index"]))
