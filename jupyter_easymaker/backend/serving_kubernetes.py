@@ -246,8 +246,9 @@ class KubernetesServingBackend:
     def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
         try:
             names = {p["metadata"]["name"] for p in self._pods(handle)}
+            selector = ",".join(f"{k}={v}" for k, v in sm.selector_labels(handle["server_id"]).items())
             metrics = self.jobs._call(self.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
-                                      handle["namespace"], "pods")
+                                      handle["namespace"], "pods", label_selector=selector)
         except (ApiException, BackendError):
             return []
         out = []
