@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Iterator
 
+from jupyter_easymaker.client_batch import BatchClient
 from jupyter_easymaker.client_endpoints import EndpointsClient
 from jupyter_easymaker.status_colors import FINAL_TRAINING_STATUSES, FINAL_TUNING_STATUSES
 
@@ -254,7 +255,7 @@ def _timestamped(prefix: str) -> str:
     return f"{prefix[: 50 - len(stamp) - 1]}-{stamp}"
 
 
-class Client(EndpointsClient):
+class Client(EndpointsClient, BatchClient):
     """A synchronous client of one jupyter-easymaker server.
 
     ``url`` is the Jupyter server's URL including its base URL

@@ -33,7 +33,8 @@ class EasyMakerContext:
             "version": __version__,
             "api_version": "v1",
             "capabilities": {
-                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models", "endpoints"],
+                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models", "endpoints",
+                          "batch-inference", "model-evaluation"],
                 "backends": {name: b.capabilities() for name, b in self.backends.items()},
                 "default_backend": settings.default_backend,
                 "instance_types": [it.to_dict() for it in settings.instance_types.values()],
@@ -122,6 +123,7 @@ class EasyMakerExtension(ExtensionApp):
         return backends
 
     def initialize_settings(self) -> None:
+        from jupyter_easymaker.controller.batch import BatchInferenceReconciler, ModelEvaluationReconciler
         from jupyter_easymaker.controller.hpo import TuningReconciler
         from jupyter_easymaker.controller.models import ModelReconciler
         from jupyter_easymaker.controller.reconciler import Controller
@@ -145,6 +147,8 @@ class EasyMakerExtension(ExtensionApp):
         controller.add(tensorboards)  # idle stop, and orphans of a crashed server
         controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
         controller.add(ModelReconciler(services, log=self.log))  # fetches obs:// and Hub artifacts
+        controller.add(BatchInferenceReconciler(services, backends, log=self.log))
+        controller.add(ModelEvaluationReconciler(services, backends, log=self.log))  # after the batch inferences it follows
         self.context = EasyMakerContext(services, backends, controller, tensorboards)
         self.settings.update({"easymaker": self.context})
         IOLoop.current().add_callback(self._start)

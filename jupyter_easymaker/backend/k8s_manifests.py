@@ -185,10 +185,15 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix if prefix == "/" else prefix + "/")
 
 
+# the images carry the built-in algorithms and job entry points here (images/README.md)
+IMAGE_DIR = "/opt/easymaker"
+
+
 def job_paths(spec: JobSpec) -> list[str]:
-    """The storage paths a pod must see (work_dir excluded: it is scratch)."""
+    """The storage paths a pod must see (work_dir excluded: it is scratch;
+    a source directory inside the image needs no volume)."""
     paths = [
-        spec.source_dir,
+        "" if _under(posixpath.normpath(spec.source_dir or "/"), IMAGE_DIR) else spec.source_dir,
         spec.model_dir,
         spec.output_dir,
         spec.checkpoint_input_dir,

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from jupyter_easymaker import __version__
-from jupyter_easymaker.handlers import dashboard, endpoints, experiments, hpo, inference, meta, templates, tensorboard, trainings
+from jupyter_easymaker.handlers import batch, dashboard, endpoints, experiments, hpo, inference, meta, templates, tensorboard, trainings
 from jupyter_easymaker.handlers import models as model_handlers
 from jupyter_easymaker.handlers.routing import Route
 from jupyter_easymaker.schemas.common import ErrorOut
@@ -17,7 +17,7 @@ from jupyter_easymaker.schemas.common import ErrorOut
 API_PREFIX = "easymaker/api/v1"
 
 ROUTES: list[Route] = [*meta.ROUTES, *experiments.ROUTES, *trainings.ROUTES, *templates.ROUTES, *endpoints.ROUTES, *dashboard.ROUTES, *tensorboard.ROUTES, *hpo.ROUTES,
-                      *model_handlers.ROUTES]
+                      *model_handlers.ROUTES, *batch.ROUTES]
 
 
 def url_pattern(path: str) -> str:

@@ -26,7 +26,7 @@ VARS_PRELUDE = (
     "  # %%easymaker --vars\n"
 )
 MAX_VARS_BYTES = 14 * 1024 * 1024  # base64 of it stays under the server's 20 MB of inline sources
-CELL_COMMANDS = ("train", "hpo")  # the commands that take the cell as code
+CELL_COMMANDS = ("train", "hpo", "batch")  # the commands that take the cell (batch: records, or --input on a line)
 
 
 class TrainingResult(dict):
@@ -92,9 +92,9 @@ class EasyMakerMagics(EndpointCommands, Magics):
             print(parser.help_text())
             return None
         if cell is not None and command not in CELL_COMMANDS:
-            _err(f"%%easymaker: the cell magic takes `train` or `hpo` (got {command!r}); use %easymaker {command} as a line magic")
+            _err(f"%%easymaker: the cell magic takes `train`, `hpo` or `batch` (got {command!r}); use %easymaker {command} as a line magic")
             return None
-        if command in CELL_COMMANDS and cell is None:
+        if command in CELL_COMMANDS and cell is None and command != "batch":
             _err(f"%easymaker {command}: the training code is the cell body; put %%easymaker {command} ... on the first line of a cell")
             return None
         try:
@@ -378,6 +378,27 @@ class EasyMakerMagics(EndpointCommands, Magics):
         from jupyter_easymaker.magics import hpo
 
         hpo.cmd_tuning(self, args)
+
+    # -- %%easymaker batch, %easymaker batches / evaluations / compare: magics/batch.py -------
+    def _cmd_batch(self, args: Any, cell: str | None) -> Any:
+        from jupyter_easymaker.magics import batch
+
+        return batch.cmd_batch(self, args, cell)
+
+    def _cmd_batches(self, args: Any, _cell: Any) -> None:
+        from jupyter_easymaker.magics import batch
+
+        batch.cmd_batches(self, args)
+
+    def _cmd_evaluations(self, args: Any, _cell: Any) -> None:
+        from jupyter_easymaker.magics import batch
+
+        batch.cmd_evaluations(self, args)
+
+    def _cmd_compare(self, args: Any, _cell: Any) -> None:
+        from jupyter_easymaker.magics import batch
+
+        batch.cmd_compare(self, args)
 
     def _cmd_connect(self, args: Any, _cell: Any) -> None:
         from jupyter_easymaker.client import Client

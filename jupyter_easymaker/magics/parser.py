@@ -91,7 +91,7 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     root = _Parser(
         prog="%easymaker",
         description="jupyter-easymaker: submit cells as trainings and manage them from the notebook.",
-        epilog="Run `%easymaker COMMAND --help` for the options of a command. Cell magics: %%easymaker train [options], %%easymaker hpo [options].",
+        epilog="Run `%easymaker COMMAND --help` for the options of a command. Cell magics: %%easymaker train [options], %%easymaker hpo [options], %%easymaker batch [options].",
     )
     sub = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands: dict[str, _Parser] = {}
@@ -124,6 +124,10 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     from jupyter_easymaker.magics.hpo import add_commands as add_hpo_commands  # here: hpo imports this module
 
     add_hpo_commands(add)  # %%easymaker hpo, %easymaker tunings / tuning
+
+    from jupyter_easymaker.magics.batch import add_commands as add_batch_commands  # here: batch imports this module
+
+    add_batch_commands(add)  # %%easymaker batch, %easymaker batches / evaluations / compare
 
     lst = add("list", "List trainings, newest first.")
     lst.add_argument("--status", help="only these statuses (comma-separated)")

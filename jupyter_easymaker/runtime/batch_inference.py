@@ -265,6 +265,8 @@ def run(cfg: BatchConfig) -> int:
         if not files:
             globs = f" (include {cfg.include or ['*']}, exclude {cfg.exclude})" if cfg.include or cfg.exclude else ""
             raise InputError(f"no input files found in {cfg.input_path}{globs}")
+        if cfg.node_rank < cfg.pod_count:
+            start_fork_server(cfg)  # importing the framework overlaps with counting the records
         for item in files:
             batch_io.count_records(item, cfg.input_format)
     except (InputError, OSError, ValueError) as exc:
@@ -279,8 +281,6 @@ def run(cfg: BatchConfig) -> int:
     progress = Progress(mine_total)
     node = f" node={cfg.node_rank}" if cfg.nodes > 1 else ""
     runners = [PodRunner(cfg, p, shares[p], progress) for p in mine]
-    if any(shares[p] for p in mine):
-        start_fork_server(cfg)
     for r in runners:
         r.start()
     last = 0.0

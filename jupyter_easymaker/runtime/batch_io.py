@@ -26,6 +26,16 @@ PARTS_DIR = ".parts"
 CHECKPOINT_EVERY = 1024  # records between remembered byte offsets of a JSONL file
 
 
+try:  # several times faster than json on the per-record path; optional (the serving extra brings it)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None
+
+
+def loads(data: bytes | str) -> Any:
+    return _orjson.loads(data) if _orjson is not None else json.loads(data)
+
+
 class InputError(Exception):
     """The input cannot be read at all (as opposed to one bad record)."""
 
@@ -176,7 +186,7 @@ def read_records(item: InputFile, fmt: str, start: int = 0, end: int | None = No
                     continue
                 if index >= start:
                     try:
-                        yield Record(index, json.loads(line))
+                        yield Record(index, loads(line))
                     except (ValueError, UnicodeDecodeError) as exc:
                         yield Record(index, error=f"invalid JSON: {exc}")
                 index += 1
@@ -258,7 +268,17 @@ def output_name(rel: str) -> str:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+    return dumps_bytes(value).decode("utf-8")
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """One output line's JSON (no newline); numpy values become plain numbers."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value, default=_default, option=_orjson.OPT_SERIALIZE_NUMPY | _orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            pass  # e.g. an integer beyond 64 bits: json copes
+    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":")).encode("utf-8")
 
 
 def _default(value: Any) -> Any:
@@ -278,4 +298,4 @@ def read_outputs(output_dir: str) -> Iterator[tuple[str, dict[str, Any]]]:
         with io.open(os.path.join(output_dir, entry["output"]), encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
-                    yield entry["input"], json.loads(line)
+                    yield entry["input"], loads(line)

@@ -171,7 +171,7 @@ def worker_main(conn, cfg_dict: dict[str, Any], segments: list[dict[str, Any]]) 
 def _run_batch(conn, model: _Predictions, seg: Segment, batch: list[Record], out) -> None:
     conn.send(("batch", seg.file_no, batch[0].index, len(batch)))
     entries = model.run(batch)
-    out.write("".join(batch_io.dumps(e) + "\n" for e in entries).encode("utf-8"))
+    out.write(b"".join(batch_io.dumps_bytes(e) + b"\n" for e in entries))
     out.flush()
     errors = sum(1 for e in entries if "error" in e)
     conn.send(("done", seg.file_no, batch[-1].index + 1, out.tell(), len(entries) - errors, errors))

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from jupyter_easymaker.services.batch_inference import BatchInferenceService
 from jupyter_easymaker.services.endpoints import EndpointService
 from jupyter_easymaker.services.events import EventBus
 from jupyter_easymaker.services.experiments import ExperimentService
 from jupyter_easymaker.services.hpo import HyperparameterTuningService
 from jupyter_easymaker.services.logs import LogService
+from jupyter_easymaker.services.model_evaluations import ModelEvaluationService
 from jupyter_easymaker.services.models import ModelService
 from jupyter_easymaker.services.templates import TemplateService
 from jupyter_easymaker.services.trainings import TrainingService
@@ -30,3 +32,5 @@ class Services:
                                          backend_names=backend_names)
         if getattr(self, "models", None) is not None:  # a model with endpoints cannot be deleted
             self.models.dependents.append(("endpoint stage resources", self.endpoints.count_for_model))
+        self.batch_inferences = BatchInferenceService(self.db, settings, self.events, self.trainings, self.models)
+        self.model_evaluations = ModelEvaluationService(self.db, settings, self.events, self.batch_inferences)

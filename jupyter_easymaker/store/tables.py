@@ -222,3 +222,4 @@ class Model(ResourceColumns, Base):
 
 # endpoints' tables live in their own module, on this metadata (imported last: it imports this one)
 from jupyter_easymaker.store import endpoint_tables  # noqa: E402,F401
+from jupyter_easymaker.store import batch_tables  # noqa: E402,F401 - batch inferences and model evaluations (revision 0005)
