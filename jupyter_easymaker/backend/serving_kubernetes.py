@@ -166,7 +166,8 @@ class KubernetesServingBackend:
         secret = sm.env_secret_manifest(spec, name=name, namespace=ns)
         if create(self.core.create_namespaced_secret, ns, secret, what=f"creating Secret {secret['metadata']['name']}") is None:
             # left over from an earlier attempt: the model's environment may have changed since
-            self.jobs._call(self.core.replace_namespaced_secret, secret["metadata"]["name"], ns, secret)
+            self.jobs._call(self.core.patch_namespaced_secret, secret["metadata"]["name"], ns,
+                            {"stringData": secret["stringData"]}, _content_type=MERGE_PATCH)
         if use_isvc:
             create(self.custom.create_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, isvc,
                    what=f"creating InferenceService {name}")
