@@ -107,7 +107,8 @@ class LocalServingBackend:
                 existing = None
             if existing is not None and not existing.get("stopped"):
                 return self._handle(existing)  # started before a crash: never start twice
-            if not os.path.isdir(spec.model_dir) and "://" not in spec.model_dir:
+            # no directory: a Hugging Face Hub model the server loads by its model_id parameter
+            if spec.model_dir and not os.path.isdir(spec.model_dir) and "://" not in spec.model_dir:
                 raise BackendError(f"the model directory {spec.model_dir} does not exist on this host")
             self._pod_gpus(spec.gpu, 0)  # refuses a pod that needs more GPUs than the host has
             os.makedirs(work, exist_ok=True)
