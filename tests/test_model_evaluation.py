@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as m
 
-from batch_models import breast_cancer, diabetes, save, write_jsonl
+from batch_models import SlowModel, breast_cancer, diabetes, save, write_jsonl
 from jupyter_easymaker.runtime.evaluation import MAX_CURVE_POINTS
 
 FINAL = {"COMPLETE", "FAIL MODEL EVALUATION", "STOPPED", "CREATE FAILED"}
@@ -34,9 +34,12 @@ async def wait_evaluation(api, ref: str, timeout: float = 120.0) -> dict:
         await asyncio.sleep(0.1)
 
 
-async def test_model_evaluations_rest(api, tmp_path):
+async def test_model_evaluations_rest(api, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.path.dirname(os.path.abspath(__file__)))  # the jobs unpickle SlowModel
     clf, Xc, yc = breast_cancer()
     reg, Xr, yr = diabetes()
+    await api.post("models", {"name": "slow", "framework": "scikit-learn", "artifact_path": save(SlowModel(), str(tmp_path / "slow")),
+                              "validate_artifact": False}, expect=201)
     for name, model in (("cancer", clf), ("diabetes", reg)):
         await api.post("models", {"name": name, "framework": "scikit-learn", "artifact_path": save(model, str(tmp_path / name)),
                                   "validate_artifact": False}, expect=201)
@@ -69,6 +72,9 @@ async def test_model_evaluations_rest(api, tmp_path):
         assert error["field"] == field, (bad, error)
     assert (await api.get("model-evaluations"))["total"] == 0 and (await api.get("batch-inferences"))["total"] == 0
 
+    (data / "hang.csv").write_text("a,b,y\n999,1,3\n")
+    await api.post("model-evaluations", {"name": "hang", "model_id": "slow", "task": "regression", "input_path": str(data / "hang.csv"),
+                                         "target_field": "y", "batch_inference": {"timeout_seconds": 600}}, expect=201)
     created = await api.post("model-evaluations", body, expect=201)
     assert created["status"] == "CREATE REQUESTED" and created["task"] == "classification" and created["batch_inference_id"]
     await api.post("model-evaluations", {"name": "diabetes-eval", "model_id": "diabetes", "task": "regression",
@@ -92,6 +98,11 @@ async def test_model_evaluations_rest(api, tmp_path):
     assert all(len(c["fpr"]) <= MAX_CURVE_POINTS for c in results["result"]["curves"]["roc"])
     assert results["result"]["curves"]["threshold"][0]["thresholds"]
 
+    # stop: the evaluation stops its batch inference, then is STOPPED
+    await api.post("model-evaluations/hang/stop", expect=200)
+    hang = await wait_evaluation(api, "hang")
+    assert hang["status"] == "STOPPED" and hang["batch_inference_status"] == "STOPPED", hang
+    assert [e["status"] for e in hang["history"]][-2:] == ["STOP IN PROGRESS", "STOPPED"]
     regressed = await wait_evaluation(api, "diabetes-eval")
     assert regressed["status"] == "COMPLETE", regressed["status_reason"]
     close(regressed["metrics"]["rmse"], np.sqrt(m.mean_squared_error(yr, reg.predict(Xr))))
@@ -108,7 +119,7 @@ async def test_model_evaluations_rest(api, tmp_path):
     await api.get("model-evaluations/compare", params={"ids": "cancer-eval,nope"}, expect=404)
     error = await api.get("model-evaluations/compare", params={"ids": ",".join(["cancer-eval"] * 11)}, expect=422)
     assert error["field"] == "ids"
-    assert (await api.get("model-evaluations", params={"task": "regression"}))["total"] == 1
+    assert (await api.get("model-evaluations", params={"task": "regression"}))["total"] == 2
 
     copy = await api.get("model-evaluations/cancer-eval/copy")
     assert copy["name"] == "cancer-eval-copy" and copy["class_names"] == ["malignant", "benign"] and copy["target_field"] == "label"

@@ -203,6 +203,9 @@ class BatchInferenceReconciler:
                 elif handle is not None:
                     jobs.transition(batch_id, B.CREATE_IN_PROGRESS, f"submitted to the {backend.name} backend")
             return
+        if status == B.CREATE_REQUESTED:  # the server stopped between submitting and recording it
+            jobs.transition(batch_id, B.CREATE_IN_PROGRESS, f"submitted to the {backend.name} backend")
+            status = B.CREATE_IN_PROGRESS
         if status == B.STOP_IN_PROGRESS:
             await jobs.stop_job(batch_id, backend, handle)
         state = await asyncio.to_thread(backend.status, handle)

@@ -112,6 +112,7 @@ class PodStats:
     files: dict[int, dict[str, int]] = field(default_factory=dict)  # file_no -> predictions, errors
     classes: list[Any] | None = None
     load_seconds: float = 0.0
+    predict_seconds: float = 0.0  # from the worker's first ready to its last report
     restarts: int = 0
     fatal: str = ""
 
@@ -160,24 +161,29 @@ class PodRunner(threading.Thread):
                 return
 
     def _one_worker(self, segments: list[Segment]) -> list[Segment]:
-        """Run a worker until it finishes (-> []) or is lost mid-batch (-> what is left)."""
+        """Run a worker until it finishes (-> []) or is lost mid-batch (-> what is left).
+
+        The worker reports once per batch, when it is written; batches are cut
+        from each segment's start, so the batch in progress is always known
+        from the last report, and its clock runs from that report (a retry of
+        single records reports each call, which restarts the clock)."""
         parent, child = self.ctx.Pipe(duplex=False)
         proc = self.ctx.Process(target=worker_main, args=(child, asdict(self.cfg), [s.to_dict() for s in segments]), daemon=True)
         proc.start()
         child.close()
         offsets = {s.file_no: os.path.getsize(s.part) for s in segments}  # last complete batch per part file
-        current: tuple[int, int, int] | None = None  # file_no, first index, count
-        call_started = 0.0
+        cursor = {s.file_no: s.start for s in segments}  # next record to predict per segment
+        ready, clock, began = False, 0.0, 0.0
         timeout = self.cfg.timeout
         try:
             while True:
-                wait = 0.5 if current is None or not timeout else max(0.0, call_started + timeout - time.monotonic())
+                wait = max(0.0, clock + timeout - time.monotonic()) if ready and timeout else 0.5
                 if parent.poll(wait):
                     try:
                         msg = parent.recv()
                     except EOFError:
                         msg = ("died",)
-                elif current is not None and timeout and time.monotonic() >= call_started + timeout:
+                elif ready and timeout and time.monotonic() >= clock + timeout:
                     msg = ("timeout",)
                 elif not proc.is_alive() and not parent.poll(0):
                     msg = ("died",)
@@ -186,17 +192,18 @@ class PodRunner(threading.Thread):
                 kind = msg[0]
                 if kind == "ready":
                     self.stats.load_seconds, self.stats.classes = msg[1], msg[2]
-                elif kind == "batch":
-                    current, call_started = (msg[1], msg[2], msg[3]), time.monotonic()
+                    ready, clock = True, time.monotonic()
+                    began = clock
                 elif kind == "call":
-                    call_started = time.monotonic()  # each predict call has the whole timeout
+                    clock = time.monotonic()  # each predict call has the whole timeout
                 elif kind == "done":
                     file_no, next_index, offset, predictions, errors = msg[1:]
-                    offsets[file_no] = offset
+                    offsets[file_no], cursor[file_no] = offset, next_index
                     self.stats.add(file_no, predictions, errors)
                     self.progress.add(predictions + errors, errors)
-                    current = None
+                    clock = time.monotonic()
                 elif kind == "finished":
+                    self.stats.predict_seconds += time.monotonic() - began
                     return []
                 elif kind == "fatal":
                     self.stats.fatal = msg[1]
@@ -204,7 +211,8 @@ class PodRunner(threading.Thread):
                 elif kind in ("timeout", "died"):
                     proc.kill()
                     proc.join()
-                    if current is None:
+                    current = self._current_batch(segments, cursor)
+                    if not ready or current is None:
                         self.stats.fatal = f"pod {self.pod}: the worker process ended unexpectedly (exit code {proc.exitcode})"
                         return []
                     reason = (f"timeout: the predict call took longer than {timeout:g} s" if kind == "timeout"
@@ -215,6 +223,14 @@ class PodRunner(threading.Thread):
                 proc.kill()
             proc.join()
             parent.close()
+
+    def _current_batch(self, segments: list[Segment], cursor: dict[int, int]) -> tuple[int, int, int] | None:
+        """(file_no, first index, count) of the batch the worker was on."""
+        for seg in segments:
+            first = cursor[seg.file_no]
+            if first < seg.end:
+                return seg.file_no, first, min(self.cfg.batch_size, seg.end - first)
+        return None
 
     def _fail_batch(self, segments: list[Segment], current: tuple[int, int, int], offsets: dict[int, int], reason: str) -> list[Segment]:
         """Record the lost batch as errors and answer the segments after it."""
@@ -351,6 +367,7 @@ def merge(cfg: BatchConfig, files: list[InputFile], output: str, parts: str, sta
         "predictions": sum(e["predictions"] for e in entries), "errors": sum(e["errors"] for e in entries),
         "pod_count": cfg.pod_count, "nodes": cfg.nodes, "batch_size": cfg.batch_size, "timeout_seconds": cfg.timeout,
         "worker_restarts": sum(s.get("restarts", 0) for s in stats), "classes": classes,
+        "predict_seconds": round(max([s.get("predict_seconds", 0.0) for s in stats] or [0.0]), 3),
         "started_at": started, "finished_at": finished, "elapsed_seconds": round(finished - started, 3),
         "records_per_second": round(records / max(finished - started, 1e-9), 1),
     }

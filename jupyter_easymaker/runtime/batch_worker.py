@@ -77,8 +77,9 @@ class _Predictions:
         self.predictor = predictor or load_predictor(cfg.framework, cfg.model_dir, params, name=cfg.model_name)
         self.load_seconds = self.predictor.load_seconds
 
-    def _call(self, instances: list[Any]) -> list[Any]:
-        self.tick(len(instances))
+    def _call(self, instances: list[Any], tick: bool = True) -> list[Any]:
+        if tick:  # the first call of a batch is timed from the previous batch's report
+            self.tick(len(instances))
         out = self.predictor.predict(instances)
         if not isinstance(out, list) or len(out) != len(instances):
             raise ValueError(f"the model returned {len(out) if isinstance(out, list) else type(out).__name__} "
@@ -115,7 +116,7 @@ class _Predictions:
             todo.append((pos, instance, target))
         if todo:
             try:
-                predictions = self._call([t[1] for t in todo])
+                predictions = self._call([t[1] for t in todo], tick=False)
                 for (pos, _inst, target), pred in zip(todo, predictions):
                     out[pos] = self._entry(records[pos].index, pred, target, has_target)
             except Exception as exc:  # noqa: BLE001 - isolate the bad records one by one
@@ -138,8 +139,8 @@ def _reason(exc: BaseException) -> str:
 
 def worker_main(conn, cfg_dict: dict[str, Any], segments: list[dict[str, Any]]) -> None:
     """A pod's worker: loads the model, then predicts its segments, reporting
-    each batch before (so the supervisor can time it) and after (with the part
-    file's size, so a killed worker's half-written batch can be cut off)."""
+    each batch once written (with the part file's size, so that a killed
+    worker's half-written batch can be cut off, and where the next one starts)."""
     from jupyter_easymaker.runtime import batch_preload
 
     cfg = BatchConfig(**cfg_dict)
@@ -169,7 +170,6 @@ def worker_main(conn, cfg_dict: dict[str, Any], segments: list[dict[str, Any]]) 
 
 
 def _run_batch(conn, model: _Predictions, seg: Segment, batch: list[Record], out) -> None:
-    conn.send(("batch", seg.file_no, batch[0].index, len(batch)))
     entries = model.run(batch)
     out.write(b"".join(batch_io.dumps_bytes(e) + b"\n" for e in entries))
     out.flush()

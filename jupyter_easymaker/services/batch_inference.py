@@ -262,6 +262,8 @@ class BatchInferenceService(ResourceService):
         """A create body pre-filled from an existing batch inference (the guide's copy)."""
         with self.db.session() as session:
             row = self.find(session, ref)
+            if row.evaluation_id:
+                raise Conflict(f"batch inference {row.name!r} belongs to a model evaluation: copy the evaluation instead")
             body = {"name": self.free_copy_name(session, row.name), "description": row.description, **row.spec, "backend": row.backend}
             for key in ("input_inline", "target_field"):
                 body.pop(key, None)
