@@ -94,3 +94,22 @@ async def test_batch_cell_magic_and_client(shell, magics, client, tmp_path, caps
     assert table[0].split() == ["METRIC", "ev1", "ev2"] and any(row.startswith("roc_auc") and "*" in row for row in table)
     await run(client.delete_model_evaluation, "ev2")
     assert (await run(client.list_model_evaluations)).total == 1
+
+
+def test_live_view_follows_progress_to_the_end():
+    pytest.importorskip("ipywidgets")
+
+    class FakeClient:
+        calls = 0
+
+        def get_batch_inference(self, ref):
+            self.calls += 1
+            done = self.calls > 2
+            return {"id": "x", "name": "b", "status": "COMPLETE" if done else "RUNNING", "status_reason": "7 record(s), 1 error(s)",
+                    "progress": {"records_total": 7, "records_done": 7 if done else 3, "errors": 1, "percent": 100.0 if done else 42.9}}
+
+    view = batch_magic.batch_view(FakeClient(), {"id": "x", "name": "b", "status": "CREATE REQUESTED", "progress": {}}, poll=0.01)
+    assert view.wait(10)["status"] == "COMPLETE"
+    bar = view.children[1]
+    assert (bar.value, bar.max, bar.bar_style) == (7, 7, "success")
+    assert 'data-status="COMPLETE"' in view.children[0].children[0].value and "1 error(s)" in view.children[2].value
