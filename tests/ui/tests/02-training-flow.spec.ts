@@ -80,6 +80,13 @@ test('create a training through the form, with a server error shown under its fi
   const duringRun = await body.getAttribute('data-status');
   expect(duringRun).toBe('RUNNING');
   await shot(page, 'training-logs-live');
+  // pause: lines keep arriving and are counted, the view stays where it is
+  const follow = detail.locator('button[data-action="follow"]');
+  await follow.click();
+  await expect(follow).toHaveAttribute('aria-pressed', 'false');
+  await expect(follow).toHaveText(/\(\+\d+\)/, { timeout: 15_000 });
+  await follow.click();
+  await expect(follow).toHaveAttribute('aria-pressed', 'true');
   await expect(lines.filter({ hasText: 'step 6:' })).toBeVisible();
   await expect(body).toHaveAttribute('data-status', 'COMPLETE', { timeout: 60_000 });
   await expect(lines.filter({ hasText: 'done' })).toBeVisible();

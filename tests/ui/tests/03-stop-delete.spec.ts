@@ -2,7 +2,7 @@
  * Stop a running training from the list (confirmation says what cannot be
  * undone), then multi-select and delete ended ones.
  */
-import { Api, createTraining, expect, openArea, recordStatuses, recordedStatuses, shot, test, uniqueName } from './helpers';
+import { Api, createTraining, expect, openArea, recordStatuses, recordedStatuses, serverState, shot, test, uniqueName } from './helpers';
 
 test('stop a running training from the list', async ({ page, request }) => {
   const api = new Api(request);
@@ -76,4 +76,27 @@ test('copy opens a pre-filled create form', async ({ page, request }) => {
   await expect(form.locator('input[name="name"]')).toHaveValue(`${name}-copy`);
   await expect(form.locator('input[name="algorithm.entry_point"]')).toHaveValue('train.py');
   await shot(page, 'training-copy-form');
+});
+
+test('create a training template through its form', async ({ page }) => {
+  const { root } = serverState();
+  const name = uniqueName('tpl-form');
+  const panel = await openArea(page, 'training-templates');
+  await panel.locator('button[data-action="create"]').click();
+  const form = page.locator('.jp-EasyMaker-createForm[data-kind="template"]');
+  await form.locator('input[name="name"]').fill(name);
+  await form.locator('input[name="algorithm.type"][value="builtin"]').check();
+  await expect(form.locator('select[name="algorithm.name"]')).toBeVisible();
+  await form.locator('select[name="algorithm.name"]').selectOption('sklearn-tabular');
+  // the built-in algorithm's hyperparameters are pre-filled with their defaults
+  await expect(form.locator('input[name="hyperparameters.key.0"]')).toHaveValue('target');
+  await form.locator('input[name="hyperparameters.value.0"]').fill('label');
+  await form.locator('button[data-action="add-datasets"]').click();
+  await form.locator('input[name="datasets[0].name"]').fill('train');
+  await form.locator('input[name="datasets[0].path"]').fill(`${root}/algo`);
+  await shot(page, 'template-form');
+  await form.locator('button[data-action="submit"]').click();
+  const detail = page.locator('.jp-EasyMaker-detail', { has: page.locator('h2', { hasText: name }) });
+  await expect(detail).toBeVisible();
+  await expect(detail).toContainText('sklearn-tabular');
 });
