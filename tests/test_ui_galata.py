@@ -35,6 +35,7 @@ def _chromium() -> str | None:
     return candidate if os.path.exists(candidate) else shutil.which("chromium")
 
 
+@pytest.mark.timeout(2400)  # installs the UI test deps on a fresh machine, then the whole browser suite
 def test_galata_ui_suite(tmp_path, capsys):
     npm = shutil.which("npm")
     node = shutil.which("node")

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.timeout(900)
 def test_labextension_unit_tests(tmp_path):
     node = shutil.which("node")
     if node is None:
