@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from jupyter_easymaker.backend.base import JobSpec
 from jupyter_easymaker.domain.errors import Conflict, InvalidInput
 from jupyter_easymaker.domain.statuses import TRAINING_MACHINE, ExperimentStatus, TrainingStatus
-from jupyter_easymaker.schemas.common import RenameBody, StatusEventOut
+from jupyter_easymaker.schemas.common import StatusEventOut
 from jupyter_easymaker.schemas.trainings import BuiltinAlgorithm, CustomAlgorithm, TrainingCreate, TrainingFields, TrainingOut
 from jupyter_easymaker.services.experiments import ExperimentService
 from jupyter_easymaker.services.resources import ListQuery, ResourceService, new_id, parse
@@ -281,15 +281,8 @@ class TrainingService(ResourceService):
 
     # -- changes ------------------------------------------------------------
     def update(self, ref: str, body: Any) -> TrainingOut:
-        data = parse(RenameBody, body)
         with self.db.session() as session:
-            row = self.find(session, ref)
-            if data.name is not None and data.name != row.name:
-                self.check_name_free(session, data.name, except_id=row.id)
-                row.name = data.name
-            if data.description is not None:
-                row.description = data.description
-            row.updated_at = utcnow()
+            row = self.rename(session, ref, body)
             out = self.out(row)
         self.publish(row, "updated")
         return out
