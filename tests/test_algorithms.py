@@ -391,7 +391,8 @@ def test_quickstart_notebook_is_clean_and_uses_the_magics():
     for option in ("--name quickstart-mlp", "--experiment quickstart", "--hp epochs=20", "--hp lr=0.05", "--dataset train={train_dir}", "--wait"):
         assert option in first_line
     assert any("%easymaker tensorboard quickstart-mlp" in s for s in sources)
-    assert not any("/work/" in s for s in sources)
+    # paths are computed in the notebook, never written in as absolute ones
+    assert not any(re.search(r"['\"]/(home|root|tmp|srv|mnt)/", s) for s in sources)
 
     # the built-in algorithm cell passes hyperparameters the registry accepts
     call = next(
