@@ -87,5 +87,15 @@ class EasyMakerHandler(APIHandler):
         self.finish(json.dumps({"error": reason, "reason": self._reason}))
 
 
+def int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
+    """A non-negative integer query argument, or a 4xx naming it."""
+    raw = args.get(key)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or int(raw) > high:
+        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
+    return int(raw)
+
+
 def page(items: list, total: int, query) -> dict[str, Any]:
     return {"items": jsonable(items), "total": total, "offset": query.offset, "limit": query.limit}

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from tornado.ioloop import IOLoop
 
-from jupyter_easymaker.domain.errors import InvalidInput
-from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api, int_arg, page
 from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
 from jupyter_easymaker.schemas.batch import (
     BatchInferenceCreate,
@@ -18,14 +17,6 @@ from jupyter_easymaker.schemas.common import RenameBody
 from jupyter_easymaker.services.resources import ListQuery
 
 
-def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
-    raw = args.get(key)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or int(raw) > high:
-        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
-    return int(raw)
-
 
 class _Logs(EasyMakerHandler):
     """Log records of one or more resources (``?after=ID&limit=N&query=...``,
@@ -33,7 +24,7 @@ class _Logs(EasyMakerHandler):
 
     def answer(self, key: str, resource_id: str, ids: list[str], name: str, status: str) -> None:
         args = self.query_args()
-        after, limit = _int_arg(args, "after", 0, 2**62), _int_arg(args, "limit", 1000, 10000)
+        after, limit = int_arg(args, "after", 0, 2**62), int_arg(args, "limit", 1000, 10000)
         records = []
         for rid in ids:
             records += self.services.logs.records(rid, after=after, limit=limit, query=args.get("query") or None)
@@ -95,7 +86,7 @@ class BatchInferenceOutputsHandler(EasyMakerHandler):
     @api
     async def get(self, ref: str) -> None:
         args = self.query_args()
-        offset, limit = _int_arg(args, "offset", 0, 2**62), _int_arg(args, "limit", 100, 1000)
+        offset, limit = int_arg(args, "offset", 0, 2**62), int_arg(args, "limit", 100, 1000)
         outputs = self.services.batch_inferences.outputs
         self.reply(await IOLoop.current().run_in_executor(None, lambda: outputs(ref, args.get("file") or None, offset, limit)))
 

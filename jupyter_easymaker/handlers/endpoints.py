@@ -6,7 +6,8 @@ import asyncio
 
 from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
 from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
-from jupyter_easymaker.handlers.trainings import _int_arg, _time_arg
+from jupyter_easymaker.handlers.base import int_arg
+from jupyter_easymaker.handlers.trainings import _time_arg
 from jupyter_easymaker.schemas.common import RenameBody
 from jupyter_easymaker.schemas.endpoints import (
     ApiKeyCreate,
@@ -131,7 +132,7 @@ class StageResourceLogsHandler(EndpointBase):
 
     @api
     async def get(self, ref: str, stage: str, resource: str) -> None:
-        tail = _int_arg(self.query_args(), "tail", 200, 10000)
+        tail = int_arg(self.query_args(), "tail", 200, 10000)
         text = await asyncio.to_thread(self.endpoints.server_logs, ref, stage, resource, tail)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(text)
@@ -141,7 +142,7 @@ class StageStatisticsHandler(EndpointBase):
     @api
     def get(self, ref: str, stage: str) -> None:
         args = self.query_args()
-        interval = _int_arg(args, "interval", 60, 86400 * 31)
+        interval = int_arg(args, "interval", 60, 86400 * 31)
         self.reply(self.endpoints.statistics(ref, stage, since=_time_arg(args, "since"), until=_time_arg(args, "until"),
                                              interval=interval))
 
@@ -172,8 +173,8 @@ class StageLogsHandler(EndpointBase):
     def get(self, ref: str, stage: str) -> None:
         args = self.query_args()
         _endpoint, stage_row = self.endpoints.stage_ids(ref, stage)
-        after = _int_arg(args, "after", 0, 2**62)
-        limit = _int_arg(args, "limit", 1000, 10000)
+        after = int_arg(args, "after", 0, 2**62)
+        limit = int_arg(args, "limit", 1000, 10000)
         self.endpoints.gateway.flush()  # what was answered so far is in the store
         records = self.services.logs.records(stage_row.id, after=after, limit=limit, query=args.get("query") or None)
         self.reply({"stage_id": stage_row.id, "records": records, "next_after": records[-1]["id"] if records else after})

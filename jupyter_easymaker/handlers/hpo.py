@@ -1,8 +1,7 @@
 """REST of hyperparameter tunings and their trials."""
 from __future__ import annotations
 
-from jupyter_easymaker.domain.errors import InvalidInput
-from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api, int_arg, page
 from jupyter_easymaker.handlers.routing import LIST_PARAMS, Op, Route
 from jupyter_easymaker.schemas.common import RenameBody
 from jupyter_easymaker.schemas.hpo import (
@@ -14,14 +13,6 @@ from jupyter_easymaker.schemas.hpo import (
 )
 from jupyter_easymaker.services.resources import ListQuery
 
-
-def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
-    raw = args.get(key)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
-    return int(raw)
 
 
 class TuningsHandler(EasyMakerHandler):
@@ -84,8 +75,8 @@ class TuningLogsHandler(EasyMakerHandler):
     def get(self, ref: str) -> None:
         args = self.query_args()
         tuning = self.services.hpo.get(ref, with_history=False)
-        after = _int_arg(args, "after", 0, 2**62)
-        limit = _int_arg(args, "limit", 1000, 10000)
+        after = int_arg(args, "after", 0, 2**62)
+        limit = int_arg(args, "limit", 1000, 10000)
         query = f'hyperparameterTuningId:"{tuning.id}" ' + (args.get("query") or "")
         records = self.services.logs.search(query, after=after, limit=limit)
         next_after = records[-1]["id"] if records else after
@@ -109,8 +100,8 @@ class TrialLogsHandler(EasyMakerHandler):
     def get(self, ref: str, trial: str) -> None:
         args = self.query_args()
         t = self.services.hpo.trial(ref, trial)
-        after = _int_arg(args, "after", 0, 2**62)
-        limit = _int_arg(args, "limit", 1000, 10000)
+        after = int_arg(args, "after", 0, 2**62)
+        limit = int_arg(args, "limit", 1000, 10000)
         records = self.services.logs.records(t.id, after=after, limit=limit, query=args.get("query") or None)
         if args.get("format") == "text":
             self.set_header("Content-Type", "text/plain; charset=utf-8")

@@ -11,7 +11,7 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 
 from jupyter_easymaker.domain.errors import InvalidInput, NotFound
-from jupyter_easymaker.handlers.base import EasyMakerHandler, api, page
+from jupyter_easymaker.handlers.base import EasyMakerHandler, api, int_arg, page
 from jupyter_easymaker.services import training_files
 from jupyter_easymaker.services.resources import ListQuery
 
@@ -103,14 +103,6 @@ class TrainingFromFileHandler(EasyMakerHandler):
         self.reply(training_files.create_from_file(self.services.trainings, body, path, model), 201)
 
 
-def _int_arg(args: dict[str, str], key: str, default: int, high: int) -> int:
-    raw = args.get(key)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise InvalidInput(f"{key} must be an integer between 0 and {high}", field=key)
-    return int(raw)
-
 
 class TrainingLogsHandler(EasyMakerHandler):
     """Structured log records of a training.
@@ -124,8 +116,8 @@ class TrainingLogsHandler(EasyMakerHandler):
     async def get(self, ref: str) -> None:
         args = self.query_args()
         training = self.services.trainings.get(ref, with_history=False)
-        after = _int_arg(args, "after", 0, 2**62)
-        limit = _int_arg(args, "limit", 1000, 10000)
+        after = int_arg(args, "after", 0, 2**62)
+        limit = int_arg(args, "limit", 1000, 10000)
         query = args.get("query") or None
         logs = self.services.logs
         if args.get("follow") in ("1", "true", "yes"):
