@@ -26,6 +26,18 @@ STATUS_COLORS = {
     "METRICS_UNAVAILABLE": {"bg": "#ef6c00", "fg": "#ffffff"},
     "KILLED": {"bg": "#fb8c00", "fg": "#ffffff"},
     "EARLY_STOPPED": {"bg": "#8d6e63", "fg": "#ffffff"},
+    # models, endpoints, stages and their resources
+    "DELETE IN PROGRESS": {"bg": "#bdbdbd", "fg": "#212121"},
+    "DELETE FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "UPDATE IN PROGRESS": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "UPDATE FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "DEPLOY IN PROGRESS": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "DEPLOY FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    # batch inferences and model evaluations
+    "FAIL BATCH INFERENCE": {"bg": "#e53935", "fg": "#ffffff"},
+    "FAIL BATCH INFERENCE IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    "FAIL MODEL EVALUATION": {"bg": "#e53935", "fg": "#ffffff"},
+    "FAIL MODEL EVALUATION IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}
@@ -35,3 +47,7 @@ FINAL_TRAINING_STATUSES = ("COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED")
 
 # a hyperparameter tuning in one of these will not change any more
 FINAL_TUNING_STATUSES = ("COMPLETE", "FAIL HYPERPARAMETER TUNING", "STOPPED", "CREATE FAILED")
+
+# a batch inference or model evaluation in one of these will not change any more
+FINAL_BATCH_STATUSES = ("COMPLETE", "FAIL BATCH INFERENCE", "STOPPED", "CREATE FAILED")
+FINAL_EVALUATION_STATUSES = ("COMPLETE", "FAIL MODEL EVALUATION", "STOPPED", "CREATE FAILED")

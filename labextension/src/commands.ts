@@ -24,4 +24,36 @@ export namespace CommandIDs {
   /** args: { path?: string } (default: the file browser's selection) */
   export const submitFile = 'easymaker:submit-file-as-training';
   export const refresh = 'easymaker:refresh';
+  // hyperparameter tuning
+  export const openTunings = 'easymaker:open-hyperparameter-tunings';
+  /** args: { copyFrom?: string, templateId?: string, experimentId?: string } */
+  export const createTuning = 'easymaker:create-hyperparameter-tuning';
+  /** args: { id: string, tab?: string } */
+  export const openTuning = 'easymaker:open-hyperparameter-tuning';
+  // models
+  export const openModels = 'easymaker:open-models';
+  /** args: { copyFrom?: string, trainingId?: string, tuningId?: string } */
+  export const createModel = 'easymaker:create-model';
+  /** args: { id: string, tab?: string } */
+  export const openModel = 'easymaker:open-model';
+  // endpoints
+  export const openEndpoints = 'easymaker:open-endpoints';
+  /** args: { modelId?: string } */
+  export const createEndpoint = 'easymaker:create-endpoint';
+  /** args: { id: string, stage?: string, tab?: string } */
+  export const openEndpoint = 'easymaker:open-endpoint';
+  // batch inference
+  export const openBatchInferences = 'easymaker:open-batch-inferences';
+  /** args: { copyFrom?: string, modelId?: string } */
+  export const createBatchInference = 'easymaker:create-batch-inference';
+  /** args: { id: string, tab?: string } */
+  export const openBatchInference = 'easymaker:open-batch-inference';
+  // model evaluation
+  export const openEvaluations = 'easymaker:open-model-evaluations';
+  /** args: { copyFrom?: string, modelId?: string } */
+  export const createEvaluation = 'easymaker:create-model-evaluation';
+  /** args: { id: string, tab?: string } */
+  export const openEvaluation = 'easymaker:open-model-evaluation';
+  /** args: { ids: string[] } */
+  export const compareEvaluations = 'easymaker:compare-model-evaluations';
 }

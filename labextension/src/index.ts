@@ -1,6 +1,7 @@
 /**
  * jupyter-easymaker's JupyterLab extension: the EasyMaker sidebar, the area
- * panels (dashboard, experiments, trainings, templates), detail and create
+ * panels (dashboard, experiments, trainings, templates, and the areas of
+ * plugin/areas/: tuning, models, evaluation, endpoints, batch), detail and create
  * tabs, TensorBoard tabs, commands, launcher tiles, the "Submit as
  * training" context menu and the settings.
  */
@@ -25,7 +26,10 @@ import { createExperimentsPanel } from './panels/experiments';
 import { SidebarPanel } from './panels/sidebar';
 import { createTemplatesPanel } from './panels/templates';
 import { createTrainingsPanel } from './panels/trainings';
+import { AreaModule } from './plugin/areaModule';
 import { AreaRegistry } from './plugin/areaRegistry';
+import { registerEndpointsArea } from './plugin/areas/endpoints';
+import { registerTuningArea } from './plugin/areas/tuning';
 import { easymakerIcon } from './plugin/icon';
 import { Openers } from './plugin/openers';
 import { registerCommands } from './plugin/registerCommands';
@@ -34,6 +38,9 @@ import { IEasyMakerAreas, PLUGIN_ID, SIDEBAR_ID } from './tokens';
 import { LABEXTENSION_VERSION } from './version';
 
 export { IEasyMakerAreas } from './tokens';
+
+/** The later areas, each wired in by its own module (plugin/areas/). */
+const AREA_MODULES: AreaModule[] = [registerTuningArea, registerEndpointsArea];
 
 async function handshake(ctx: EasyMakerContext): Promise<void> {
   const { trans } = ctx;
@@ -122,6 +129,9 @@ const plugin: JupyterFrontEndPlugin<IEasyMakerAreas> = {
     restorer?.add(sidebar, SIDEBAR_ID);
 
     registerCommands({ app, ctx, areas, openers, palette, launcher, browser });
+    for (const register of AREA_MODULES) {
+      register({ app, ctx, areas, openers, palette, launcher });
+    }
 
     if (settingRegistry) {
       void settingRegistry

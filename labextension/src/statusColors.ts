@@ -78,6 +78,46 @@ export const STATUS_COLORS: { readonly [status: string]: { readonly bg: string; 
   "EARLY_STOPPED": {
     "bg": "#8d6e63",
     "fg": "#ffffff"
+  },
+  "DELETE IN PROGRESS": {
+    "bg": "#bdbdbd",
+    "fg": "#212121"
+  },
+  "DELETE FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "UPDATE IN PROGRESS": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "UPDATE FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "DEPLOY IN PROGRESS": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "DEPLOY FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "FAIL BATCH INFERENCE": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "FAIL BATCH INFERENCE IN PROGRESS": {
+    "bg": "#ffcdd2",
+    "fg": "#b71c1c"
+  },
+  "FAIL MODEL EVALUATION": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "FAIL MODEL EVALUATION IN PROGRESS": {
+    "bg": "#ffcdd2",
+    "fg": "#b71c1c"
   }
 };
 
@@ -96,6 +136,20 @@ export const FINAL_TRAINING_STATUSES: readonly string[] = [
 export const FINAL_TUNING_STATUSES: readonly string[] = [
   "COMPLETE",
   "FAIL HYPERPARAMETER TUNING",
+  "STOPPED",
+  "CREATE FAILED"
+];
+
+export const FINAL_BATCH_STATUSES: readonly string[] = [
+  "COMPLETE",
+  "FAIL BATCH INFERENCE",
+  "STOPPED",
+  "CREATE FAILED"
+];
+
+export const FINAL_EVALUATION_STATUSES: readonly string[] = [
+  "COMPLETE",
+  "FAIL MODEL EVALUATION",
   "STOPPED",
   "CREATE FAILED"
 ];

@@ -4,7 +4,7 @@ import { AREAS, canonicalArea, visibleAreas } from '../src/state/areas';
 import { judgeHandshake, judgeHandshakeError } from '../src/state/handshake';
 
 describe('areas', () => {
-  it('lists the twelve areas of the issue in order', () => {
+  it('lists the areas in the order of the console guide', () => {
     expect(AREAS.map(a => a.label)).toEqual([
       'Dashboard',
       'Experiments',
@@ -12,6 +12,7 @@ describe('areas', () => {
       'Hyperparameter tuning',
       'Templates',
       'Models',
+      'Model evaluation',
       'Endpoints',
       'Batch inference',
       'Pipelines',
@@ -27,6 +28,8 @@ describe('areas', () => {
     expect(shown.map(a => a.id)).toEqual(['dashboard', 'experiments', 'trainings', 'training-templates']);
     expect(visibleAreas(['models'], a => panels.has(a)).map(a => a.id)).toEqual(['models']);
     expect(visibleAreas(['templates'], a => panels.has(a)).map(a => a.id)).toEqual(['training-templates']);
+    expect(canonicalArea('model-evaluation')).toBe('model-evaluations');
+    expect(canonicalArea('batch-inference')).toBe('batch-inferences');
     expect(visibleAreas(undefined, () => true)).toEqual([]);
     expect(visibleAreas(['hyperparameter-tuning'], a => a === 'hyperparameter-tuning').map(a => a.id)).toEqual(['hyperparameter-tuning']);
     expect(canonicalArea('templates')).toBe('training-templates');

@@ -4,7 +4,18 @@
  * status words stay in English, as in the guide.
  * `labextension/test/i18n.test.ts` fails when a label has no entry here.
  */
-export const KO: { [msgid: string]: string } = {
+import { KO_TUNING } from './catalog.ko.tuning';
+import { KO_MODELS } from './catalog.ko.models';
+import { KO_ENDPOINTS } from './catalog.ko.endpoints';
+import { KO_BATCH } from './catalog.ko.batch';
+import { KO_EVALUATIONS } from './catalog.ko.evaluations';
+
+/** Labels of the foundation's panels. */
+const KO_CORE: { [msgid: string]: string } = {
+  "%1 records failed": "%1개 레코드 실패",
+  "Open a create form pre-filled from each selected row": "선택한 항목마다 값이 채워진 생성 양식을 엽니다",
+  "This resource was deleted.": "이 리소스는 삭제되었습니다.",
+  "Model evaluation": "모델 평가",
   '%1 created': '%1 생성됨',
   '%1 deleted': '%1 삭제됨',
   '%1 lines': '%1줄',
@@ -257,4 +268,14 @@ export const KO: { [msgid: string]: string } = {
   templates: '학습 템플릿',
   training: '학습',
   trainings: '학습'
+};
+
+/** Every label, the areas' own catalogs (catalog.ko.{area}.ts) included. */
+export const KO: { [msgid: string]: string } = {
+  ...KO_CORE,
+  ...KO_TUNING,
+  ...KO_MODELS,
+  ...KO_ENDPOINTS,
+  ...KO_BATCH,
+  ...KO_EVALUATIONS,
 };

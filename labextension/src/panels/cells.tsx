@@ -1,7 +1,9 @@
 /** Table cells shared by the resource panels. */
 import * as React from 'react';
 
-import type { ITraining } from '../api/types';
+import type { IStatusEvent, ITraining } from '../api/types';
+import { StatusBadge } from '../components/StatusBadge';
+import { useTrans } from '../i18n/react';
 import { useNow } from '../components/hooks';
 import { formatElapsed, formatTime, trainingElapsed } from '../state/format';
 import { isTrainingActive } from '../status';
@@ -33,4 +35,57 @@ export function NameCell(props: { name: string; description?: string; onOpen(): 
       {props.name}
     </button>
   );
+}
+
+/** A resource's status changes, oldest first: time, status, reason. */
+export function StatusHistory(props: { history: IStatusEvent[] | null | undefined }): JSX.Element {
+  const trans = useTrans();
+  const history = props.history ?? [];
+  return (
+    <table className="jp-EasyMaker-details" data-role="history">
+      <thead>
+        <tr>
+          <th>{trans.__('Time')}</th>
+          <th>{trans.__('Status')}</th>
+          <th>{trans.__('Reason')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {history.map((h, i) => (
+          <tr key={i}>
+            <td>{formatTime(h.at)}</td>
+            <td>
+              <StatusBadge status={h.status} />
+            </td>
+            <td>{h.reason}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Records done of the total as a bar (the total is unknown while counting). */
+export function ProgressCell(props: { done: number; total?: number | null; errors?: number }): JSX.Element {
+  const trans = useTrans();
+  const { done, total, errors } = props;
+  const percent = total ? Math.min(100, (100 * done) / total) : null;
+  const text = total ? `${done.toLocaleString()} / ${total.toLocaleString()}` : done.toLocaleString();
+  return (
+    <span className="jp-EasyMaker-progress" data-percent={percent === null ? '' : percent.toFixed(1)} title={errors ? trans.__('%1 records failed', errors) : undefined}>
+      <span className="jp-EasyMaker-progressBar">
+        <span className="jp-EasyMaker-progressFill" style={{ width: `${percent ?? 0}%` }} />
+      </span>
+      <span className="jp-EasyMaker-progressText">
+        {text}
+        {errors ? <span className="jp-EasyMaker-progressErrors"> ({errors}✗)</span> : null}
+      </span>
+    </span>
+  );
+}
+
+/** A number in a table cell: 4 significant digits, '-' when missing. */
+export function NumberCell(props: { value: unknown }): JSX.Element {
+  const v = props.value;
+  return <span className="jp-EasyMaker-number">{typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : '-'}</span>;
 }

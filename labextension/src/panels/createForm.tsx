@@ -8,6 +8,7 @@ import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { ApiError } from '../api/client';
+import type { IModel } from '../api/models';
 import type { IAlgorithm, IExperiment, IResource, ITemplate } from '../api/types';
 import { CommandIDs } from '../commands';
 import { useTrans } from '../i18n/react';
@@ -20,6 +21,7 @@ import {
   TRAINING_FORM,
   placeFields
 } from '../state/formHints';
+import { IFormKind, formKind, registerFormKind } from './formKinds';
 import { errorText } from '../state/listModel';
 import {
   IFieldSpec,
@@ -37,26 +39,50 @@ import {
 } from '../state/schemaForm';
 import { EasyMakerPanel } from './base';
 
-export type FormKind = 'experiment' | 'training' | 'template';
-
 export interface ICreateFormOptions {
-  kind: FormKind;
+  /** A kind registered with registerFormKind (`training`, `model`, ...). */
+  kind: string;
   /** Pre-fill from this resource's `copy` body. */
   copyFrom?: string;
-  /** Training: start from this template. */
+  /** Training / tuning: start from this template. */
   templateId?: string;
-  /** Training: put it in this experiment. */
+  /** Training / tuning: put it in this experiment. */
   experimentId?: string;
+  /** Body fields to pre-fill (e.g. `{ model_id }` from a model's page). */
+  preset?: Record<string, unknown>;
 }
 
-const HINTS: { [kind in FormKind]: IFormHints } = {
-  experiment: EXPERIMENT_FORM,
-  training: TRAINING_FORM,
-  template: TEMPLATE_FORM
-};
+registerFormKind('experiment', {
+  hints: EXPERIMENT_FORM,
+  create: (ctx, body) => ctx.api.experiments.create(body as never),
+  copy: (ctx, ref) => ctx.api.experiments.copy(ref) as Promise<never>,
+  heading: (trans, copy) => (copy ? trans.__('Copy experiment') : trans.__('Create experiment')),
+  submitLabel: trans => trans.__('Create experiment'),
+  opened: ctx => void ctx.app.commands.execute(CommandIDs.openExperiments)
+});
+registerFormKind('training', {
+  hints: TRAINING_FORM,
+  create: (ctx, body) => ctx.api.trainings.create(body),
+  copy: (ctx, ref) => ctx.api.trainings.copy(ref),
+  heading: (trans, copy) => (copy ? trans.__('Copy training') : trans.__('Create training')),
+  submitLabel: trans => trans.__('Create training'),
+  experimentPickers: true,
+  opened: (ctx, created) => void ctx.app.commands.execute(CommandIDs.openTraining, { id: created.id })
+});
+registerFormKind('template', {
+  hints: TEMPLATE_FORM,
+  create: (ctx, body) => ctx.api.templates.create(body),
+  copy: (ctx, ref) => ctx.api.templates.copy(ref),
+  heading: (trans, copy) => (copy ? trans.__('Copy training template') : trans.__('Create training template')),
+  submitLabel: trans => trans.__('Create training template'),
+  opened: (ctx, created) => void ctx.app.commands.execute(CommandIDs.openTemplate, { id: created.id })
+});
 
 /** Paths the pickers (not the generated fields) show errors for. */
 const PICKER_PATHS = ['experiment_id', 'experiment_name', 'template_id'];
+
+/** Fields that name a model: a picker of the ACTIVE models instead of a text box. */
+const MODEL_FIELDS = /(^|\.|\])(model_id|model)$/;
 
 let counter = 0;
 
@@ -66,12 +92,14 @@ export class CreateFormPanel extends EasyMakerPanel {
     this.addClass('jp-EasyMaker-createForm');
     this.id = `jp-EasyMaker-create-${options.kind}-${++counter}`;
     this.node.dataset.kind = options.kind;
-    this.hints = HINTS[options.kind];
+    this.definition = formKind(options.kind);
+    this.hints = this.definition.hints;
     this.title.label = this.heading;
     this.title.closable = true;
     void this._init();
   }
 
+  readonly definition: IFormKind;
   readonly hints: IFormHints;
   fields: IFieldSpec[] = [];
   values: Record<string, unknown> = {};
@@ -84,36 +112,18 @@ export class CreateFormPanel extends EasyMakerPanel {
   experiments: IExperiment[] = [];
   templates: ITemplate[] = [];
   algorithms: IAlgorithm[] = [];
+  models: IModel[] = [];
   experimentMode: 'existing' | 'new' = 'existing';
   experimentId = '';
   experimentName = '';
   templateId = '';
 
   get heading(): string {
-    const { trans } = this;
-    const copy = !!this.options.copyFrom;
-    switch (this.options.kind) {
-      case 'experiment':
-        return copy ? trans.__('Copy experiment') : trans.__('Create experiment');
-      case 'template':
-        return copy ? trans.__('Copy training template') : trans.__('Create training template');
-      default:
-        return copy ? trans.__('Copy training') : trans.__('Create training');
-    }
+    return this.definition.heading(this.trans, !!this.options.copyFrom);
   }
 
   get submitLabel(): string {
-    const { trans } = this;
-    return this.options.kind === 'experiment'
-      ? trans.__('Create experiment')
-      : this.options.kind === 'template'
-        ? trans.__('Create training template')
-        : trans.__('Create training');
-  }
-
-  private get resourceApi() {
-    const api = this.ctx.api;
-    return this.options.kind === 'experiment' ? api.experiments : this.options.kind === 'template' ? api.templates : api.trainings;
+    return this.definition.submitLabel(this.trans);
   }
 
   private async _init(): Promise<void> {
@@ -123,20 +133,27 @@ export class CreateFormPanel extends EasyMakerPanel {
       const hidden = new Set(this.hints.hidden);
       this.fields = fieldsOf(doc, this.hints.schema).filter(f => !hidden.has(f.name));
       this.values = initialValues(this.fields);
-      if (options.kind !== 'experiment') {
-        const [experiments, templates, algorithms] = await Promise.all([
-          options.kind === 'training' ? ctx.api.experiments.list({ limit: 1000, sort: '-created_at' }) : null,
-          options.kind === 'training' ? ctx.api.templates.list({ limit: 1000, sort: 'name' }) : null,
-          ctx.api.meta.algorithms().catch(() => [] as IAlgorithm[])
-        ]);
-        this.experiments = experiments?.items ?? [];
-        this.templates = templates?.items ?? [];
-        this.algorithms = algorithms;
-        this._applyDefaults();
-      }
-      if (options.copyFrom) {
-        const body = (await this.resourceApi.copy(options.copyFrom)) as Record<string, unknown>;
+      const pickers = !!this.definition.experimentPickers;
+      const paths = shownPaths(this.fields, this.values);
+      const [experiments, templates, algorithms, models] = await Promise.all([
+        pickers ? ctx.api.experiments.list({ limit: 1000, sort: '-created_at' }) : null,
+        pickers ? ctx.api.templates.list({ limit: 1000, sort: 'name' }) : null,
+        this.fields.some(f => f.name === 'algorithm') ? ctx.api.meta.algorithms().catch(() => [] as IAlgorithm[]) : [],
+        this.fields.some(f => MODEL_FIELDS.test(f.name)) || paths.some(p => MODEL_FIELDS.test(p))
+          ? ctx.api.models.list({ limit: 1000, sort: '-created_at', status: ['ACTIVE'] }).catch(() => null)
+          : null
+      ]);
+      this.experiments = experiments?.items ?? [];
+      this.templates = templates?.items ?? [];
+      this.algorithms = algorithms;
+      this.models = models?.items ?? [];
+      this._applyDefaults();
+      if (options.copyFrom && this.definition.copy) {
+        const body = await this.definition.copy(ctx, options.copyFrom);
         this._applyBody(body, true);
+      }
+      if (options.preset) {
+        this._applyBody(options.preset, false);
       }
       if (options.templateId) {
         await this.useTemplate(options.templateId);
@@ -156,6 +173,9 @@ export class CreateFormPanel extends EasyMakerPanel {
     const settings = this.ctx.settings;
     if (settings.defaultBackend && this.fields.some(f => f.name === 'backend')) {
       this.values = setAt(this.values, 'backend', settings.defaultBackend);
+    }
+    if (!this.definition.experimentPickers) {
+      return;
     }
     const wanted = settings.defaultExperiment;
     const match = wanted ? this.experiments.find(e => e.name === wanted || e.id === wanted) : this.experiments[0];
@@ -243,7 +263,7 @@ export class CreateFormPanel extends EasyMakerPanel {
 
   body(): Record<string, unknown> {
     const body = bodyFromValues(this.fields, this.values);
-    if (this.options.kind === 'training') {
+    if (this.definition.experimentPickers) {
       if (this.experimentMode === 'existing' && this.experimentId) {
         body.experiment_id = this.experimentId;
       } else if (this.experimentName.trim()) {
@@ -262,7 +282,7 @@ export class CreateFormPanel extends EasyMakerPanel {
       return;
     }
     const errors = validate(this.fields, this.values, (m, ...a) => trans.__(m, ...a));
-    if (this.options.kind === 'training') {
+    if (this.definition.experimentPickers) {
       if (this.experimentMode === 'new' && !this.experimentName.trim()) {
         errors.experiment_name = trans.__('Required');
       } else if (this.experimentMode === 'new' && !/^[A-Za-z0-9_-]{1,50}$/.test(this.experimentName.trim())) {
@@ -282,7 +302,7 @@ export class CreateFormPanel extends EasyMakerPanel {
     this.submitting = true;
     this.update();
     try {
-      const created = (await this.resourceApi.create(this.body() as never)) as IResource;
+      const created = await this.definition.create(this.ctx, this.body());
       Notification.success(trans.__('%1 created', created.name), { autoClose: 3000 });
       this._opened(created);
       this.close();
@@ -308,14 +328,7 @@ export class CreateFormPanel extends EasyMakerPanel {
   }
 
   private _opened(created: IResource): void {
-    const commands = this.ctx.app.commands;
-    if (this.options.kind === 'training') {
-      void commands.execute(CommandIDs.openTraining, { id: created.id });
-    } else if (this.options.kind === 'experiment') {
-      void commands.execute(CommandIDs.openExperiments);
-    } else {
-      void commands.execute(CommandIDs.openTemplate, { id: created.id });
-    }
+    this.definition.opened(this.ctx, created);
   }
 
   private _focusFirstError(): void {
@@ -354,7 +367,7 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
     title: trans.__(s.title),
     fields: s.fields,
     before:
-      s.id === 'basic' && panel.options.kind === 'training' ? <TrainingPickers panel={panel} /> : undefined
+      s.id === 'basic' && panel.definition.experimentPickers ? <TrainingPickers panel={panel} /> : undefined
   }));
   const selectedAlgorithm = panel.algorithms.find(a => a.name === getAt(panel.values, 'algorithm.name'));
 
@@ -378,6 +391,20 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
           {backends.map(b => (
             <option key={b} value={b}>
               {b}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    if (MODEL_FIELDS.test(path) && panel.models.length) {
+      const known = panel.models.some(m => m.id === value || m.name === value);
+      return (
+        <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
+          <option value="">{trans.__('(choose)')}</option>
+          {!known && value ? <option value={String(value)}>{String(value)}</option> : null}
+          {panel.models.map(m => (
+            <option key={m.id} value={m.id}>
+              {m.name} — {m.framework}
             </option>
           ))}
         </select>

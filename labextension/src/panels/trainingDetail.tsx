@@ -20,7 +20,7 @@ import { errorText } from '../state/listModel';
 import { LogModel } from '../state/logModel';
 import { STOPPABLE_TRAINING_STATUSES, isFinalTraining, isTrainingActive } from '../status';
 import { DetailTable, EasyMakerPanel, notifyError } from './base';
-import { ElapsedCell } from './cells';
+import { ElapsedCell, StatusHistory } from './cells';
 import { LogTail } from './logTail';
 import { MetricsView, MonitoringView } from './metricsViews';
 
@@ -312,7 +312,7 @@ function TrainingDetailView(props: { panel: TrainingDetailPanel }): JSX.Element 
         ) : null}
         {panel.tab === 'metrics' ? <MetricsView metrics={panel.metrics} error={panel.metricsError} /> : null}
         {panel.tab === 'monitoring' ? <MonitoringView metrics={panel.metrics} error={panel.metricsError} /> : null}
-        {panel.tab === 'history' ? <History training={t} /> : null}
+        {panel.tab === 'history' ? <StatusHistory history={t.history} /> : null}
       </div>
     </div>
   );
@@ -373,33 +373,6 @@ function Hyperparameters(props: { values: { [key: string]: unknown } }): JSX.Ele
           <tr key={k}>
             <td>{k}</td>
             <td>{String(v)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function History(props: { training: ITraining }): JSX.Element {
-  const trans = useTrans();
-  const history = props.training.history ?? [];
-  return (
-    <table className="jp-EasyMaker-details" data-role="history">
-      <thead>
-        <tr>
-          <th>{trans.__('Time')}</th>
-          <th>{trans.__('Status')}</th>
-          <th>{trans.__('Reason')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {history.map((h, i) => (
-          <tr key={i}>
-            <td>{formatTime(h.at)}</td>
-            <td>
-              <StatusBadge status={h.status} />
-            </td>
-            <td>{h.reason}</td>
           </tr>
         ))}
       </tbody>

@@ -41,8 +41,13 @@ export class Openers {
   }
 
   tensorBoard(target: TensorBoardTarget, label: string): TensorBoardWidget {
-    const key = 'training_id' in target ? `tb:training:${target.training_id}` : `tb:experiment:${target.experiment_id}`;
+    const key = `tb:${Object.entries(target).map(([k, v]) => `${k}=${v}`).join(',')}`;
     return this._reuse(key, () => new TensorBoardWidget(this.ctx, target, label));
+  }
+
+  /** The open tab under `key` (revealed), or a new one from `create`. */
+  reuse<T extends Widget>(key: string, create: () => T): T {
+    return this._reuse(key, create);
   }
 
   private _reuse<T extends Widget>(key: string, create: () => T): T {

@@ -21,6 +21,7 @@ export const AREAS: readonly IAreaInfo[] = [
   { id: 'hyperparameter-tuning', label: N_('Hyperparameter tuning'), aliases: ['hyperparameter-tunings', 'hpo'] },
   { id: 'training-templates', label: N_('Templates'), aliases: ['templates'] },
   { id: 'models', label: N_('Models') },
+  { id: 'model-evaluations', label: N_('Model evaluation'), aliases: ['model-evaluation'] },
   { id: 'endpoints', label: N_('Endpoints') },
   { id: 'batch-inferences', label: N_('Batch inference'), aliases: ['batch-inference'] },
   { id: 'pipelines', label: N_('Pipelines') },

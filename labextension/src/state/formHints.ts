@@ -26,7 +26,7 @@ export interface IFormHints {
   variants?: { [tag: string]: string };
 }
 
-const TRAINING_LABELS: { [path: string]: string } = {
+export const TRAINING_LABELS: { [path: string]: string } = {
   name: N_('Training name'),
   description: N_('Training description'),
   algorithm: N_('Algorithm type'),
@@ -52,7 +52,7 @@ const TRAINING_LABELS: { [path: string]: string } = {
   backend: N_('Backend')
 };
 
-const TRAINING_HELP: { [path: string]: string } = {
+export const TRAINING_HELP: { [path: string]: string } = {
   name: N_('Use 1-50 letters, digits, - or _'),
   'algorithm.source_dir': N_('A directory: local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.'),
   'algorithm.entry_point': N_('File in the algorithm path where training starts; a requirements.txt next to it is installed.'),
@@ -63,7 +63,7 @@ const TRAINING_HELP: { [path: string]: string } = {
   log_enabled: N_('Keep the job output as searchable structured logs.')
 };
 
-const TRAINING_SECTIONS: IFormSectionHint[] = [
+export const TRAINING_SECTIONS: IFormSectionHint[] = [
   { id: 'basic', title: N_('Basic information'), fields: ['name', 'description'] },
   { id: 'algorithm', title: N_('Algorithm information'), fields: ['algorithm', 'hyperparameters'] },
   { id: 'image', title: N_('Image'), fields: ['image'] },

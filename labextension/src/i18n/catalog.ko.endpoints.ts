@@ -1,0 +1,23 @@
+/** Korean labels of the endpoints area's panels (msgid = the English label). */
+export const KO_ENDPOINTS: { [msgid: string]: string } = {
+  "Default stage URL": "기본 스테이지 URL",
+  "Stage information": "스테이지 정보",
+  "Stage resource information": "스테이지 리소스 정보",
+  "Endpoint name": "엔드포인트 이름",
+  "Endpoint description": "엔드포인트 설명",
+  "Stage name": "스테이지 이름",
+  "Stage description": "스테이지 설명",
+  "Number of instances": "인스턴스 수",
+  "Node autoscaler": "노드 오토 스케일러",
+  "Stage resources": "스테이지 리소스",
+  "Model": "모델",
+  "No endpoints yet. Create one with \"Create endpoint\" or %easymaker deploy MODEL.": "엔드포인트가 없습니다. \"엔드포인트 생성\" 또는 %easymaker deploy MODEL로 만드세요.",
+  "Create endpoint": "엔드포인트 생성",
+  "Endpoints being created, updated or deleted cannot be deleted": "생성, 변경 또는 삭제 중인 엔드포인트는 삭제할 수 없습니다",
+  "endpoints": "엔드포인트",
+  "Default stage": "기본 스테이지",
+  "Stages": "스테이지",
+  "Open Endpoints": "엔드포인트 열기",
+  "Create Endpoint": "엔드포인트 생성",
+  "Open Endpoint": "엔드포인트 열기",
+};

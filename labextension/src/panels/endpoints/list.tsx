@@ -1,0 +1,52 @@
+/** The Endpoints area: columns and actions of the endpoints table. */
+import * as React from 'react';
+
+import type { IEndpoint } from '../../api/endpoints';
+import { CommandIDs } from '../../commands';
+import { StatusBadge } from '../../components/StatusBadge';
+import type { EasyMakerContext } from '../../context';
+import { ResourceListModel } from '../../state/listModel';
+import { ENDPOINT_STATUSES } from '../../status';
+import { NameCell, TimeCell } from '../cells';
+import { standardActions } from '../listActions';
+import { IResourceListConfig, ResourceListPanel } from '../resourceList';
+
+export function endpointsConfig(ctx: EasyMakerContext): IResourceListConfig<IEndpoint> {
+  const { trans } = ctx;
+  const commands = ctx.app.commands;
+  const open = (row: IEndpoint) => void commands.execute(CommandIDs.openEndpoint, { id: row.id });
+  return {
+    area: 'endpoints',
+    statuses: ENDPOINT_STATUSES,
+    empty: trans.__('No endpoints yet. Create one with "Create endpoint" or %easymaker deploy MODEL.'),
+    open,
+    actions: selected =>
+      standardActions(ctx, selected, {
+        createLabel: trans.__('Create endpoint'),
+        create: () => void commands.execute(CommandIDs.createEndpoint, {}),
+        remove: {
+          run: e => ctx.api.endpoints.remove(e.id),
+          canDelete: e => !e.status.endsWith('IN PROGRESS') && e.status !== 'CREATE REQUESTED',
+          blocked: trans.__('Endpoints being created, updated or deleted cannot be deleted'),
+          noun: trans.__('endpoints')
+        }
+      }),
+    columns: () => [
+      { id: 'name', label: trans.__('Name'), width: 'minmax(160px, 2fr)', sortKey: 'name', render: e => <NameCell name={e.name} description={e.description} onOpen={() => open(e)} /> },
+      { id: 'status', label: trans.__('Status'), width: '170px', sortKey: 'status', render: e => <StatusBadge status={e.status} title={e.status_reason} /> },
+      { id: 'default', label: trans.__('Default stage'), width: '120px', render: e => e.default_stage_name ?? '' },
+      { id: 'stages', label: trans.__('Stages'), width: '70px', render: e => String(e.stage_count ?? 0) },
+      { id: 'url', label: trans.__('Default stage URL'), width: 'minmax(160px, 2fr)', render: e => <code className="jp-EasyMaker-url">{e.default_stage_url}</code> },
+      { id: 'backend', label: trans.__('Backend'), width: '90px', render: e => e.backend },
+      { id: 'created', label: trans.__('Created'), width: '165px', sortKey: 'created_at', render: e => <TimeCell value={e.created_at} /> }
+    ]
+  };
+}
+
+export function createEndpointsPanel(ctx: EasyMakerContext): ResourceListPanel<IEndpoint> {
+  const model = new ResourceListModel<IEndpoint>({ fetch: params => ctx.api.endpoints.list(params), kind: ctx.api.endpoints.kind });
+  const panel = new ResourceListPanel(ctx, model, endpointsConfig(ctx));
+  panel.id = 'jp-EasyMaker-endpoints';
+  panel.title.label = ctx.trans.__('Endpoints');
+  return panel;
+}
