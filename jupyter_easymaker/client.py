@@ -452,13 +452,16 @@ class Client(EndpointsClient, BatchClient):
         """``{training_id, metrics: [{name, steps, values, last}], usage: [...]}``."""
         return self._get(f"trainings/{_ref(ref)}/metrics")
 
-    def open_tensorboard(self, training: Any = None, experiment: Any = None) -> dict:
-        """Start (or reuse) the server's TensorBoard of a training or of an
-        experiment (all its trainings). ``url`` is its path on the server;
-        ``link`` the same as a full URL."""
-        if (training is None) == (experiment is None):
-            raise ValueError("give either training or experiment")
-        key, ref = ("training_id", training) if training is not None else ("experiment_id", experiment)
+    def open_tensorboard(self, training: Any = None, experiment: Any = None, tuning: Any = None) -> dict:
+        """Start (or reuse) the server's TensorBoard of a training, of an
+        experiment (all its trainings) or of a hyperparameter tuning (every
+        trial a run). ``url`` is its path on the server; ``link`` the same as
+        a full URL."""
+        given = [(k, v) for k, v in (("training_id", training), ("experiment_id", experiment),
+                                     ("hyperparameter_tuning_id", tuning)) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give one of training, experiment or tuning")
+        key, ref = given[0]
         if isinstance(ref, dict):
             ref = ref.get("id") or ref.get("name")
         board = self.request("POST", "tensorboards", {key: str(ref)})

@@ -132,3 +132,15 @@ async def test_tuning_widget_shows_trials_and_highlights_the_best(client):
     best_row = next(r for r in table.value.split("<tr")[2:] if r.split("<td>")[1].startswith(f"{final['best_trial']['number']}<"))
     assert "background:#e8f5e9" in best_row and sum("background:#e8f5e9" in r for r in table.value.split("<tr")) == 1
     assert notice.value == ""
+
+
+async def test_tensorboard_magic_finds_a_tuning(shell, magics, client, capsys, monkeypatch):
+    await cell(shell, "hpo --name tb-t --param x=int:1:2 --metric loss --no-widget", CELL)
+    capsys.readouterr()
+    opened = []
+    monkeypatch.setattr(client, "open_tensorboard", lambda **ref: opened.append(ref) or {
+        "logdir": "/logs/tb-t", "url": "/base/easymaker/tensorboard/abc/", "link": "http://h/base/easymaker/tensorboard/abc/"})
+    await line(shell, "tensorboard tb-t")
+    assert "TensorBoard of hyperparameter tuning tb-t (/logs/tb-t): http://h/base/easymaker/tensorboard/abc/" in capsys.readouterr().out
+    tuning = await run(client.get_tuning, "tb-t")
+    assert opened == [{"tuning": tuning["id"]}]

@@ -201,3 +201,66 @@ async def test_client_open_tensorboard(api, jp_serverapp, jp_http_port, jp_base_
     assert board["link"] == f"http://127.0.0.1:{jp_http_port}{jp_base_url}easymaker/tensorboard/{board['id']}/"
     with pytest.raises(ValueError):
         client.open_tensorboard()
+
+
+TRIAL_SCALARS_SCRIPT = """
+import os, time
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+x = int(os.environ["EM_HP_X"])
+writer = EventFileWriter(os.environ["EM_TENSORBOARD_LOG_DIR"])
+value = Summary.Value(tag="loss", simple_value=float(x * x))
+writer.add_event(Event(wall_time=time.time(), step=0, summary=Summary(value=[value])))
+writer.close()
+print(f"loss={x * x}")
+"""
+
+
+async def test_tensorboard_of_a_tuning_shows_every_trial_as_a_run(api, jp_fetch, jp_serverapp, jp_http_port, jp_base_url, write_script):
+    from jupyter_easymaker.client import Client
+
+    source = write_script(TRIAL_SCALARS_SCRIPT)
+    await api.post("hyperparameter-tunings", {
+        "name": "tb-hpo", "experiment_name": "tb-hpo-exp",
+        "algorithm": {"type": "custom", "source_dir": source, "entry_point": "train.py"},
+        "strategy": "Grid", "parameters": [{"name": "x", "type": "int", "min": 1, "max": 3, "step": 1}],
+        "objective_metric": "loss", "parallel_trials": 2,
+    }, expect=201)
+    deadline = time.monotonic() + 60
+    while (tuning := await api.get("hyperparameter-tunings/tb-hpo"))["status"] != "COMPLETE":
+        assert time.monotonic() < deadline and "FAIL" not in tuning["status"], tuning
+        await asyncio.sleep(0.2)
+    trials = (await api.get("hyperparameter-tunings/tb-hpo/trials"))["items"]
+    names = sorted(os.path.basename(t["tensorboard_log_dir"]) for t in trials)
+    assert len(names) == 3 and all(n.startswith("trial-") for n in names)
+
+    board = await api.post("tensorboards", {"hyperparameter_tuning_id": "tb-hpo"}, expect=200)
+    assert board["hyperparameter_tuning_id"] == tuning["id"] and board["training_id"] is None and board["experiment_id"] is None
+    assert board["logdir"] == tuning["tensorboard_log_dir"]
+    # each trial is a run named after it, with its own scalars
+    runs = await proxy_json(jp_fetch, board, "data", "runs", want=lambda r: len(r) == 3)
+    assert sorted(runs) == names
+    tags = await proxy_json(jp_fetch, board, "data", "plugin", "scalars", "tags", want=lambda t: len(t) == 3)
+    assert all("loss" in tags[n] for n in names)
+    by_x = {}
+    for t in trials:
+        run = os.path.basename(t["tensorboard_log_dir"])
+        response = await proxy(jp_fetch, board, "data", "plugin", "scalars", "scalars", params={"run": run, "tag": "loss"})
+        by_x[t["parameters"]["x"]] = [p[2] for p in json.loads(response.body)]
+    assert by_x == {1: [1.0], 2: [4.0], 3: [9.0]}
+
+    # one server per log dir, by id or name; the Python client reaches the same one
+    again = await api.post("tensorboards", {"hyperparameter_tuning_id": tuning["id"]}, expect=200)
+    assert again["id"] == board["id"] and again["reused"]
+    client = Client(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", jp_serverapp.identity_provider.token, timeout=30)
+    through_client = await asyncio.to_thread(client.open_tensorboard, tuning="tb-hpo")
+    assert through_client["id"] == board["id"] and through_client["link"].endswith(f"/easymaker/tensorboard/{board['id']}/")
+    with pytest.raises(ValueError):
+        client.open_tensorboard(training="a", tuning="b")
+
+    bad = await api.post("tensorboards", {"hyperparameter_tuning_id": "no-such-tuning"}, expect=404)
+    assert bad["field"] == "hyperparameter_tuning_id"
+    bad = await api.post("tensorboards", {"experiment_id": "tb-hpo-exp", "hyperparameter_tuning_id": "tb-hpo"}, expect=422)
+    assert bad["field"] == "training_id"

@@ -37,7 +37,10 @@ class TensorBoardsHandler(EasyMakerHandler):
     @api
     async def post(self) -> None:
         data = parse(TensorBoardCreate, self.json_body())
-        board = await self.easymaker.tensorboards.open(training_id=data.training_id, experiment_id=data.experiment_id, wait=data.wait)
+        board = await self.easymaker.tensorboards.open(
+            training_id=data.training_id, experiment_id=data.experiment_id,
+            hyperparameter_tuning_id=data.hyperparameter_tuning_id, wait=data.wait,
+        )
         self.reply(board)
 
 
@@ -170,8 +173,8 @@ class TensorBoardProxyHandler(JupyterHandler):
 
 ROUTES = [
     Route("tensorboards", TensorBoardsHandler, {
-        "get": Op("TensorBoard servers running for trainings and experiments"),
-        "post": Op("Start (or reuse: one per log directory) the TensorBoard of a training or an experiment",
+        "get": Op("TensorBoard servers running for trainings, experiments and hyperparameter tunings"),
+        "post": Op("Start (or reuse: one per log directory) the TensorBoard of a training, an experiment or a tuning (every trial a run)",
                    body=TensorBoardCreate, response=TensorBoardOut),
     }),
     Route("tensorboards/{ref}", TensorBoardHandler, {

@@ -325,14 +325,18 @@ class EasyMakerMagics(EndpointCommands, Magics):
         from jupyter_easymaker.client import EasyMakerError
 
         client = self.client
-        try:
-            item, kind = client.get_training(args.ref), "training"
-        except EasyMakerError as exc:
-            if exc.status != 404:
-                raise
-            item, kind = client.get_experiment(args.ref), "experiment"
+        # a name can be a training's, a tuning's or an experiment's: the first that exists
+        lookups = (("training", "training", client.get_training), ("tuning", "hyperparameter tuning", client.get_tuning),
+                   ("experiment", "experiment", client.get_experiment))
+        for i, (kind, noun, getter) in enumerate(lookups):
+            try:
+                item = getter(args.ref)
+                break
+            except EasyMakerError as exc:
+                if exc.status != 404 or i == len(lookups) - 1:
+                    raise
         board = client.open_tensorboard(**{kind: item["id"]})
-        self._show_tensorboard(f"{kind} {item['name']}", board)
+        self._show_tensorboard(f"{noun} {item['name']}", board)
 
     @staticmethod
     def _show_tensorboard(what: str, board: dict) -> None:

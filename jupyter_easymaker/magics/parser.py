@@ -157,8 +157,8 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     delete.add_argument("--kind", choices=("training", "experiment", "template"), default="training")
     delete.add_argument("--yes", action="store_true", help="really delete (without it, only say what would go)")
 
-    tensorboard = add("tensorboard", "TensorBoard of a training or an experiment (all its trainings).")
-    tensorboard.add_argument("ref", metavar="REF", help="training or experiment name or id")
+    tensorboard = add("tensorboard", "TensorBoard of a training, an experiment (all its trainings) or a tuning (all its trials).")
+    tensorboard.add_argument("ref", metavar="REF", help="training, tuning or experiment name or id")
 
     templates = add("templates", "List training templates.")
     templates.add_argument("--limit", type=positive_int, default=50)

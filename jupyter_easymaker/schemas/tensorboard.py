@@ -1,4 +1,4 @@
-"""TensorBoard servers started for a training or an experiment."""
+"""TensorBoard servers started for a training, an experiment or a hyperparameter tuning."""
 from __future__ import annotations
 
 from typing import Literal
@@ -9,10 +9,11 @@ from jupyter_easymaker.schemas.common import StrictModel
 
 
 class TensorBoardCreate(StrictModel):
-    """Exactly one of training_id and experiment_id."""
+    """Exactly one of training_id, experiment_id and hyperparameter_tuning_id."""
 
     training_id: str | None = Field(None, min_length=1, description="id or name of a training")
     experiment_id: str | None = Field(None, min_length=1, description="id or name of an experiment (all its runs)")
+    hyperparameter_tuning_id: str | None = Field(None, min_length=1, description="id or name of a hyperparameter tuning (every trial a run)")
     wait: bool = Field(True, description="answer once the server answers; false answers at once with status starting")
 
 
@@ -25,4 +26,5 @@ class TensorBoardOut(BaseModel):
     last_access: str
     training_id: str | None = None
     experiment_id: str | None = None
+    hyperparameter_tuning_id: str | None = None
     reused: bool = False

@@ -1,4 +1,5 @@
-"""TensorBoard servers for trainings and experiments, reached through Jupyter.
+"""TensorBoard servers for trainings, experiments and hyperparameter tunings,
+reached through Jupyter.
 
 One ``tensorboard`` subprocess per log directory, on a free loopback port,
 with ``--path_prefix`` equal to the public proxy path, so the pages it serves
@@ -89,6 +90,7 @@ class TensorBoardServer:
     url: str  # the public path under the Jupyter base URL, ending with /
     training_id: str | None = None
     experiment_id: str | None = None
+    hyperparameter_tuning_id: str | None = None
     port: int = 0
     process: subprocess.Popen | None = None
     log_path: str = ""
@@ -121,6 +123,7 @@ class TensorBoardServer:
             "last_access": _iso(self.last_access),
             "training_id": self.training_id,
             "experiment_id": self.experiment_id,
+            "hyperparameter_tuning_id": self.hyperparameter_tuning_id,
             "reused": reused,
         }
 
@@ -166,9 +169,10 @@ class TensorBoardManager:
         return server
 
     # -- open -----------------------------------------------------------------
-    def _logdir(self, training_id: str | None, experiment_id: str | None) -> tuple[str, str | None, str | None]:
-        if bool(training_id) == bool(experiment_id):
-            raise InvalidInput("training_id: give either training_id or experiment_id", field="training_id")
+    def _logdir(self, training_id: str | None, experiment_id: str | None, tuning_id: str | None = None) -> tuple[str, dict[str, str]]:
+        """The log dir of the one target given, and which target it is."""
+        if sum(bool(x) for x in (training_id, experiment_id, tuning_id)) != 1:
+            raise InvalidInput("training_id: give one of training_id, experiment_id or hyperparameter_tuning_id", field="training_id")
         services = self.services
         with services.db.session() as session:
             if training_id:
@@ -176,17 +180,34 @@ class TensorBoardManager:
                 logdir = (row.paths or {}).get("tensorboard_log_dir") or ""
                 if not logdir:
                     raise InvalidInput(f"training_id: training {row.name!r} has no TensorBoard log directory", field="training_id")
-                return logdir, row.id, None
+                return logdir, {"training_id": row.id}
+            if tuning_id:
+                # every trial logs into trial-{n}/ under the tuning's dir, so TensorBoard
+                # shows each trial as a run named after it (no symlinks or logdir_spec)
+                row = services.hpo.find(session, tuning_id, "hyperparameter_tuning_id")
+                logdir = (row.paths or {}).get("tensorboard_log_dir") or ""
+                if not logdir:
+                    raise InvalidInput(f"hyperparameter_tuning_id: tuning {row.name!r} has no TensorBoard log directory",
+                                       field="hyperparameter_tuning_id")
+                return logdir, {"hyperparameter_tuning_id": row.id}
             row = services.experiments.find(session, experiment_id, "experiment_id")
-            return services.experiments.tensorboard_dir(row.id), None, row.id
+            return services.experiments.tensorboard_dir(row.id), {"experiment_id": row.id}
 
-    async def open(self, *, training_id: str | None = None, experiment_id: str | None = None, wait: bool = True) -> dict[str, Any]:
-        """Start (or reuse: one per log dir) the server of a training or experiment."""
-        logdir, t_id, e_id = self._logdir(training_id, experiment_id)
+    async def open(
+        self,
+        *,
+        training_id: str | None = None,
+        experiment_id: str | None = None,
+        hyperparameter_tuning_id: str | None = None,
+        wait: bool = True,
+    ) -> dict[str, Any]:
+        """Start (or reuse: one per log dir) the server of a training, experiment or tuning."""
+        logdir, target = self._logdir(training_id, experiment_id, hyperparameter_tuning_id)
         if not self.available():
             raise TensorBoardUnavailable(f"TensorBoard is not installed on the server: {INSTALL_HINT}")
         if "://" in logdir:
-            raise InvalidInput(f"training_id: TensorBoard reads local log directories only, not {logdir}", field="training_id")
+            field_name = next(iter(target))
+            raise InvalidInput(f"{field_name}: TensorBoard reads local log directories only, not {logdir}", field=field_name)
         key = os.path.realpath(logdir)
         existing = self._servers.get(self._by_logdir.get(key, ""))
         if existing is not None and (existing.alive() or (existing.ready is not None and not existing.ready.done())):
@@ -197,7 +218,7 @@ class TensorBoardManager:
         if existing is not None:
             self._forget(existing)
         os.makedirs(logdir, exist_ok=True)
-        server = self._new(logdir, t_id, e_id)
+        server = self._new(logdir, **target)
         self._servers[server.id] = server
         self._by_logdir[key] = server.id
         server.ready = asyncio.get_running_loop().create_task(self._start(server), name=f"tensorboard-{server.id}")
@@ -206,7 +227,8 @@ class TensorBoardManager:
             await self._await_ready(server)
         return server.to_dict()
 
-    def _new(self, logdir: str, training_id: str | None, experiment_id: str | None) -> TensorBoardServer:
+    def _new(self, logdir: str, training_id: str | None = None, experiment_id: str | None = None,
+             hyperparameter_tuning_id: str | None = None) -> TensorBoardServer:
         tb_id = uuid.uuid4().hex[:12]
         public = f"{self.base_url}{PROXY_PATH}/{tb_id}"
         return TensorBoardServer(
@@ -216,6 +238,7 @@ class TensorBoardManager:
             url=public + "/",
             training_id=training_id,
             experiment_id=experiment_id,
+            hyperparameter_tuning_id=hyperparameter_tuning_id,
             log_path=os.path.join(self.state_dir, f"{tb_id}.log"),
             state_path=os.path.join(self.state_dir, f"{tb_id}.json"),
         )
