@@ -108,7 +108,13 @@ export class TuningsApi extends ResourceApi<ITuning> {
     super(client, 'hyperparameter-tunings', 'hyperparameter tuning');
   }
 
-  /** The `kind` of trial change events. */
+  /**
+   * The `kind` of a trial's status history entries. Trial changes are not
+   * events of their own: they arrive as the tuning's change events
+   * (`kind` = this.kind, `id` = the tuning) with `change: "trial"` and
+   * `trial_id`, `trial_status`, `number`; new log lines as `change: "logs"`
+   * with `trial_id`.
+   */
   readonly trialKind = 'hyperparameter tuning trial';
 
   stop(ref: string): Promise<ITuning> {
@@ -127,7 +133,7 @@ export class TuningsApi extends ResourceApi<ITuning> {
     return this.client.get<IMetrics>(`${this.item(ref)}/trials/${encodeURIComponent(String(trial))}/metrics`);
   }
 
-  trialLogs(ref: string, trial: string | number, after = 0, limit = 1000): Promise<{ records: ILogRecord[]; next_after: number }> {
+  trialLogs(ref: string, trial: string | number, after = 0, limit = 1000): Promise<{ records: ILogRecord[]; next_after: number; status: string }> {
     return this.client.get(`${this.item(ref)}/trials/${encodeURIComponent(String(trial))}/logs`, { after, limit });
   }
 
@@ -140,7 +146,7 @@ export class TuningsApi extends ResourceApi<ITuning> {
     return this.client.get<IBestTrial>(`${this.item(ref)}/best`);
   }
 
-  logs(ref: string, after = 0, limit = 1000): Promise<{ records: ILogRecord[]; next_after: number }> {
+  logs(ref: string, after = 0, limit = 1000): Promise<{ records: ILogRecord[]; next_after: number; status: string }> {
     return this.client.get(`${this.item(ref)}/logs`, { after, limit });
   }
 }

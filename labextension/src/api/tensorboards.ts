@@ -4,7 +4,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import type { ApiClient } from './client';
 import type { ITensorBoard } from './types';
 
-export type TensorBoardTarget = { training_id: string } | { experiment_id: string };
+/** A training, an experiment (all its trainings) or a tuning (every trial a run). */
+export type TensorBoardTarget = { training_id: string } | { experiment_id: string } | { hyperparameter_tuning_id: string };
 
 export function startTensorBoard(client: ApiClient, target: TensorBoardTarget): Promise<ITensorBoard> {
   return client.post<ITensorBoard>('tensorboards', target);

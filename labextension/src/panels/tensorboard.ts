@@ -1,6 +1,6 @@
 /**
  * TensorBoard in a main-area tab: the server starts (or reuses) a
- * TensorBoard for the training's or experiment's log dir and proxies it
+ * TensorBoard for the training's, experiment's or tuning's log dir and proxies it
  * under `{base_url}easymaker/tensorboard/{id}/` (Jupyter authentication);
  * the tab frames that URL.
  */
@@ -22,7 +22,12 @@ export class TensorBoardWidget extends MainAreaWidget<IFrame> {
     });
     super({ content: frame });
     this.addClass('jp-EasyMaker-tensorboard');
-    const key = 'training_id' in target ? `training-${target.training_id}` : `experiment-${target.experiment_id}`;
+    const key =
+      'training_id' in target
+        ? `training-${target.training_id}`
+        : 'experiment_id' in target
+          ? `experiment-${target.experiment_id}`
+          : `tuning-${target.hyperparameter_tuning_id}`;
     this.id = `jp-EasyMaker-tensorboard-${key}`;
     this.title.label = ctx.trans.__('TensorBoard: %1', label);
     this.title.closable = true;

@@ -117,6 +117,7 @@ export function registerCommands(deps: ICommandDeps): void {
     execute: async args => {
       const trainingId = str(args, 'trainingId');
       const experimentId = str(args, 'experimentId');
+      const tuningId = str(args, 'tuningId');
       try {
         if (trainingId) {
           const t = await ctx.api.trainings.get(trainingId);
@@ -124,6 +125,9 @@ export function registerCommands(deps: ICommandDeps): void {
         } else if (experimentId) {
           const e = await ctx.api.experiments.get(experimentId);
           openers.tensorBoard({ experiment_id: e.id }, e.name);
+        } else if (tuningId) {
+          const h = await ctx.api.tunings.get(tuningId);
+          openers.tensorBoard({ hyperparameter_tuning_id: h.id }, h.name);
         }
       } catch (error) {
         notifyError(trans, trans.__('TensorBoard could not be opened'), error);
