@@ -28,7 +28,10 @@ import { createTemplatesPanel } from './panels/templates';
 import { createTrainingsPanel } from './panels/trainings';
 import { AreaModule } from './plugin/areaModule';
 import { AreaRegistry } from './plugin/areaRegistry';
+import { registerBatchArea } from './plugin/areas/batch';
 import { registerEndpointsArea } from './plugin/areas/endpoints';
+import { registerEvaluationsArea } from './plugin/areas/evaluations';
+import { registerModelsArea } from './plugin/areas/models';
 import { registerTuningArea } from './plugin/areas/tuning';
 import { easymakerIcon } from './plugin/icon';
 import { Openers } from './plugin/openers';
@@ -40,7 +43,13 @@ import { LABEXTENSION_VERSION } from './version';
 export { IEasyMakerAreas } from './tokens';
 
 /** The later areas, each wired in by its own module (plugin/areas/). */
-const AREA_MODULES: AreaModule[] = [registerTuningArea, registerEndpointsArea];
+const AREA_MODULES: AreaModule[] = [
+  registerTuningArea,
+  registerModelsArea,
+  registerEvaluationsArea,
+  registerEndpointsArea,
+  registerBatchArea
+];
 
 async function handshake(ctx: EasyMakerContext): Promise<void> {
   const { trans } = ctx;

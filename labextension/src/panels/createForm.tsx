@@ -21,7 +21,7 @@ import {
   TRAINING_FORM,
   placeFields
 } from '../state/formHints';
-import { IFormKind, formKind, registerFormKind } from './formKinds';
+import { IChoice, IFormKind, formKind, registerFormKind } from './formKinds';
 import { errorText } from '../state/listModel';
 import {
   IFieldSpec,
@@ -113,6 +113,8 @@ export class CreateFormPanel extends EasyMakerPanel {
   templates: ITemplate[] = [];
   algorithms: IAlgorithm[] = [];
   models: IModel[] = [];
+  /** Choices of fields the form kind lists (path -> options). */
+  choices: { [path: string]: IChoice[] } = {};
   experimentMode: 'existing' | 'new' = 'existing';
   experimentId = '';
   experimentName = '';
@@ -147,6 +149,13 @@ export class CreateFormPanel extends EasyMakerPanel {
       this.templates = templates?.items ?? [];
       this.algorithms = algorithms;
       this.models = models?.items ?? [];
+      const choiceLoaders = Object.entries(this.definition.choices ?? {});
+      const loaded = await Promise.all(choiceLoaders.map(([, load]) => load(ctx).catch(() => null)));
+      choiceLoaders.forEach(([path], i) => {
+        if (loaded[i]) {
+          this.choices[path] = loaded[i] as IChoice[];
+        }
+      });
       this._applyDefaults();
       if (options.copyFrom && this.definition.copy) {
         const body = await this.definition.copy(ctx, options.copyFrom);
@@ -391,6 +400,21 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
           {backends.map(b => (
             <option key={b} value={b}>
               {b}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    const choices = panel.choices[path];
+    if (choices) {
+      const known = choices.some(c => c.value === value);
+      return (
+        <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
+          <option value="">{trans.__('(choose)')}</option>
+          {!known && value ? <option value={String(value)}>{String(value)}</option> : null}
+          {choices.map(c => (
+            <option key={c.value} value={c.value} disabled={c.disabled}>
+              {c.label}
             </option>
           ))}
         </select>

@@ -19,8 +19,19 @@ export interface IFormKind {
   submitLabel(trans: ITrans): string;
   /** Experiment (existing or new) and training-template pickers. */
   experimentPickers?: boolean;
+  /**
+   * Choices of string fields, read when the form opens (e.g. `framework`
+   * from `model-frameworks`): the field becomes a select.
+   */
+  choices?: { [path: string]: (ctx: EasyMakerContext) => Promise<IChoice[]> };
   /** Open what was created (its detail tab or its list). */
   opened(ctx: EasyMakerContext, created: IResource): void;
+}
+
+export interface IChoice {
+  value: string;
+  label: string;
+  disabled?: boolean;
 }
 
 const KINDS = new Map<string, IFormKind>();

@@ -265,6 +265,11 @@ function TrainingDetailView(props: { panel: TrainingDetailPanel }): JSX.Element 
         <button type="button" className="jp-EasyMaker-button" data-action="template" onClick={() => void commands.execute(CommandIDs.createTemplate, { fromTraining: t.id })}>
           {trans.__('Save as template')}
         </button>
+        {t.status === 'COMPLETE' && (ctx.capabilities.areas ?? []).includes('models') ? (
+          <button type="button" className="jp-EasyMaker-button" data-action="create-model" onClick={() => void commands.execute(CommandIDs.createModel, { trainingId: t.id })}>
+            {trans.__('Create model')}
+          </button>
+        ) : null}
         {ctx.capabilities.tensorboard !== false ? (
           <button type="button" className="jp-EasyMaker-button" data-action="tensorboard" onClick={() => void commands.execute(CommandIDs.openTensorBoard, { trainingId: t.id })}>
             {trans.__('Open TensorBoard')}

@@ -87,6 +87,13 @@ export function trainingActions(ctx: EasyMakerContext, selected: ITraining[], ex
     });
   }
   actions.push({
+    id: 'model',
+    label: trans.__('Create model'),
+    disabled: selected.length !== 1 || selected[0].status !== 'COMPLETE',
+    title: trans.__('A model from this COMPLETE training\'s model directory'),
+    onClick: () => void commands.execute(CommandIDs.createModel, { trainingId: selected[0].id })
+  });
+  actions.push({
     id: 'template',
     label: trans.__('Save as template'),
     disabled: selected.length !== 1,

@@ -1,0 +1,224 @@
+/** One model evaluation: overview, metrics, charts (curves, confusion matrix), logs, status history. */
+import * as React from 'react';
+
+import type { IEvaluation, IEvaluationResults } from '../../api/evaluations';
+import { CommandIDs } from '../../commands';
+import type { IToolbarAction } from '../../components/ListToolbar';
+import { confirmDelete, confirmStop } from '../../components/dialogs';
+import type { EasyMakerContext } from '../../context';
+import { useTrans } from '../../i18n/react';
+import { METRIC_LABELS } from '../../state/evaluationCharts';
+import { formatElapsed, formatNumber, formatTime } from '../../state/format';
+import { errorText } from '../../state/listModel';
+import { FINAL_EVALUATION_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { DetailTable, notifyError } from '../base';
+import { ProgressCell, StatusHistory } from '../cells';
+import { PolledLogs } from '../polledLogs';
+import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
+import { EvaluationCharts } from './charts';
+
+export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
+  constructor(ctx: EasyMakerContext, id: string, tab?: string) {
+    super(ctx, { kind: ctx.api.evaluations.kind, id, name: 'model-evaluation', tab });
+    this.title.label = ctx.trans.__('Model evaluation');
+  }
+
+  get results(): IEvaluationResults | null {
+    return this._results;
+  }
+
+  protected load(): Promise<IEvaluation> {
+    return this.ctx.api.evaluations.get(this.resourceId);
+  }
+
+  protected isFinal(e: IEvaluation): boolean {
+    return FINAL_EVALUATION_STATUSES.includes(e.status);
+  }
+
+  protected onTabShown(tab: string): void {
+    const e = this.resource;
+    if ((tab === 'metrics' || tab === 'charts') && e?.status === 'COMPLETE' && !this._results) {
+      this.ctx.api.evaluations
+        .results(this.resourceId)
+        .then(r => ((this._results = r), (this._resultsError = null)))
+        .catch(err => (this._resultsError = errorText(err)))
+        .finally(() => this.update());
+    }
+  }
+
+  protected actions(e: IEvaluation): IToolbarAction[] {
+    const { trans, ctx } = this;
+    const api = ctx.api.evaluations;
+    return [
+      {
+        id: 'stop',
+        label: trans.__('Stop'),
+        disabled: !STOPPABLE_JOB_STATUSES.includes(e.status),
+        onClick: async () => {
+          if (await confirmStop([e.name], trans)) {
+            await api.stop(e.id).catch(err => notifyError(trans, trans.__('Stop failed'), err));
+          }
+        }
+      },
+      { id: 'copy', label: trans.__('Copy'), onClick: () => void ctx.app.commands.execute(CommandIDs.createEvaluation, { copyFrom: e.id }) },
+      {
+        id: 'delete',
+        label: trans.__('Delete'),
+        danger: true,
+        disabled: !this.isFinal(e),
+        onClick: async () => {
+          if (await confirmDelete(trans.__('model evaluations'), [e.name], trans)) {
+            try {
+              await api.remove(e.id);
+              this.close();
+            } catch (error) {
+              notifyError(trans, trans.__('Delete failed'), error);
+            }
+          }
+        }
+      }
+    ];
+  }
+
+  protected tabs(): IDetailTab[] {
+    const { trans, ctx } = this;
+    const e = this.resource as IEvaluation;
+    const spec = e.spec ?? {};
+    const commands = ctx.app.commands;
+    const pending = (
+      <div className="jp-EasyMaker-empty">
+        {this._resultsError ?? (e.status === 'COMPLETE' ? trans.__('Loading…') : trans.__('The results appear when the evaluation is COMPLETE.'))}
+      </div>
+    );
+    return [
+      {
+        id: 'overview',
+        label: trans.__('Overview'),
+        render: () => (
+          <DetailTable
+            rows={[
+              [trans.__('Name'), e.name],
+              [trans.__('ID'), <code>{e.id}</code>],
+              [trans.__('Description'), e.description],
+              [
+                trans.__('Model'),
+                <button type="button" className="jp-EasyMaker-name" onClick={() => void commands.execute(CommandIDs.openModel, { id: e.model_id })}>
+                  {e.model_name ?? e.model_id}
+                </button>
+              ],
+              [trans.__('Task'), e.task],
+              [trans.__('Class names'), e.class_names.join(', ')],
+              [trans.__('Input data path'), <code>{String(spec.input_path ?? '')}</code>],
+              [trans.__('Input data type'), String(spec.input_format ?? '')],
+              [trans.__('Target field'), String(spec.target_field ?? '')],
+              [
+                trans.__('Batch inference'),
+                e.batch_inference_id ? (
+                  <button type="button" className="jp-EasyMaker-name" onClick={() => void commands.execute(CommandIDs.openBatchInference, { id: e.batch_inference_id! })}>
+                    {e.batch_inference_status ?? e.batch_inference_id}
+                  </button>
+                ) : (
+                  ''
+                )
+              ],
+              [trans.__('Progress (records)'), <ProgressCell done={e.progress.records_done} total={e.progress.records_total} errors={e.progress.errors} />],
+              [trans.__('Backend'), e.backend],
+              [trans.__('Elapsed'), formatElapsed(e.elapsed_seconds)],
+              [trans.__('Created'), formatTime(e.created_at)]
+            ]}
+          />
+        )
+      },
+      {
+        id: 'metrics',
+        label: trans.__('Metrics'),
+        render: () => (this._results ? <MetricsTables results={this._results} /> : pending)
+      },
+      {
+        id: 'charts',
+        label: trans.__('Charts'),
+        render: () => (this._results ? <EvaluationCharts task={this._results.task} result={this._results.result} /> : pending)
+      },
+      {
+        id: 'logs',
+        label: trans.__('Logs'),
+        render: () => <PolledLogs fetch={after => ctx.api.evaluations.logs(e.id, after)} active={!this.isFinal(e)} filename={`${e.name}.log`} />
+      },
+      { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={e.history} /> }
+    ];
+  }
+
+  private _results: IEvaluationResults | null = null;
+  private _resultsError: string | null = null;
+}
+
+/** Scalar metrics with their notes, averages and per-class scores. */
+function MetricsTables(props: { results: IEvaluationResults }): JSX.Element {
+  const trans = useTrans();
+  const { metrics, result } = props.results;
+  const notes = (result.notes as { [key: string]: string } | undefined) ?? {};
+  const averages = (result.averages as { [avg: string]: { [k: string]: number | null } } | undefined) ?? {};
+  const perClass = (result.per_class as { class: string; precision: number; recall: number; f1: number; support: number }[] | undefined) ?? [];
+  return (
+    <div data-role="metrics">
+      <table className="jp-EasyMaker-details" data-role="scalar-metrics">
+        <tbody>
+          {Object.entries(metrics).map(([key, value]) => (
+            <tr key={key} data-metric={key}>
+              <th>{METRIC_LABELS[key] ? trans.__(METRIC_LABELS[key]) : key}</th>
+              <td>{formatNumber(value)}</td>
+              <td className="jp-EasyMaker-help">{notes[key] ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {Object.keys(averages).length ? (
+        <table className="jp-EasyMaker-details" data-role="averages">
+          <thead>
+            <tr>
+              <th>{trans.__('Average')}</th>
+              <th>{trans.__('Precision')}</th>
+              <th>{trans.__('Recall')}</th>
+              <th>{trans.__('F1 score')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(averages).map(([avg, v]) => (
+              <tr key={avg}>
+                <td>{avg}</td>
+                <td>{formatNumber(v.precision)}</td>
+                <td>{formatNumber(v.recall)}</td>
+                <td>{formatNumber(v.f1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {perClass.length ? (
+        <table className="jp-EasyMaker-details" data-role="per-class">
+          <thead>
+            <tr>
+              <th>{trans.__('Class')}</th>
+              <th>{trans.__('Precision')}</th>
+              <th>{trans.__('Recall')}</th>
+              <th>{trans.__('F1 score')}</th>
+              <th>{trans.__('Support')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {perClass.map(c => (
+              <tr key={c.class}>
+                <td>{c.class}</td>
+                <td>{formatNumber(c.precision)}</td>
+                <td>{formatNumber(c.recall)}</td>
+                <td>{formatNumber(c.f1)}</td>
+                <td>{c.support}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {notes.scores ? <div className="jp-EasyMaker-help">{notes.scores}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+/** One model: overview (framework, artifact, source, parameters), artifact check and status history. */
+import * as React from 'react';
+
+import type { IModel } from '../../api/models';
+import { CommandIDs } from '../../commands';
+import type { IToolbarAction } from '../../components/ListToolbar';
+import { confirmDelete } from '../../components/dialogs';
+import type { EasyMakerContext } from '../../context';
+import { formatTime } from '../../state/format';
+import { DetailTable, notifyError } from '../base';
+import { StatusHistory } from '../cells';
+import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
+
+export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
+  constructor(ctx: EasyMakerContext, id: string, tab?: string) {
+    super(ctx, { kind: ctx.api.models.kind, id, name: 'model', tab });
+    this.title.label = ctx.trans.__('Model');
+  }
+
+  protected load(): Promise<IModel> {
+    return this.ctx.api.models.get(this.resourceId);
+  }
+
+  protected isFinal(m: IModel): boolean {
+    return m.status === 'ACTIVE' || m.status.endsWith('FAILED');
+  }
+
+  protected actions(m: IModel): IToolbarAction[] {
+    const { trans, ctx } = this;
+    const commands = ctx.app.commands;
+    const active = m.status === 'ACTIVE';
+    return [
+      { id: 'deploy', label: trans.__('Create endpoint'), primary: true, disabled: !active, onClick: () => void commands.execute(CommandIDs.createEndpoint, { modelId: m.id }) },
+      { id: 'batch', label: trans.__('Batch inference'), disabled: !active, onClick: () => void commands.execute(CommandIDs.createBatchInference, { modelId: m.id }) },
+      { id: 'evaluate', label: trans.__('Evaluate'), disabled: !active, onClick: () => void commands.execute(CommandIDs.createEvaluation, { modelId: m.id }) },
+      { id: 'copy', label: trans.__('Copy'), onClick: () => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }) },
+      {
+        id: 'delete',
+        label: trans.__('Delete'),
+        danger: true,
+        disabled: m.status.endsWith('IN PROGRESS'),
+        onClick: async () => {
+          if (await confirmDelete(trans.__('models'), [m.name], trans)) {
+            try {
+              await ctx.api.models.remove(m.id);
+              this.close();
+            } catch (error) {
+              // e.g. 409: an endpoint still serves it (the server names which)
+              notifyError(trans, trans.__('Delete failed'), error);
+            }
+          }
+        }
+      }
+    ];
+  }
+
+  protected tabs(): IDetailTab[] {
+    const { trans, ctx } = this;
+    const m = this.resource as IModel;
+    const commands = ctx.app.commands;
+    const link = (label: string, onClick: () => void) => (
+      <button type="button" className="jp-EasyMaker-name" onClick={onClick}>
+        {label}
+      </button>
+    );
+    const parameters = Object.entries(m.parameters ?? {});
+    const info = Object.entries(m.artifact_info ?? {});
+    return [
+      {
+        id: 'overview',
+        label: trans.__('Overview'),
+        render: () => (
+          <DetailTable
+            rows={[
+              [trans.__('Name'), m.name],
+              [trans.__('ID'), <code>{m.id}</code>],
+              [trans.__('Description'), m.description],
+              [trans.__('Framework'), m.framework],
+              [trans.__('Framework version'), m.framework_version],
+              [trans.__('Artifact path'), m.artifact_path ? <code>{m.artifact_path}</code> : ''],
+              [trans.__('Model directory'), m.model_dir ? <code>{m.model_dir}</code> : ''],
+              [trans.__('Hugging Face model id'), m.huggingface_model_id],
+              [trans.__('Hugging Face token'), m.huggingface_token ?? ''],
+              [
+                trans.__('Training'),
+                m.training_id ? link(m.training_name ?? m.training_id, () => void commands.execute(CommandIDs.openTraining, { id: m.training_id! })) : ''
+              ],
+              [
+                trans.__('Hyperparameter tuning'),
+                m.hyperparameter_tuning_id
+                  ? link(m.hyperparameter_tuning_id, () => void commands.execute(CommandIDs.openTuning, { id: m.hyperparameter_tuning_id! }))
+                  : ''
+              ],
+              [trans.__('Status'), m.status_reason || m.status],
+              [trans.__('Created'), formatTime(m.created_at)]
+            ]}
+          />
+        )
+      },
+      {
+        id: 'parameters',
+        label: trans.__('Parameters'),
+        render: () =>
+          parameters.length ? (
+            <DetailTable rows={parameters.map(([k, v]) => [k, <code>{JSON.stringify(v)}</code>])} />
+          ) : (
+            <div className="jp-EasyMaker-empty">{trans.__('No parameters. They reach the model server as --key value arguments and SCREAMING_SNAKE environment variables.')}</div>
+          )
+      },
+      {
+        id: 'artifact',
+        label: trans.__('Artifact check'),
+        render: () =>
+          info.length ? (
+            <DetailTable rows={info.map(([k, v]) => [k, typeof v === 'string' ? v : <code>{JSON.stringify(v)}</code>])} />
+          ) : (
+            <div className="jp-EasyMaker-empty">{trans.__('The artifact was not checked when the model was created.')}</div>
+          )
+      },
+      { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={m.history} /> }
+    ];
+  }
+}
