@@ -1,55 +1,38 @@
 /**
- * The log tab of a job-like resource whose API has `logs?after=` but no
- * follow stream (batch inferences, evaluations): reads new records every
- * two seconds while the tab is shown and the job has not ended.
+ * The log tab of a job-like resource whose API answers `logs?after=` with
+ * its status (batch inferences, evaluations): a LogPoller fills the view
+ * while the tab is mounted and stops once the job is final and read.
  */
 import * as React from 'react';
 
-import type { ILogRecord } from '../api/types';
 import { LogView } from '../components/LogView';
 import { useTrans } from '../i18n/react';
 import { LogModel } from '../state/logModel';
+import { ILogPage, LogPoller } from './logPoller';
 import { download } from './trainingDetail';
 
-export type LogPager = (after: number) => Promise<{ records: ILogRecord[]; next_after?: number }>;
-
-export function PolledLogs(props: { fetch: LogPager; active: boolean; filename: string }): JSX.Element {
+export function PolledLogs(props: {
+  fetch: (after: number) => Promise<ILogPage>;
+  finalStatuses: readonly string[];
+  filename: string;
+}): JSX.Element {
   const trans = useTrans();
   const model = React.useMemo(() => new LogModel(), []);
-  const [state, setState] = React.useState(trans.__('loading'));
+  const [state, setState] = React.useState('idle');
   const fetchRef = React.useRef(props.fetch);
   fetchRef.current = props.fetch;
   React.useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const read = async () => {
-      try {
-        // drain what is there, a page at a time
-        for (;;) {
-          const page = await fetchRef.current(model.lastId);
-          if (stopped) {
-            return;
-          }
-          model.add(page.records);
-          if (page.records.length < 1000) {
-            break;
-          }
-        }
-        setState(props.active ? trans.__('following') : trans.__('ended'));
-      } catch (error) {
-        setState(String((error as Error)?.message ?? error));
-      }
-      if (!stopped && props.active) {
-        timer = setTimeout(() => void read(), 2000);
-      }
-    };
-    void read();
+    const poller = new LogPoller(after => fetchRef.current(after), model, s => props.finalStatuses.includes(s));
+    const onChange = () => setState(poller.state);
+    model.changed.connect(onChange);
+    poller.start();
+    const timer = setInterval(onChange, 1000);
     return () => {
-      stopped = true;
-      if (timer !== null) {
-        clearTimeout(timer);
-      }
+      clearInterval(timer);
+      model.changed.disconnect(onChange);
+      poller.dispose();
     };
-  }, [props.active]);
-  return <LogView model={model} state={state} onDownload={() => download(props.filename, model.text())} />;
+  }, []);
+  const label = state === 'ended' ? trans.__('ended') : state === 'following' ? trans.__('following') : trans.__('loading');
+  return <LogView model={model} state={label} onDownload={() => download(props.filename, model.text())} />;
 }

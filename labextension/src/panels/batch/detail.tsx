@@ -134,7 +134,7 @@ export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
         id: 'logs',
         label: trans.__('Logs'),
         render: () => (
-          <PolledLogs fetch={after => ctx.api.batchInferences.logs(b.id, after)} active={!this.isFinal(b)} filename={`${b.name}.log`} />
+          <PolledLogs fetch={after => ctx.api.batchInferences.logs(b.id, after)} finalStatuses={FINAL_BATCH_STATUSES} filename={`${b.name}.log`} />
         )
       },
       { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={b.history} /> }

@@ -142,7 +142,7 @@ export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
       {
         id: 'logs',
         label: trans.__('Logs'),
-        render: () => <PolledLogs fetch={after => ctx.api.evaluations.logs(e.id, after)} active={!this.isFinal(e)} filename={`${e.name}.log`} />
+        render: () => <PolledLogs fetch={after => ctx.api.evaluations.logs(e.id, after)} finalStatuses={FINAL_EVALUATION_STATUSES} filename={`${e.name}.log`} />
       },
       { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={e.history} /> }
     ];

@@ -29,7 +29,7 @@ import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
 import { download } from '../trainingDetail';
 import { objectiveData, formatValue } from './chartData';
 import { IntermediateChart, ObjectiveChart, ParallelCoordinates } from './charts';
-import { LogPoller } from './logPoller';
+import { LogPoller } from '../logPoller';
 import { TrialDetail, TrialsTable } from './trials';
 
 export const TUNING_TABS = ['overview', 'trials', 'charts', 'logs', 'history'] as const;
@@ -47,6 +47,11 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
     this.allLogs = new LogModel();
     this.trialLogs = new LogModel();
     ctx.feed.changed.connect(this._onFeed, this);
+    // no log reads while the tab is hidden; they catch up when it is shown
+    this.visibilityChanged.connect((_, seen) => {
+      this._allPoller?.setPaused(!seen);
+      this._trialPoller?.setPaused(!seen);
+    });
   }
 
   readonly allLogs: LogModel;

@@ -2,12 +2,13 @@
  * Keeps a LogModel filled from a `?after=` log endpoint (a trial's, or all
  * trials' of a tuning): reads until caught up, then again on `poke()` (a
  * change event) or every `pollMs` while the source is still running; stops
- * once the source's status is final and everything has been read.
+ * once the source's status is final and everything has been read. While
+ * paused (its tab hidden) it reads nothing and catches up when resumed.
  */
 import type { IDisposable } from '@lumino/disposable';
 
-import type { ILogRecord } from '../../api/types';
-import type { LogModel } from '../../state/logModel';
+import type { ILogRecord } from '../api/types';
+import type { LogModel } from '../state/logModel';
 
 export interface ILogPage {
   records: ILogRecord[];
@@ -40,6 +41,21 @@ export class LogPoller implements IDisposable {
     }
   }
 
+  /** Stop reading while the log cannot be seen; catch up at once when it can. */
+  setPaused(paused: boolean): void {
+    if (paused === this._paused) {
+      return;
+    }
+    this._paused = paused;
+    if (paused && this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+    if (!paused && this._started && this._state !== 'ended') {
+      this._schedule(0);
+    }
+  }
+
   /** Read now (new lines were announced). */
   poke(): void {
     if (this._started && !this._disposed && this._state !== 'ended') {
@@ -55,6 +71,9 @@ export class LogPoller implements IDisposable {
   }
 
   private _schedule(ms: number): void {
+    if (this._paused) {
+      return;
+    }
     if (this._timer !== null) {
       clearTimeout(this._timer);
     }
@@ -101,6 +120,7 @@ export class LogPoller implements IDisposable {
 
   private _after = 0;
   private _started = false;
+  private _paused = false;
   private _busy = false;
   private _disposed = false;
   private _state: 'idle' | 'following' | 'ended' = 'idle';
