@@ -25,6 +25,8 @@ export interface ITimeChartProps {
   yRange?: [number, number];
   /** Start the y axis at 0 (usage charts). */
   fromZero?: boolean;
+  /** Mark every value with a dot (sparse series: one busy minute among empty ones). */
+  points?: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -35,7 +37,7 @@ function cssVar(name: string, fallback: string): string {
 export function TimeChart(props: ITimeChartProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const plot = React.useRef<uPlot | null>(null);
-  const shape = `${props.xKind}|${props.series.map(s => s.label).join('|')}|${props.yRange ?? ''}|${props.fromZero ?? ''}`;
+  const shape = `${props.xKind}|${props.series.map(s => s.label).join('|')}|${props.yRange ?? ''}|${props.fromZero ?? ''}|${props.points ?? ''}`;
   const data: uPlot.AlignedData = [props.x, ...props.series.map(s => s.values)] as uPlot.AlignedData;
 
   React.useEffect(() => {
@@ -73,6 +75,7 @@ export function TimeChart(props: ITimeChartProps): JSX.Element {
           stroke: s.color,
           width: 2,
           spanGaps: true,
+          ...(props.points ? { points: { show: true, size: 5 } } : {}),
           value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '-' : fmt(v))
         }))
       ],

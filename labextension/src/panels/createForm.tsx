@@ -84,6 +84,11 @@ const PICKER_PATHS = ['experiment_id', 'experiment_name', 'template_id'];
 /** Fields that name a model: a picker of the ACTIVE models instead of a text box. */
 const MODEL_FIELDS = /(^|\.|\])(model_id|model)$/;
 
+/** A field that names a model, itself or inside its objects and list items (`resources[].model`). */
+function namesModel(f: IFieldSpec): boolean {
+  return MODEL_FIELDS.test(f.name) || (f.fields ?? []).some(namesModel) || (f.item ? namesModel(f.item) : false);
+}
+
 let counter = 0;
 
 export class CreateFormPanel extends EasyMakerPanel {
@@ -141,7 +146,7 @@ export class CreateFormPanel extends EasyMakerPanel {
         pickers ? ctx.api.experiments.list({ limit: 1000, sort: '-created_at' }) : null,
         pickers ? ctx.api.templates.list({ limit: 1000, sort: 'name' }) : null,
         this.fields.some(f => f.name === 'algorithm') ? ctx.api.meta.algorithms().catch(() => [] as IAlgorithm[]) : [],
-        this.fields.some(f => MODEL_FIELDS.test(f.name)) || paths.some(p => MODEL_FIELDS.test(p))
+        this.fields.some(namesModel) || paths.some(p => MODEL_FIELDS.test(p))
           ? ctx.api.models.list({ limit: 1000, sort: '-created_at', status: ['ACTIVE'] }).catch(() => null)
           : null
       ]);

@@ -1,7 +1,7 @@
-/** The Endpoints area: panel, commands and create form. */
+/** The Endpoints area: panel, commands and the create forms of endpoints, stages and stage resources. */
 import { CommandIDs } from '../../commands';
 import { EndpointDetailPanel } from '../../panels/endpoints/detail';
-import { ENDPOINT_FORM } from '../../panels/endpoints/form';
+import { ADD_RESOURCE_COMMAND, CREATE_STAGE_COMMAND, ENDPOINT_FORM, STAGE_FORM, STAGE_RESOURCE_FORM } from '../../panels/endpoints/form';
 import { createEndpointsPanel } from '../../panels/endpoints/list';
 import { registerFormKind } from '../../panels/formKinds';
 import { easymakerIcon } from '../icon';
@@ -31,7 +31,8 @@ export function registerEndpointsArea(deps: IAreaDeps): void {
     icon: easymakerIcon,
     execute: args => {
       const modelId = strArg(args, 'modelId');
-      void openers.createForm({ kind: 'endpoint', preset: modelId ? { resources: [{ model: modelId }] } : undefined });
+      // one stage resource from the start: an endpoint serves at least one model
+      void openers.createForm({ kind: 'endpoint', preset: { resources: [modelId ? { model: modelId } : {}] } });
     }
   });
   commands.addCommand(CommandIDs.openEndpoint, {
@@ -39,10 +40,56 @@ export function registerEndpointsArea(deps: IAreaDeps): void {
     execute: args => {
       const id = String(args.id);
       const tab = strArg(args, 'tab');
-      const panel = openers.reuse(`endpoint:${id}`, () => new EndpointDetailPanel(ctx, id, tab));
-      if (tab && panel.tab !== tab) {
-        panel.setTab(tab);
+      const stage = strArg(args, 'stage');
+      const panel = openers.reuse(`endpoint:${id}`, () => new EndpointDetailPanel(ctx, id, tab ?? (stage ? 'stage' : undefined), stage));
+      if (stage) {
+        panel.selectStage(stage);
       }
+      const wanted = tab ?? (stage ? 'stage' : undefined);
+      if (wanted && panel.tab !== wanted) {
+        panel.setTab(wanted);
+      }
+    }
+  });
+  // A stage's and a resource's forms need the endpoint (and stage) they
+  // belong to, which the create body does not carry: the kind is registered
+  // again as each form opens, and the form keeps the definition it opened with.
+  commands.addCommand(CREATE_STAGE_COMMAND, {
+    label: trans.__('Add stage'),
+    execute: args => {
+      const endpoint = String(args.endpoint);
+      registerFormKind('stage', {
+        hints: STAGE_FORM,
+        create: (c, body) => c.api.endpoints.createStage(endpoint, body) as never,
+        heading: t => t.__('Add stage'),
+        submitLabel: t => t.__('Add stage'),
+        opened: (c, created) =>
+          void c.app.commands.execute(CommandIDs.openEndpoint, { id: endpoint, tab: 'stages', stage: created.name })
+      });
+      const preset: Record<string, unknown> = { resources: [{}] };
+      if (strArg(args, 'instance_type')) {
+        preset.instance_type = args.instance_type;
+      }
+      if (typeof args.instance_count === 'number') {
+        preset.instance_count = args.instance_count;
+      }
+      void openers.createForm({ kind: 'stage', preset });
+    }
+  });
+  commands.addCommand(ADD_RESOURCE_COMMAND, {
+    label: trans.__('Add model'),
+    execute: args => {
+      const endpoint = String(args.endpoint);
+      const stage = String(args.stage);
+      registerFormKind('stage-resource', {
+        hints: STAGE_RESOURCE_FORM,
+        create: (c, body) =>
+          c.api.endpoints.addResource(endpoint, stage, body).then(r => ({ ...r, name: r.model_name }) as never),
+        heading: t => t.__('Add model to stage %1', stage),
+        submitLabel: t => t.__('Add model'),
+        opened: c => void c.app.commands.execute(CommandIDs.openEndpoint, { id: endpoint, tab: 'stage', stage })
+      });
+      void openers.createForm({ kind: 'stage-resource' });
     }
   });
   for (const command of [CommandIDs.openEndpoints, CommandIDs.createEndpoint]) {
