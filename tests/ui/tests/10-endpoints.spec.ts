@@ -161,13 +161,27 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   await expect(keys.locator('tr[data-key-name="ui-key"]')).toBeVisible();
   await expect(d.locator('[data-role="new-key"]')).toHaveCount(0);
 
+  // revoke (asked first): the key is refused at once and stays listed as revoked
+  const doomed = await new Api(request).post(`endpoints/${endpoint}/api-keys`, { name: 'to-revoke' });
+  await d.locator('button[data-tab="overview"]').click();
+  await d.locator('button[data-tab="api-keys"]').click();
+  const doomedRow = keys.locator('tr[data-key-name="to-revoke"]');
+  await doomedRow.locator('button[data-action="revoke-api-key"]').click();
+  const revokeDialog = page.locator('.jp-Dialog');
+  await expect(revokeDialog).toContainText('cannot be undone');
+  await revokeDialog.locator('button.jp-mod-warn').click();
+  await expect(doomedRow).toHaveAttribute('data-revoked', 'true');
+  const refused = await request.get(inference(`${endpoint}/${model}/v1/models`), { headers: { Authorization: `Bearer ${doomed.key}` } });
+  expect(refused.status()).toBe(401);
+
   // the stage view first, so that the numbers are seen changing live
   await d.locator('button[data-tab="stage"]').click();
   const view = d.locator('.jp-EasyMaker-stageView[data-stage="default"]');
   await expect(view).toBeVisible();
   await expect(view.locator('tr[data-resource]')).toHaveAttribute('data-status', 'ACTIVE');
   const total = (id: string) => view.locator(`[data-total="${id}"] .jp-EasyMaker-countValue`);
-  await expect(total('calls')).toHaveText('0');
+  // so far only the revoked key's refused call
+  await expect(total('calls')).toHaveText('1');
 
   // 5 good calls (v1 and v2 protocols), a bad body and a call without a key
   const predict = inference(`${endpoint}/${model}/v1/models/${model}/predict`);
@@ -187,9 +201,9 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   expect(anonymous.status()).toBe(401);
 
   // the statistics re-read while the panel is seen: no reload, no click
-  await expect(total('calls')).toHaveText('7', { timeout: 20_000 });
+  await expect(total('calls')).toHaveText('8', { timeout: 20_000 });
   await expect(total('success')).toHaveText('5');
-  await expect(total('failure')).toHaveText('2');
+  await expect(total('failure')).toHaveText('3');
   await expect(total('p95')).toContainText('ms');
   const callsChart = view.locator('.jp-EasyMaker-chart[data-chart="API calls"]');
   const latencyChart = view.locator('.jp-EasyMaker-chart[data-chart="Latency (ms)"]');
@@ -199,8 +213,8 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   expect(await hoveredMax(page, callsChart, 'Calls')).toBeGreaterThan(0);
   expect(await hoveredMax(page, latencyChart, 'p50')).toBeGreaterThan(0);
   const logs = view.locator('[data-role="inference-logs"]');
-  await expect(logs.locator('tr[data-log-status]')).toHaveCount(7);
-  await expect(logs.locator('tr[data-log-status="401"]')).toHaveCount(1);
+  await expect(logs.locator('tr[data-log-status]')).toHaveCount(8);
+  await expect(logs.locator('tr[data-log-status="401"]')).toHaveCount(2);
   await callsChart.scrollIntoViewIfNeeded();
   await shot(page, 'endpoint-statistics');
 
@@ -214,7 +228,7 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   const answer = tryIt.locator('[data-role="try-answer"]');
   await expect(answer).toHaveAttribute('data-status', '200');
   await expect(answer).toContainText('predictions');
-  await expect(total('calls')).toHaveText('8', { timeout: 20_000 });
+  await expect(total('calls')).toHaveText('9', { timeout: 20_000 });
   await tryIt.scrollIntoViewIfNeeded();
   await shot(page, 'endpoint-try-it');
 
