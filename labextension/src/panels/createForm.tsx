@@ -21,7 +21,7 @@ import {
   TRAINING_FORM,
   placeFields
 } from '../state/formHints';
-import { IChoice, IFormKind, formKind, registerFormKind } from './formKinds';
+import { FormParent, IChoice, IFormKind, formKind, registerFormKind } from './formKinds';
 import { errorText } from '../state/listModel';
 import {
   IFieldSpec,
@@ -50,6 +50,8 @@ export interface ICreateFormOptions {
   experimentId?: string;
   /** Body fields to pre-fill (e.g. `{ model_id }` from a model's page). */
   preset?: Record<string, unknown>;
+  /** What a nested resource belongs to (e.g. `{ endpoint }` for a stage). */
+  parent?: FormParent;
 }
 
 registerFormKind('experiment', {
@@ -126,7 +128,7 @@ export class CreateFormPanel extends EasyMakerPanel {
   templateId = '';
 
   get heading(): string {
-    return this.definition.heading(this.trans, !!this.options.copyFrom);
+    return this.definition.heading(this.trans, !!this.options.copyFrom, this.options.parent ?? {});
   }
 
   get submitLabel(): string {
@@ -316,7 +318,7 @@ export class CreateFormPanel extends EasyMakerPanel {
     this.submitting = true;
     this.update();
     try {
-      const created = await this.definition.create(this.ctx, this.body());
+      const created = await this.definition.create(this.ctx, this.body(), this.options.parent ?? {});
       Notification.success(trans.__('%1 created', created.name), { autoClose: 3000 });
       this._opened(created);
       this.close();
@@ -342,7 +344,7 @@ export class CreateFormPanel extends EasyMakerPanel {
   }
 
   private _opened(created: IResource): void {
-    this.definition.opened(this.ctx, created);
+    this.definition.opened(this.ctx, created, this.options.parent ?? {});
   }
 
   private _focusFirstError(): void {

@@ -10,12 +10,18 @@ import type { EasyMakerContext } from '../context';
 import type { ITrans } from '../i18n';
 import type { IFormHints } from '../state/formHints';
 
+/**
+ * What a form of a nested resource belongs to (a stage's endpoint, a stage
+ * resource's endpoint and stage): not part of the create body, part of the path.
+ */
+export type FormParent = { [key: string]: string };
+
 export interface IFormKind {
   hints: IFormHints;
-  create(ctx: EasyMakerContext, body: Record<string, unknown>): Promise<IResource>;
+  create(ctx: EasyMakerContext, body: Record<string, unknown>, parent: FormParent): Promise<IResource>;
   /** A create body pre-filled from an existing resource (the guide's copy). */
   copy?(ctx: EasyMakerContext, ref: string): Promise<Record<string, unknown>>;
-  heading(trans: ITrans, copy: boolean): string;
+  heading(trans: ITrans, copy: boolean, parent: FormParent): string;
   submitLabel(trans: ITrans): string;
   /** Experiment (existing or new) and training-template pickers. */
   experimentPickers?: boolean;
@@ -25,7 +31,7 @@ export interface IFormKind {
    */
   choices?: { [path: string]: (ctx: EasyMakerContext) => Promise<IChoice[]> };
   /** Open what was created (its detail tab or its list). */
-  opened(ctx: EasyMakerContext, created: IResource): void;
+  opened(ctx: EasyMakerContext, created: IResource, parent: FormParent): void;
 }
 
 export interface IChoice {

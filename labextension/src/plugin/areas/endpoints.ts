@@ -51,21 +51,26 @@ export function registerEndpointsArea(deps: IAreaDeps): void {
       }
     }
   });
-  // A stage's and a resource's forms need the endpoint (and stage) they
-  // belong to, which the create body does not carry: the kind is registered
-  // again as each form opens, and the form keeps the definition it opened with.
+  // a stage's form and a stage resource's form name their endpoint (and stage) in `parent`
+  registerFormKind('stage', {
+    hints: STAGE_FORM,
+    create: (c, body, parent) => c.api.endpoints.createStage(parent.endpoint, body) as never,
+    heading: t => t.__('Add stage'),
+    submitLabel: t => t.__('Add stage'),
+    opened: (c, created, parent) =>
+      void c.app.commands.execute(CommandIDs.openEndpoint, { id: parent.endpoint, tab: 'stages', stage: created.name })
+  });
+  registerFormKind('stage-resource', {
+    hints: STAGE_RESOURCE_FORM,
+    create: (c, body, parent) =>
+      c.api.endpoints.addResource(parent.endpoint, parent.stage, body).then(r => ({ ...r, name: r.model_name }) as never),
+    heading: (t, _copy, parent) => t.__('Add model to stage %1', parent.stage),
+    submitLabel: t => t.__('Add model'),
+    opened: (c, _created, parent) => void c.app.commands.execute(CommandIDs.openEndpoint, { id: parent.endpoint, tab: 'stage', stage: parent.stage })
+  });
   commands.addCommand(CREATE_STAGE_COMMAND, {
     label: trans.__('Add stage'),
     execute: args => {
-      const endpoint = String(args.endpoint);
-      registerFormKind('stage', {
-        hints: STAGE_FORM,
-        create: (c, body) => c.api.endpoints.createStage(endpoint, body) as never,
-        heading: t => t.__('Add stage'),
-        submitLabel: t => t.__('Add stage'),
-        opened: (c, created) =>
-          void c.app.commands.execute(CommandIDs.openEndpoint, { id: endpoint, tab: 'stages', stage: created.name })
-      });
       const preset: Record<string, unknown> = { resources: [{}] };
       if (strArg(args, 'instance_type')) {
         preset.instance_type = args.instance_type;
@@ -73,24 +78,13 @@ export function registerEndpointsArea(deps: IAreaDeps): void {
       if (typeof args.instance_count === 'number') {
         preset.instance_count = args.instance_count;
       }
-      void openers.createForm({ kind: 'stage', preset });
+      void openers.createForm({ kind: 'stage', preset, parent: { endpoint: String(args.endpoint) } });
     }
   });
   commands.addCommand(ADD_RESOURCE_COMMAND, {
     label: trans.__('Add model'),
-    execute: args => {
-      const endpoint = String(args.endpoint);
-      const stage = String(args.stage);
-      registerFormKind('stage-resource', {
-        hints: STAGE_RESOURCE_FORM,
-        create: (c, body) =>
-          c.api.endpoints.addResource(endpoint, stage, body).then(r => ({ ...r, name: r.model_name }) as never),
-        heading: t => t.__('Add model to stage %1', stage),
-        submitLabel: t => t.__('Add model'),
-        opened: c => void c.app.commands.execute(CommandIDs.openEndpoint, { id: endpoint, tab: 'stage', stage })
-      });
-      void openers.createForm({ kind: 'stage-resource' });
-    }
+    execute: args =>
+      void openers.createForm({ kind: 'stage-resource', parent: { endpoint: String(args.endpoint), stage: String(args.stage) } })
   });
   for (const command of [CommandIDs.openEndpoints, CommandIDs.createEndpoint]) {
     palette?.addItem({ command, category: trans.__('EasyMaker') });
