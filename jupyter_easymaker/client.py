@@ -17,7 +17,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import re
 import socket
 import time
 import urllib.error
@@ -26,7 +25,10 @@ import urllib.request
 from typing import Any, Iterator
 
 from jupyter_easymaker.client_batch import BatchClient
+from jupyter_easymaker.client_common import Page, _experiment_fields, _params, _params_body, _ref, _timestamped
 from jupyter_easymaker.client_endpoints import EndpointsClient
+from jupyter_easymaker.client_hpo import TuningsClient
+from jupyter_easymaker.client_models import ModelsClient
 from jupyter_easymaker.status_colors import FINAL_TRAINING_STATUSES, FINAL_TUNING_STATUSES
 
 __all__ = ["Client", "EasyMakerError", "ServerNotFound", "Page", "FINAL_TRAINING_STATUSES", "FINAL_TUNING_STATUSES", "discover"]
@@ -35,8 +37,6 @@ API_PREFIX = "easymaker/api/v1/"
 URL_ENV = "JUPYTER_EASYMAKER_URL"
 TOKEN_ENV = "JUPYTER_EASYMAKER_TOKEN"
 PROBE_TIMEOUT = 2.0
-MODEL_CREATE_TIMEOUT = 330.0  # the server loads the artifact (up to 300 s) before answering
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 HOW_TO_CONNECT = (
@@ -68,16 +68,6 @@ class ServerNotFound(EasyMakerError):
 
     def __init__(self, message: str):
         super().__init__(None, message)
-
-
-class Page(list):
-    """A page of a list answer: the items, plus ``total``, ``offset`` and ``limit``."""
-
-    def __init__(self, items: list, total: int | None = None, offset: int = 0, limit: int | None = None):
-        super().__init__(items)
-        self.total = len(items) if total is None else total
-        self.offset = offset
-        self.limit = len(items) if limit is None else limit
 
 
 def _norm_url(url: str) -> str:
@@ -214,48 +204,7 @@ def _token_for(url: str) -> str | None:
     return None
 
 
-def _ref(ref: Any) -> str:
-    """An id or name, or a resource dict, as a URL path segment."""
-    if isinstance(ref, dict):
-        ref = ref.get("id") or ref.get("name")
-    if ref is None or str(ref) == "":
-        raise ValueError("a resource id or name is required")
-    return urllib.parse.quote(str(ref), safe="")
-
-
-def _params(**values: Any) -> dict[str, str]:
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, set)):
-            value = ",".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        out[key] = str(value)
-    return out
-
-
-def _experiment_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """``experiment=`` is a convenience: an id, or a name that is created when missing."""
-    if "experiment" in body:
-        value = body.pop("experiment")
-        if value is not None:
-            key = "experiment_id" if _UUID.match(str(value)) else "experiment_name"
-            body.pop("experiment_id", None)
-            body.pop("experiment_name", None)
-            body[key] = value
-    elif "experiment_name" in body:
-        body.pop("experiment_id", None)  # a copy's experiment_id must not win over an explicit name
-    return body
-
-
-def _timestamped(prefix: str) -> str:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return f"{prefix[: 50 - len(stamp) - 1]}-{stamp}"
-
-
-class Client(EndpointsClient, BatchClient):
+class Client(ModelsClient, TuningsClient, EndpointsClient, BatchClient):
     """A synchronous client of one jupyter-easymaker server.
 
     ``url`` is the Jupyter server's URL including its base URL
@@ -515,118 +464,3 @@ class Client(EndpointsClient, BatchClient):
             template = tpl["id"]
         body["template_id"] = template["id"] if isinstance(template, dict) else str(template)
         return self.request("POST", "trainings", body)
-
-    # -- models -----------------------------------------------------------------
-    def model_frameworks(self) -> list[dict]:
-        """Frameworks a model can have, and whether the server can load each."""
-        return self._get("model-frameworks")["items"]
-
-    def list_models(self, *, status: str | list[str] | None = None, framework: str | None = None, training: str | None = None,
-                    name: str | None = None, sort: str | None = None, offset: int = 0, limit: int = 50) -> Page:
-        return self._page("models", status=status, framework=framework, training_id=training, name=name, sort=sort, offset=offset, limit=limit)
-
-    def create_model(self, body: dict[str, Any] | None = None, **fields: Any) -> dict:
-        """Register a model: ``name``, ``framework`` and one of ``artifact_path``,
-        ``training_id``, ``hyperparameter_tuning_id`` or ``huggingface_model_id``.
-        The server loads the artifact first (this can take a while)."""
-        return self.request("POST", "models", {**(body or {}), **fields}, timeout=max(self.timeout, MODEL_CREATE_TIMEOUT))
-
-    def create_model_from_training(self, training: Any, name: str, framework: str, **fields: Any) -> dict:
-        """A model whose artifact is a COMPLETE training's model directory."""
-        return self.request("POST", f"trainings/{_ref(training)}/model", {"name": name, "framework": framework, **fields},
-                            timeout=max(self.timeout, MODEL_CREATE_TIMEOUT))
-
-    def create_model_from_tuning(self, tuning: Any, name: str, framework: str, **fields: Any) -> dict:
-        """A model from a hyperparameter tuning's best trial."""
-        return self.request("POST", f"hyperparameter-tunings/{_ref(tuning)}/model", {"name": name, "framework": framework, **fields},
-                            timeout=max(self.timeout, MODEL_CREATE_TIMEOUT))
-
-    def get_model(self, ref: Any) -> dict:
-        return self._get(f"models/{_ref(ref)}")
-
-    def update_model(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
-        return self.request("PATCH", f"models/{_ref(ref)}", _params_body(name=name, description=description))
-
-    def delete_model(self, ref: Any) -> None:
-        self.request("DELETE", f"models/{_ref(ref)}")
-
-    def copy_model(self, ref: Any, *, create: bool = True, **overrides: Any) -> dict:
-        """Create a copy (``create=False``: only the pre-filled create body; a Hugging Face token is not copied)."""
-        body = {**self._get(f"models/{_ref(ref)}/copy"), **overrides}
-        return self.create_model(body) if create else body
-
-    # -- hyperparameter tuning ------------------------------------------------------
-    def list_tunings(
-        self,
-        status: str | list[str] | None = None,
-        experiment: str | None = None,
-        name: str | None = None,
-        sort: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> Page:
-        """A page of hyperparameter tunings (trial counts and best trial included)."""
-        return self._page("hyperparameter-tunings", status=status, experiment_id=experiment, name=name, sort=sort, offset=offset, limit=limit)
-
-    def create_tuning(self, body: dict[str, Any] | None = None, **fields: Any) -> dict:
-        """Start a hyperparameter tuning. Fields are those of the API's
-        ``HyperparameterTuningCreate`` (a training's fields plus ``strategy``,
-        ``random_seed``, ``parameters``, ``metrics``, ``objective_metric``, ``goal``,
-        ``target_value``, ``max_trials``, ``max_failed_trials``, ``parallel_trials``,
-        ``early_stopping``); ``experiment=`` takes an id or a name (created when missing)."""
-        return self.request("POST", "hyperparameter-tunings", _experiment_fields({**(body or {}), **fields}))
-
-    def get_tuning(self, ref: Any) -> dict:
-        return self._get(f"hyperparameter-tunings/{_ref(ref)}")
-
-    def update_tuning(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
-        return self.request("PATCH", f"hyperparameter-tunings/{_ref(ref)}", _params_body(name=name, description=description))
-
-    def stop_tuning(self, ref: Any) -> dict:
-        """Stop a tuning: every running trial is killed."""
-        return self.request("POST", f"hyperparameter-tunings/{_ref(ref)}/stop")
-
-    def delete_tuning(self, ref: Any) -> None:
-        self.request("DELETE", f"hyperparameter-tunings/{_ref(ref)}")
-
-    def copy_tuning(self, ref: Any, *, create: bool = True, **overrides: Any) -> dict:
-        """Start a copy of a tuning with ``overrides`` (``create=False``: only the pre-filled body)."""
-        body = _experiment_fields({**self._get(f"hyperparameter-tunings/{_ref(ref)}/copy"), **overrides})
-        return self.create_tuning(body) if create else body
-
-    def tuning_trials(self, ref: Any, status: str | list[str] | None = None, sort: str | None = None, offset: int = 0, limit: int = 1000) -> Page:
-        """The tuning's trials with parameters, objective value and status
-        (``sort``: number, objective_value, status, created_at; '-' for descending)."""
-        return self._page(f"hyperparameter-tunings/{_ref(ref)}/trials", status=status, sort=sort, offset=offset, limit=limit)
-
-    def tuning_trial(self, ref: Any, trial: Any) -> dict:
-        """One trial, by id, number or name, with its status history."""
-        return self._get(f"hyperparameter-tunings/{_ref(ref)}/trials/{_ref(trial)}")
-
-    def tuning_metrics(self, ref: Any) -> dict:
-        """Parameters, objective and intermediate objective values of every trial."""
-        return self._get(f"hyperparameter-tunings/{_ref(ref)}/metrics")
-
-    def best_trial(self, ref: Any) -> dict:
-        """The best trial's parameters, hyperparameters and model directory."""
-        return self._get(f"hyperparameter-tunings/{_ref(ref)}/best")
-
-    def tuning_logs(self, ref: Any, trial: Any = None, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
-        """Log records of every trial, or of one; pass ``next_after`` back as ``after``."""
-        path = f"hyperparameter-tunings/{_ref(ref)}" + (f"/trials/{_ref(trial)}" if trial is not None else "") + "/logs"
-        return self._get(path, after=after or None, limit=limit, query=query)
-
-    def wait_tuning(self, ref: Any, timeout: float | None = None, poll: float = 1.0) -> dict:
-        """Block until the tuning reaches a final status; answer it."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            tuning = self.get_tuning(ref)
-            if tuning["status"] in FINAL_TUNING_STATUSES:
-                return tuning
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"hyperparameter tuning {tuning['name']!r} is still {tuning['status']} after {timeout:g} s")
-            time.sleep(poll)
-
-
-def _params_body(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}

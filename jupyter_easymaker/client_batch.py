@@ -4,19 +4,12 @@ the client)."""
 from __future__ import annotations
 
 import time
-import urllib.parse
 from typing import Any, Iterator
+
+from jupyter_easymaker.client_common import _ref
 
 FINAL_BATCH_STATUSES = ("COMPLETE", "FAIL BATCH INFERENCE", "STOPPED", "CREATE FAILED")
 FINAL_EVALUATION_STATUSES = ("COMPLETE", "FAIL MODEL EVALUATION", "STOPPED", "CREATE FAILED")
-
-
-def _seg(ref: Any) -> str:
-    if isinstance(ref, dict):
-        ref = ref.get("id") or ref.get("name")
-    if ref is None or str(ref) == "":
-        raise ValueError("a batch inference or model evaluation id or name is required")
-    return urllib.parse.quote(str(ref), safe="")
 
 
 def _model_field(body: dict[str, Any]) -> dict[str, Any]:
@@ -54,26 +47,26 @@ class BatchClient:
         return self.request("POST", "batch-inferences", batch_body(body, **fields))
 
     def get_batch_inference(self, ref: Any) -> dict:
-        return self._get(f"batch-inferences/{_seg(ref)}")
+        return self._get(f"batch-inferences/{_ref(ref)}")
 
     def update_batch_inference(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
         body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
-        return self.request("PATCH", f"batch-inferences/{_seg(ref)}", body)
+        return self.request("PATCH", f"batch-inferences/{_ref(ref)}", body)
 
     def stop_batch_inference(self, ref: Any) -> dict:
-        return self.request("POST", f"batch-inferences/{_seg(ref)}/stop")
+        return self.request("POST", f"batch-inferences/{_ref(ref)}/stop")
 
     def delete_batch_inference(self, ref: Any) -> None:
-        self.request("DELETE", f"batch-inferences/{_seg(ref)}")
+        self.request("DELETE", f"batch-inferences/{_ref(ref)}")
 
     def copy_batch_inference(self, ref: Any, *, create: bool = True, **overrides: Any) -> dict:
         """Start a copy with ``overrides`` (``create=False``: only the pre-filled body)."""
-        body = batch_body(self._get(f"batch-inferences/{_seg(ref)}/copy"), **overrides)
+        body = batch_body(self._get(f"batch-inferences/{_ref(ref)}/copy"), **overrides)
         return self.create_batch_inference(body) if create else body
 
     def batch_outputs(self, ref: Any, file: str | None = None, offset: int = 0, limit: int = 100) -> dict:
         """Lines of one output file (default: the first) of a COMPLETE batch inference."""
-        return self._get(f"batch-inferences/{_seg(ref)}/outputs", file=file, offset=offset or None, limit=limit)
+        return self._get(f"batch-inferences/{_ref(ref)}/outputs", file=file, offset=offset or None, limit=limit)
 
     def iter_batch_outputs(self, ref: Any, page_size: int = 1000) -> Iterator[dict]:
         """Every output line of every output file, in input order, each with its ``file``."""
@@ -88,11 +81,11 @@ class BatchClient:
                 offset = chunk["next_offset"]
 
     def batch_inference_logs(self, ref: Any, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
-        return self._get(f"batch-inferences/{_seg(ref)}/logs", after=after or None, limit=limit, query=query)
+        return self._get(f"batch-inferences/{_ref(ref)}/logs", after=after or None, limit=limit, query=query)
 
     def wait_batch_inference(self, ref: Any, timeout: float | None = None, poll: float = 0.5) -> dict:
         """Block until the batch inference reaches a final status; answer it."""
-        return self._wait(f"batch-inferences/{_seg(ref)}", FINAL_BATCH_STATUSES, "batch inference", timeout, poll)
+        return self._wait(f"batch-inferences/{_ref(ref)}", FINAL_BATCH_STATUSES, "batch inference", timeout, poll)
 
     # -- model evaluation ------------------------------------------------------------
     def list_model_evaluations(self, *, status: str | list[str] | None = None, model: str | None = None, task: str | None = None,
@@ -106,11 +99,11 @@ class BatchClient:
         return self.request("POST", "model-evaluations", _model_field({**(body or {}), **fields}))
 
     def get_model_evaluation(self, ref: Any) -> dict:
-        return self._get(f"model-evaluations/{_seg(ref)}")
+        return self._get(f"model-evaluations/{_ref(ref)}")
 
     def model_evaluation_results(self, ref: Any) -> dict:
         """Metrics, curves, precision/recall by threshold and the confusion matrix."""
-        return self._get(f"model-evaluations/{_seg(ref)}/results")
+        return self._get(f"model-evaluations/{_ref(ref)}/results")
 
     def compare_model_evaluations(self, *refs: Any) -> dict:
         """Several evaluations side by side (metrics with the best marked, curves, confusion matrices)."""
@@ -118,20 +111,20 @@ class BatchClient:
         return self._get("model-evaluations/compare", ids=",".join(ids))
 
     def stop_model_evaluation(self, ref: Any) -> dict:
-        return self.request("POST", f"model-evaluations/{_seg(ref)}/stop")
+        return self.request("POST", f"model-evaluations/{_ref(ref)}/stop")
 
     def delete_model_evaluation(self, ref: Any) -> None:
-        self.request("DELETE", f"model-evaluations/{_seg(ref)}")
+        self.request("DELETE", f"model-evaluations/{_ref(ref)}")
 
     def copy_model_evaluation(self, ref: Any, *, create: bool = True, **overrides: Any) -> dict:
-        body = _model_field({**self._get(f"model-evaluations/{_seg(ref)}/copy"), **overrides})
+        body = _model_field({**self._get(f"model-evaluations/{_ref(ref)}/copy"), **overrides})
         return self.create_model_evaluation(body) if create else body
 
     def model_evaluation_logs(self, ref: Any, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
-        return self._get(f"model-evaluations/{_seg(ref)}/logs", after=after or None, limit=limit, query=query)
+        return self._get(f"model-evaluations/{_ref(ref)}/logs", after=after or None, limit=limit, query=query)
 
     def wait_model_evaluation(self, ref: Any, timeout: float | None = None, poll: float = 0.5) -> dict:
-        return self._wait(f"model-evaluations/{_seg(ref)}", FINAL_EVALUATION_STATUSES, "model evaluation", timeout, poll)
+        return self._wait(f"model-evaluations/{_ref(ref)}", FINAL_EVALUATION_STATUSES, "model evaluation", timeout, poll)
 
     def _wait(self, path: str, final: tuple[str, ...], what: str, timeout: float | None, poll: float) -> dict:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -12,20 +12,13 @@ import json
 import os
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from typing import Any
 
+from jupyter_easymaker.client_common import _ref
+
 API_KEY_ENV = "EASYMAKER_API_KEY"
 FAILED = {"CREATE FAILED", "UPDATE FAILED"}
-
-
-def _seg(ref: Any) -> str:
-    if isinstance(ref, dict):
-        ref = ref.get("id") or ref.get("name")
-    if ref is None or str(ref) == "":
-        raise ValueError("an endpoint, stage or resource id or name is required")
-    return urllib.parse.quote(str(ref), safe="")
 
 
 def resource_body(model: Any, *, pod_count: int | None = None, cpu: float | None = None, memory: Any = None,
@@ -94,14 +87,14 @@ class EndpointsClient:
         return endpoint
 
     def get_endpoint(self, ref: Any) -> dict:
-        return self._get(f"endpoints/{_seg(ref)}")
+        return self._get(f"endpoints/{_ref(ref)}")
 
     def update_endpoint(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
-        return self.request("PATCH", f"endpoints/{_seg(ref)}", {k: v for k, v in (("name", name), ("description", description))
+        return self.request("PATCH", f"endpoints/{_ref(ref)}", {k: v for k, v in (("name", name), ("description", description))
                                                                 if v is not None})
 
     def delete_endpoint(self, ref: Any) -> None:
-        self.request("DELETE", f"endpoints/{_seg(ref)}")
+        self.request("DELETE", f"endpoints/{_ref(ref)}")
 
     def wait_endpoint(self, ref: Any, status: str = "ACTIVE", timeout: float | None = 600, poll: float = 0.5) -> dict:
         """Block until the endpoint has ``status``; raises EasyMakerError when it failed."""
@@ -119,14 +112,14 @@ class EndpointsClient:
             time.sleep(poll)
 
     def endpoint_statistics(self, ref: Any, since: str | None = None) -> dict:
-        return self._get(f"endpoints/{_seg(ref)}/statistics", since=since)
+        return self._get(f"endpoints/{_ref(ref)}/statistics", since=since)
 
     # -- stages -------------------------------------------------------------------------------
     def list_stages(self, ref: Any) -> list[dict]:
-        return self._get(f"endpoints/{_seg(ref)}/stages")["items"]
+        return self._get(f"endpoints/{_ref(ref)}/stages")["items"]
 
     def get_stage(self, ref: Any, stage: Any) -> dict:
-        return self._get(f"endpoints/{_seg(ref)}/stages/{_seg(stage)}")
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}")
 
     def create_stage(self, ref: Any, name: str, model: Any = None, *, resources: list[dict] | None = None,
                      instance_type: str | None = None, instance_count: int | None = None, pod_count: int | None = None,
@@ -141,49 +134,49 @@ class EndpointsClient:
         for key, value in (("instance_type", instance_type), ("instance_count", instance_count)):
             if value is not None:
                 body[key] = value
-        return self.request("POST", f"endpoints/{_seg(ref)}/stages", body)
+        return self.request("POST", f"endpoints/{_ref(ref)}/stages", body)
 
     def delete_stage(self, ref: Any, stage: Any) -> None:
-        self.request("DELETE", f"endpoints/{_seg(ref)}/stages/{_seg(stage)}")
+        self.request("DELETE", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}")
 
     def retry_stage(self, ref: Any, stage: Any) -> dict:
-        return self.request("POST", f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/retry")
+        return self.request("POST", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/retry")
 
     def set_default_stage(self, ref: Any, stage: Any) -> dict:
         """Move the default stage URL to ``stage``; the old default's servers stop once drained."""
-        return self.request("POST", f"endpoints/{_seg(ref)}/default-stage", {"stage": str(stage)})
+        return self.request("POST", f"endpoints/{_ref(ref)}/default-stage", {"stage": str(stage)})
 
     def stage_statistics(self, ref: Any, stage: Any, *, since: str | None = None, until: str | None = None,
                          interval: int | None = None) -> dict:
         """``{totals, points: [{time, calls, success, failure, latency_ms: {avg, p50, p90, p95, p99, max}}]}``."""
-        return self._get(f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/statistics", since=since, until=until, interval=interval)
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/statistics", since=since, until=until, interval=interval)
 
     def stage_monitoring(self, ref: Any, stage: Any, since: str | None = None) -> dict:
-        return self._get(f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/monitoring", since=since)
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/monitoring", since=since)
 
     def inference_logs(self, ref: Any, stage: Any, *, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
-        return self._get(f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/logs", after=after or None, limit=limit, query=query)
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/logs", after=after or None, limit=limit, query=query)
 
     # -- stage resources ------------------------------------------------------------------------
     def list_stage_resources(self, ref: Any, stage: Any) -> list[dict]:
-        return self._get(f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/resources")["items"]
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources")["items"]
 
     def add_stage_resource(self, ref: Any, stage: Any, model: Any, **fields: Any) -> dict:
-        return self.request("POST", f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/resources", resource_body(model, **fields))
+        return self.request("POST", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources", resource_body(model, **fields))
 
     def delete_stage_resource(self, ref: Any, stage: Any, resource: Any) -> None:
-        self.request("DELETE", f"endpoints/{_seg(ref)}/stages/{_seg(stage)}/resources/{_seg(resource)}")
+        self.request("DELETE", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources/{_ref(resource)}")
 
     # -- API keys ----------------------------------------------------------------------------------
     def create_api_key(self, ref: Any, name: str = "") -> dict:
         """A new key; ``key`` is in this answer only."""
-        return self.request("POST", f"endpoints/{_seg(ref)}/api-keys", {"name": name})
+        return self.request("POST", f"endpoints/{_ref(ref)}/api-keys", {"name": name})
 
     def list_api_keys(self, ref: Any) -> list[dict]:
-        return self._get(f"endpoints/{_seg(ref)}/api-keys")["items"]
+        return self._get(f"endpoints/{_ref(ref)}/api-keys")["items"]
 
     def revoke_api_key(self, ref: Any, key_id: str) -> dict:
-        return self.request("DELETE", f"endpoints/{_seg(ref)}/api-keys/{_seg(key_id)}")
+        return self.request("DELETE", f"endpoints/{_ref(ref)}/api-keys/{_ref(key_id)}")
 
     def _api_key_for(self, endpoint: dict) -> str:
         keys = self._keys()
