@@ -9,13 +9,22 @@
 import * as React from 'react';
 
 import type { IChangeEvent, IResource } from '../api/types';
+import { confirmDelete, confirmStop } from '../components/dialogs';
 import type { IToolbarAction } from '../components/ListToolbar';
 import { StatusBadge } from '../components/StatusBadge';
 import { Tabs } from '../components/Tabs';
 import type { EasyMakerContext } from '../context';
 import { useTrans } from '../i18n/react';
 import { errorText } from '../state/listModel';
-import { EasyMakerPanel } from './base';
+import { EasyMakerPanel, notifyError } from './base';
+
+/** Stop, copy and delete in a detail header (see `ResourceDetailPanel.jobActions`). */
+export interface IJobActions {
+  stop?: { run(): Promise<unknown>; allowed: boolean };
+  copy?(): void;
+  /** Delete, then close the tab; `noun` names the kind in the dialog (plural). */
+  remove: { run(): Promise<unknown>; allowed: boolean; noun: string };
+}
 
 export interface IDetailTab {
   id: string;
@@ -110,6 +119,47 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   protected actions(_resource: T): IToolbarAction[] {
     return [];
   }
+  /** Stop (confirmed), copy, delete (confirmed; the tab closes): the header actions of a job-like resource. */
+  protected jobActions(r: T, spec: IJobActions): IToolbarAction[] {
+    const { trans } = this;
+    const actions: IToolbarAction[] = [];
+    const { stop, copy, remove } = spec;
+    if (stop) {
+      actions.push({
+        id: 'stop',
+        label: trans.__('Stop'),
+        disabled: !stop.allowed,
+        onClick: async () => {
+          if (await confirmStop([r.name], trans)) {
+            await stop.run().catch(e => notifyError(trans, trans.__('Stop failed'), e));
+          }
+        }
+      });
+    }
+    if (copy) {
+      actions.push({ id: 'copy', label: trans.__('Copy'), onClick: () => copy() });
+    }
+    actions.push({
+      id: 'delete',
+      label: trans.__('Delete'),
+      danger: true,
+      disabled: !remove.allowed,
+      onClick: async () => {
+        if (!(await confirmDelete(remove.noun, [r.name], trans))) {
+          return;
+        }
+        try {
+          await remove.run();
+          this.close();
+        } catch (error) {
+          // e.g. 409: an endpoint still serves the model (the server names which)
+          notifyError(trans, trans.__('Delete failed'), error);
+        }
+      }
+    });
+    return actions;
+  }
+
   /** The status stops changing (no more polling). */
   protected abstract isFinal(resource: T): boolean;
   /** Text after the status badge (e.g. a tuning's GoalReached). */

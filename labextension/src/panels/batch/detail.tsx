@@ -5,12 +5,11 @@ import type { IBatchInference, IBatchMonitoring } from '../../api/batch';
 import type { IMetrics } from '../../api/types';
 import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../components/ListToolbar';
-import { confirmDelete, confirmStop } from '../../components/dialogs';
 import type { EasyMakerContext } from '../../context';
 import { formatElapsed, formatTime } from '../../state/format';
 import { errorText } from '../../state/listModel';
 import { FINAL_BATCH_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
-import { DetailTable, notifyError } from '../base';
+import { DetailTable } from '../base';
 import { ProgressCell, StatusHistory } from '../cells';
 import { MonitoringView } from '../metricsViews';
 import { PolledLogs } from '../polledLogs';
@@ -44,35 +43,11 @@ export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
   protected actions(b: IBatchInference): IToolbarAction[] {
     const { trans, ctx } = this;
     const api = ctx.api.batchInferences;
-    return [
-      {
-        id: 'stop',
-        label: trans.__('Stop'),
-        disabled: !STOPPABLE_JOB_STATUSES.includes(b.status),
-        onClick: async () => {
-          if (await confirmStop([b.name], trans)) {
-            await api.stop(b.id).catch(e => notifyError(trans, trans.__('Stop failed'), e));
-          }
-        }
-      },
-      { id: 'copy', label: trans.__('Copy'), onClick: () => void ctx.app.commands.execute(CommandIDs.createBatchInference, { copyFrom: b.id }) },
-      {
-        id: 'delete',
-        label: trans.__('Delete'),
-        danger: true,
-        disabled: !this.isFinal(b),
-        onClick: async () => {
-          if (await confirmDelete(trans.__('batch inferences'), [b.name], trans)) {
-            try {
-              await api.remove(b.id);
-              this.close();
-            } catch (error) {
-              notifyError(trans, trans.__('Delete failed'), error);
-            }
-          }
-        }
-      }
-    ];
+    return this.jobActions(b, {
+      stop: { run: () => api.stop(b.id), allowed: STOPPABLE_JOB_STATUSES.includes(b.status) },
+      copy: () => void ctx.app.commands.execute(CommandIDs.createBatchInference, { copyFrom: b.id }),
+      remove: { run: () => api.remove(b.id), allowed: this.isFinal(b), noun: trans.__('batch inferences') }
+    });
   }
 
   protected tabs(): IDetailTab[] {

@@ -4,14 +4,13 @@ import * as React from 'react';
 import type { IEvaluation, IEvaluationResults } from '../../api/evaluations';
 import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../components/ListToolbar';
-import { confirmDelete, confirmStop } from '../../components/dialogs';
 import type { EasyMakerContext } from '../../context';
 import { useTrans } from '../../i18n/react';
 import { METRIC_LABELS } from '../../state/evaluationCharts';
 import { formatElapsed, formatNumber, formatTime } from '../../state/format';
 import { errorText } from '../../state/listModel';
 import { FINAL_EVALUATION_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
-import { DetailTable, notifyError } from '../base';
+import { DetailTable } from '../base';
 import { ProgressCell, StatusHistory } from '../cells';
 import { PolledLogs } from '../polledLogs';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
@@ -49,35 +48,11 @@ export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
   protected actions(e: IEvaluation): IToolbarAction[] {
     const { trans, ctx } = this;
     const api = ctx.api.evaluations;
-    return [
-      {
-        id: 'stop',
-        label: trans.__('Stop'),
-        disabled: !STOPPABLE_JOB_STATUSES.includes(e.status),
-        onClick: async () => {
-          if (await confirmStop([e.name], trans)) {
-            await api.stop(e.id).catch(err => notifyError(trans, trans.__('Stop failed'), err));
-          }
-        }
-      },
-      { id: 'copy', label: trans.__('Copy'), onClick: () => void ctx.app.commands.execute(CommandIDs.createEvaluation, { copyFrom: e.id }) },
-      {
-        id: 'delete',
-        label: trans.__('Delete'),
-        danger: true,
-        disabled: !this.isFinal(e),
-        onClick: async () => {
-          if (await confirmDelete(trans.__('model evaluations'), [e.name], trans)) {
-            try {
-              await api.remove(e.id);
-              this.close();
-            } catch (error) {
-              notifyError(trans, trans.__('Delete failed'), error);
-            }
-          }
-        }
-      }
-    ];
+    return this.jobActions(e, {
+      stop: { run: () => api.stop(e.id), allowed: STOPPABLE_JOB_STATUSES.includes(e.status) },
+      copy: () => void ctx.app.commands.execute(CommandIDs.createEvaluation, { copyFrom: e.id }),
+      remove: { run: () => api.remove(e.id), allowed: this.isFinal(e), noun: trans.__('model evaluations') }
+    });
   }
 
   protected tabs(): IDetailTab[] {

@@ -4,10 +4,9 @@ import * as React from 'react';
 import type { IModel } from '../../api/models';
 import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../components/ListToolbar';
-import { confirmDelete } from '../../components/dialogs';
 import type { EasyMakerContext } from '../../context';
 import { formatTime } from '../../state/format';
-import { DetailTable, notifyError } from '../base';
+import { DetailTable } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
 
@@ -33,24 +32,10 @@ export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
       { id: 'deploy', label: trans.__('Create endpoint'), primary: true, disabled: !active, onClick: () => void commands.execute(CommandIDs.createEndpoint, { modelId: m.id }) },
       { id: 'batch', label: trans.__('Batch inference'), disabled: !active, onClick: () => void commands.execute(CommandIDs.createBatchInference, { modelId: m.id }) },
       { id: 'evaluate', label: trans.__('Evaluate'), disabled: !active, onClick: () => void commands.execute(CommandIDs.createEvaluation, { modelId: m.id }) },
-      { id: 'copy', label: trans.__('Copy'), onClick: () => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }) },
-      {
-        id: 'delete',
-        label: trans.__('Delete'),
-        danger: true,
-        disabled: m.status.endsWith('IN PROGRESS'),
-        onClick: async () => {
-          if (await confirmDelete(trans.__('models'), [m.name], trans)) {
-            try {
-              await ctx.api.models.remove(m.id);
-              this.close();
-            } catch (error) {
-              // e.g. 409: an endpoint still serves it (the server names which)
-              notifyError(trans, trans.__('Delete failed'), error);
-            }
-          }
-        }
-      }
+      ...this.jobActions(m, {
+        copy: () => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }),
+        remove: { run: () => ctx.api.models.remove(m.id), allowed: !m.status.endsWith('IN PROGRESS'), noun: trans.__('models') }
+      })
     ];
   }
 

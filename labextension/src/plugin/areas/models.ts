@@ -4,13 +4,11 @@ import { registerFormKind } from '../../panels/formKinds';
 import { ModelDetailPanel } from '../../panels/models/detail';
 import { MODEL_FORM } from '../../panels/models/form';
 import { createModelsPanel } from '../../panels/models/list';
-import { easymakerIcon } from '../icon';
-import { IAreaDeps, strArg } from '../areaModule';
+import { IAreaDeps, registerResourceCommands, strArg } from '../areaModule';
 
 export function registerModelsArea(deps: IAreaDeps): void {
-  const { app, ctx, areas, openers, palette } = deps;
+  const { ctx, areas } = deps;
   const { trans } = ctx;
-  const { commands } = app;
   areas.register({ area: 'models', create: () => createModelsPanel(ctx) });
   registerFormKind('model', {
     hints: MODEL_FORM,
@@ -33,34 +31,19 @@ export function registerModelsArea(deps: IAreaDeps): void {
     opened: (c, created) => void c.app.commands.execute(CommandIDs.openModel, { id: created.id })
   });
 
-  commands.addCommand(CommandIDs.openModels, {
-    label: trans.__('Open Models'),
-    icon: easymakerIcon,
-    isEnabled: () => ctx.handshake.kind === 'pending' || areas.has('models'),
-    execute: () => areas.open('models')
-  });
-  commands.addCommand(CommandIDs.createModel, {
-    label: trans.__('Create Model'),
-    icon: easymakerIcon,
-    execute: args => {
-      const trainingId = strArg(args, 'trainingId');
-      const tuningId = strArg(args, 'tuningId');
-      const preset = trainingId ? { training_id: trainingId } : tuningId ? { hyperparameter_tuning_id: tuningId } : undefined;
-      void openers.createForm({ kind: 'model', copyFrom: strArg(args, 'copyFrom'), preset });
-    }
-  });
-  commands.addCommand(CommandIDs.openModel, {
-    label: trans.__('Open Model'),
-    execute: args => {
-      const id = String(args.id);
-      const tab = strArg(args, 'tab');
-      const panel = openers.reuse(`model:${id}`, () => new ModelDetailPanel(ctx, id, tab));
-      if (tab && panel.tab !== tab) {
-        panel.setTab(tab);
+  registerResourceCommands(deps, {
+    area: 'models',
+    list: [CommandIDs.openModels, trans.__('Open Models')],
+    create: [
+      CommandIDs.createModel,
+      trans.__('Create Model'),
+      args => {
+        const trainingId = strArg(args, 'trainingId');
+        const tuningId = strArg(args, 'tuningId');
+        const preset = trainingId ? { training_id: trainingId } : tuningId ? { hyperparameter_tuning_id: tuningId } : undefined;
+        return { kind: 'model', copyFrom: strArg(args, 'copyFrom'), preset };
       }
-    }
+    ],
+    detail: [CommandIDs.openModel, trans.__('Open Model'), (id, tab) => new ModelDetailPanel(ctx, id, tab)]
   });
-  for (const command of [CommandIDs.openModels, CommandIDs.createModel]) {
-    palette?.addItem({ command, category: trans.__('EasyMaker') });
-  }
 }

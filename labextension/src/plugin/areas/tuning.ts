@@ -4,13 +4,11 @@ import { registerFormKind } from '../../panels/formKinds';
 import { TuningDetailPanel } from '../../panels/tuning/detail';
 import { TUNING_FORM } from '../../panels/tuning/form';
 import { createTuningsPanel } from '../../panels/tuning/list';
-import { easymakerIcon } from '../icon';
-import { IAreaDeps, strArg } from '../areaModule';
+import { IAreaDeps, registerResourceCommands, strArg } from '../areaModule';
 
 export function registerTuningArea(deps: IAreaDeps): void {
-  const { app, ctx, areas, openers, palette } = deps;
+  const { ctx, areas } = deps;
   const { trans } = ctx;
-  const { commands } = app;
   areas.register({ area: 'hyperparameter-tuning', create: () => createTuningsPanel(ctx) });
   registerFormKind('tuning', {
     hints: TUNING_FORM,
@@ -22,35 +20,14 @@ export function registerTuningArea(deps: IAreaDeps): void {
     opened: (c, created) => void c.app.commands.execute(CommandIDs.openTuning, { id: created.id })
   });
 
-  commands.addCommand(CommandIDs.openTunings, {
-    label: trans.__('Open Hyperparameter Tuning'),
-    icon: easymakerIcon,
-    isEnabled: () => ctx.handshake.kind === 'pending' || areas.has('hyperparameter-tuning'),
-    execute: () => areas.open('hyperparameter-tuning')
+  registerResourceCommands(deps, {
+    area: 'hyperparameter-tuning',
+    list: [CommandIDs.openTunings, trans.__('Open Hyperparameter Tuning')],
+    create: [
+      CommandIDs.createTuning,
+      trans.__('Create Hyperparameter Tuning'),
+      args => ({ kind: 'tuning', copyFrom: strArg(args, 'copyFrom'), templateId: strArg(args, 'templateId'), experimentId: strArg(args, 'experimentId') })
+    ],
+    detail: [CommandIDs.openTuning, trans.__('Open Hyperparameter Tuning'), (id, tab) => new TuningDetailPanel(ctx, id, tab)]
   });
-  commands.addCommand(CommandIDs.createTuning, {
-    label: trans.__('Create Hyperparameter Tuning'),
-    icon: easymakerIcon,
-    execute: args =>
-      void openers.createForm({
-        kind: 'tuning',
-        copyFrom: strArg(args, 'copyFrom'),
-        templateId: strArg(args, 'templateId'),
-        experimentId: strArg(args, 'experimentId')
-      })
-  });
-  commands.addCommand(CommandIDs.openTuning, {
-    label: trans.__('Open Hyperparameter Tuning'),
-    execute: args => {
-      const id = String(args.id);
-      const tab = strArg(args, 'tab');
-      const panel = openers.reuse(`tuning:${id}`, () => new TuningDetailPanel(ctx, id, tab));
-      if (tab && panel.tab !== tab) {
-        panel.setTab(tab);
-      }
-    }
-  });
-  for (const command of [CommandIDs.openTunings, CommandIDs.createTuning]) {
-    palette?.addItem({ command, category: trans.__('EasyMaker') });
-  }
 }
