@@ -219,3 +219,19 @@ def test_server_state_from_deployments_and_inferenceservices():
     assert server_state(None, [], kind="Deployment", desired=1, address="").phase == ServerPhase.LOST
     isvc = {"status": {"conditions": [{"type": "Ready", "status": "True"}]}}
     assert server_state(isvc, [], kind="InferenceService", desired=1, address="http://isvc").addresses == ["http://isvc"]
+
+
+def test_stage_and_resource_events_name_their_endpoint():
+    from types import SimpleNamespace
+
+    from jupyter_easymaker.services.endpoints import StageKind, StageResourceKind
+    from jupyter_easymaker.services.events import EventBus
+
+    bus = EventBus()
+    queue = bus.subscribe()
+    StageKind(None, None, bus).publish(SimpleNamespace(id="s1", status="ACTIVE", name="next", endpoint_id="e1"), "status")
+    StageResourceKind(None, None, bus).publish(
+        SimpleNamespace(id="r1", status="ACTIVE", model_name="iris", endpoint_id="e1", stage_id="s1"), "created")
+    stage, resource = queue.get_nowait(), queue.get_nowait()
+    assert (stage["kind"], stage["id"], stage["endpoint_id"], stage["name"]) == ("endpoint stage", "s1", "e1", "next")
+    assert (resource["kind"], resource["endpoint_id"], resource["stage_id"]) == ("stage resource", "e1", "s1")

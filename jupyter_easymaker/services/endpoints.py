@@ -56,6 +56,10 @@ class StageKind(ResourceService):
     machine = STAGE_MACHINE
     kind = "endpoint stage"
 
+    def publish(self, row: Any, change: str) -> None:
+        # the endpoint lets a panel keep only its own stages' events
+        self.events.publish(self.kind, row.id, change=change, status=row.status, name=row.name, endpoint_id=row.endpoint_id)
+
 
 class StageResourceKind(ResourceService):
     table = StageResource

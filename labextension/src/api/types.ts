@@ -172,6 +172,8 @@ export interface IChangeEvent {
   change: string;
   status?: string;
   name?: string;
+  /** Stage and stage-resource events: the endpoint they belong to. */
+  endpoint_id?: string;
 }
 
 export interface IAlgorithmHyperparameter {

@@ -84,10 +84,8 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
     if (event.kind !== api.stageKind && event.kind !== api.resourceKind) {
       return false;
     }
-    // only this endpoint's stages and resources (events carry the endpoint where known)
-    const known = (this.resource?.stages ?? []).flatMap(s => [s.id, ...s.resources.map(r => r.id)]);
-    const parent = (event as unknown as { endpoint_id?: string }).endpoint_id;
-    return parent ? parent === this.resourceId : known.length === 0 || known.includes(event.id) || event.change === 'created';
+    // only this endpoint's stages and resources: their events name the endpoint
+    return event.endpoint_id === this.resourceId;
   }
 
   protected actions(e: IEndpoint): IToolbarAction[] {
