@@ -265,7 +265,6 @@ const KO_CORE: { [msgid: string]: string } = {
     '요청된 삭제 작업은 취소할 수 없습니다. 기록, 상태 이력, 로그, 지표가 영구히 삭제됩니다.',
   'The server refused the form: see the marked field.': '서버가 요청을 거부했습니다. 표시된 항목을 확인하세요.',
   'The training is ended when it runs longer than this.': '최대 학습 시간을 초과한 학습은 종료 처리됩니다.',
-  'This training was deleted.': '이 학습은 삭제되었습니다.',
   Time: '시간',
   'Total: %1': '총 %1개',
   Training: '학습',

@@ -29,6 +29,7 @@ export interface IJobActions {
 export interface IDetailTab {
   id: string;
   label: string;
+  disabled?: boolean;
   render(): JSX.Element;
 }
 
@@ -166,6 +167,17 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   protected statusDetail(_resource: T): string {
     return '';
   }
+  /** Shown after the status badge (e.g. a ticking elapsed time). */
+  protected headerExtra(_resource: T): React.ReactNode {
+    return null;
+  }
+  /**
+   * An event of this resource itself; true when handled here, so that the
+   * default (show the new status, re-read the resource) is skipped.
+   */
+  protected onOwnEvent(_event: IChangeEvent): boolean {
+    return false;
+  }
   /** Other events that concern this resource (its trials, its stages ...). */
   protected watches(_event: IChangeEvent): boolean {
     return false;
@@ -184,18 +196,22 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   }
 
   /** For the view. */
-  renderParts(): { tabs: IDetailTab[]; actions: IToolbarAction[]; detail: string } {
+  renderParts(): { tabs: IDetailTab[]; actions: IToolbarAction[]; detail: string; extra: React.ReactNode } {
     const r = this._resource;
     return {
       tabs: r ? this.tabs() : [],
       actions: r ? this.actions(r) : [],
-      detail: r ? this.statusDetail(r) : ''
+      detail: r ? this.statusDetail(r) : '',
+      extra: r ? this.headerExtra(r) : null
     };
   }
 
   private _onChange(_: unknown, event: IChangeEvent): void {
     const ours = event.kind === this.options.kind && event.id === this.options.id;
     if (!ours && !this.watches(event)) {
+      return;
+    }
+    if (ours && this.onOwnEvent(event)) {
       return;
     }
     if (ours && event.change === 'deleted') {
@@ -247,7 +263,7 @@ function ResourceDetailView(props: { panel: ResourceDetailPanel<IResource> }): J
       </div>
     );
   }
-  const { tabs, actions, detail } = panel.renderParts();
+  const { tabs, actions, detail, extra } = panel.renderParts();
   const active = tabs.find(t => t.id === panel.tab) ?? tabs[0];
   return (
     <div className="jp-EasyMaker-detailBody" data-status={r.status}>
@@ -255,6 +271,7 @@ function ResourceDetailView(props: { panel: ResourceDetailPanel<IResource> }): J
         <h2 className="jp-EasyMaker-detailTitle">{r.name}</h2>
         <StatusBadge status={r.status} title={r.status_reason} />
         {detail ? <span className="jp-EasyMaker-statusDetail">({detail})</span> : null}
+        {extra}
         <span className="jp-EasyMaker-spacer" />
         {actions.map(a => (
           <button
@@ -271,7 +288,7 @@ function ResourceDetailView(props: { panel: ResourceDetailPanel<IResource> }): J
         ))}
       </div>
       {panel.error ? <div className="jp-EasyMaker-error" role="alert">{panel.error}</div> : null}
-      <Tabs tabs={tabs.map(t => ({ id: t.id, label: t.label }))} active={active?.id ?? ''} onChange={id => panel.setTab(id)} />
+      <Tabs tabs={tabs.map(t => ({ id: t.id, label: t.label, disabled: t.disabled }))} active={active?.id ?? ''} onChange={id => panel.setTab(id)} />
       <div className="jp-EasyMaker-tabBody" data-tab-body={active?.id}>
         {active ? active.render() : null}
       </div>

@@ -9,6 +9,7 @@ import { formatTime } from '../state/format';
 import { DetailTable } from './base';
 import { IDetailTab, ResourceDetailPanel } from './resourceDetail';
 import { algorithmText } from './templates';
+import { Hyperparameters } from './trainingDetail';
 
 export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
   constructor(ctx: EasyMakerContext, templateId: string) {
@@ -36,7 +37,6 @@ export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
   protected tabs(): IDetailTab[] {
     const { trans } = this;
     const t = this.resource as ITemplate;
-    const hps = Object.entries(t.spec?.hyperparameters ?? {});
     return [
       {
         id: 'overview',
@@ -58,24 +58,7 @@ export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
       {
         id: 'hyperparameters',
         label: trans.__('Hyperparameters'),
-        render: () => (
-          <table className="jp-EasyMaker-details" data-role="hyperparameters">
-            <thead>
-              <tr>
-                <th>{trans.__('Key')}</th>
-                <th>{trans.__('Value')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hps.map(([k, v]) => (
-                <tr key={k}>
-                  <td>{k}</td>
-                  <td>{String(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
+        render: () => <Hyperparameters values={t.spec?.hyperparameters ?? {}} />
       },
       { id: 'spec', label: trans.__('All fields'), render: () => <pre className="jp-EasyMaker-json">{JSON.stringify(t.spec, null, 2)}</pre> }
     ];

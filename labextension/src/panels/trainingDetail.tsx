@@ -1,91 +1,74 @@
 /**
  * One training: overview, hyperparameters, logs (live tail), metrics,
- * monitoring and status history, with stop / copy / template / TensorBoard
- * / delete. Kept current by the change feed.
+ * monitoring and status history, with stop / copy / template / model /
+ * TensorBoard / delete. Kept current by the change feed (the shared
+ * ResourceDetailPanel); its own `logs` events refresh the metrics instead
+ * of re-reading the training.
  */
-import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { IChangeEvent, IMetrics, ITraining } from '../api/types';
 import { CommandIDs } from '../commands';
-import { confirmDelete, confirmStop } from '../components/dialogs';
-import { useSignal } from '../components/hooks';
+import type { IToolbarAction } from '../components/ListToolbar';
 import { LogView } from '../components/LogView';
 import { StatusBadge } from '../components/StatusBadge';
-import { Tabs } from '../components/Tabs';
 import type { EasyMakerContext } from '../context';
 import { formatTime } from '../state/format';
 import { useTrans } from '../i18n/react';
 import { errorText } from '../state/listModel';
 import { LogModel } from '../state/logModel';
 import { STOPPABLE_TRAINING_STATUSES, isFinalTraining, isTrainingActive } from '../status';
-import { DetailTable, EasyMakerPanel, notifyError } from './base';
+import { DetailTable } from './base';
 import { ElapsedCell, StatusHistory } from './cells';
 import { LogTail } from './logTail';
 import { MetricsView, MonitoringView } from './metricsViews';
+import { IDetailTab, ResourceDetailPanel } from './resourceDetail';
 
 export const TRAINING_TABS = ['overview', 'hyperparameters', 'logs', 'metrics', 'monitoring', 'history'] as const;
 export type TrainingTab = (typeof TRAINING_TABS)[number];
 
-export class TrainingDetailPanel extends EasyMakerPanel {
-  constructor(ctx: EasyMakerContext, readonly trainingId: string, tab: TrainingTab = 'overview') {
-    super(ctx);
-    this.addClass('jp-EasyMaker-detail');
-    this.id = `jp-EasyMaker-training-${trainingId}`;
-    this.node.dataset.trainingId = trainingId;
+export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
+  constructor(ctx: EasyMakerContext, trainingId: string, tab: TrainingTab = 'overview') {
+    super(ctx, { kind: ctx.api.trainings.kind, id: trainingId, name: 'training', tab });
     this.title.label = ctx.trans.__('Training');
-    this.title.closable = true;
-    this._tab = tab;
     this.logs = new LogModel();
     this._tail = new LogTail(ctx.api.trainings, trainingId, this.logs);
     this._tail.stateChanged.connect(() => this.update());
-    ctx.feed.changed.connect(this._onChange, this);
-    ctx.feed.tick.connect(this._onTick, this);
-    this.visibilityChanged.connect((_, seen) => {
-      if (seen && this._stale) {
-        void this.reload();
-      }
-    });
     if (tab === 'logs') {
       this._tail.start();
     }
-    void this.reload();
   }
 
   readonly logs: LogModel;
 
+  get trainingId(): string {
+    return this.resourceId;
+  }
+
   get training(): ITraining | null {
-    return this._training;
+    return this.resource;
   }
 
-  get tab(): TrainingTab {
-    return this._tab;
+  get metrics(): IMetrics | null {
+    return this._metrics;
   }
 
-  setTab(tab: TrainingTab): void {
-    this._tab = tab;
-    if (tab === 'logs') {
-      this._tail.start();
-    }
-    if (tab === 'metrics' || tab === 'monitoring') {
-      void this.reloadMetrics();
-    }
-    this.update();
+  get metricsError(): string | null {
+    return this._metricsError;
   }
 
-  async reload(): Promise<void> {
-    this._stale = false;
-    try {
-      this._training = await this.ctx.api.trainings.get(this.trainingId);
-      this._error = null;
-      this.title.label = this._training.name;
-      this.title.caption = `${this._training.name} (${this._training.status})`;
-    } catch (error) {
-      this._error = errorText(error);
-    }
-    this.update();
-    if (this._tab === 'metrics' || this._tab === 'monitoring') {
-      void this.reloadMetrics();
+  /** Shown in the logs tab. */
+  get tailState(): string {
+    const { trans } = this;
+    switch (this._tail.state) {
+      case 'streaming':
+        return trans.__('following');
+      case 'polling':
+        return trans.__('reconnecting');
+      case 'ended':
+        return trans.__('ended (%1)', this.logs.ended ?? '');
+      default:
+        return '';
     }
   }
 
@@ -108,219 +91,120 @@ export class TrainingDetailPanel extends EasyMakerPanel {
     if (this.isDisposed) {
       return;
     }
-    this.ctx.feed.changed.disconnect(this._onChange, this);
-    this.ctx.feed.tick.disconnect(this._onTick, this);
     this._tail.dispose();
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-    }
+    this._refreshMetrics(false);
     super.dispose();
   }
 
-  private _onChange(_: unknown, event: IChangeEvent): void {
-    if (event.id !== this.trainingId || event.kind !== this.ctx.api.trainings.kind) {
-      return;
-    }
-    if (event.change === 'deleted') {
-      this._error = this.trans.__('This training was deleted.');
-      this.update();
-      return;
-    }
-    if (event.change === 'logs') {
-      if (this.seen && (this._tab === 'metrics' || this._tab === 'monitoring')) {
-        void this.reloadMetrics();
-      }
-      return;
-    }
-    if (this._training && event.status) {
-      // show the new status at once; the full record follows
-      this._training = { ...this._training, status: event.status };
-      this.update();
-    }
-    if (!this.seen) {
-      this._stale = true;
-      return;
-    }
-    if (this._timer === null) {
-      this._timer = setTimeout(() => {
-        this._timer = null;
-        void this.reload();
-      }, 150);
-    }
+  protected load(): Promise<ITraining> {
+    return this.ctx.api.trainings.get(this.trainingId);
   }
 
-  private _onTick(): void {
-    const t = this._training;
-    if (this.seen && (!t || !isFinalTraining(t.status))) {
-      void this.reload();
-    } else {
-      this._stale = true;
+  protected isFinal(t: ITraining): boolean {
+    return isFinalTraining(t.status);
+  }
+
+  protected headerExtra(t: ITraining): React.ReactNode {
+    return <ElapsedCell training={t} />;
+  }
+
+  /** New log lines: new metric points, so the charts are re-read (not the training). */
+  protected onOwnEvent(event: IChangeEvent): boolean {
+    if (event.change !== 'logs') {
+      return false;
     }
-  }
-
-  protected renderPanel(): JSX.Element {
-    return <TrainingDetailView panel={this} />;
-  }
-
-  /** Shown in the logs tab. */
-  get tailState(): string {
-    const { trans } = this;
-    switch (this._tail.state) {
-      case 'streaming':
-        return trans.__('following');
-      case 'polling':
-        return trans.__('reconnecting');
-      case 'ended':
-        return trans.__('ended (%1)', this.logs.ended ?? '');
-      default:
-        return '';
+    if (this.seen && this._showsMetrics()) {
+      void this.reloadMetrics();
     }
+    return true;
   }
 
-  get error(): string | null {
-    return this._error;
-  }
-
-  get metrics(): IMetrics | null {
-    return this._metrics;
-  }
-
-  get metricsError(): string | null {
-    return this._metricsError;
-  }
-
-  private _tab: TrainingTab;
-  private _training: ITraining | null = null;
-  private _error: string | null = null;
-  private _metrics: IMetrics | null = null;
-  private _metricsError: string | null = null;
-  private _metricsAt = 0;
-  private _stale = false;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _tail: LogTail;
-}
-
-function TrainingDetailView(props: { panel: TrainingDetailPanel }): JSX.Element {
-  const { panel } = props;
-  const { ctx, trans } = panel;
-  const t = panel.training;
-  useSignal(ctx.feed.modeChanged);
-  // refresh metrics/monitoring of a running job every few seconds while shown
-  const running = !!t && isTrainingActive(t.status);
-  React.useEffect(() => {
-    if (!running || (panel.tab !== 'metrics' && panel.tab !== 'monitoring')) {
-      return;
+  protected onTabShown(tab: string): void {
+    if (tab === 'logs') {
+      this._tail.start();
     }
-    const timer = setInterval(() => panel.seen && void panel.reloadMetrics(), Math.max(2000, ctx.settings.refreshInterval * 1000));
-    return () => clearInterval(timer);
-  }, [running, panel.tab]);
-
-  if (!t) {
-    return (
-      <div className="jp-EasyMaker-detailBody">
-        {panel.error ? <div className="jp-EasyMaker-error">{panel.error}</div> : <div className="jp-EasyMaker-empty">{trans.__('Loading…')}</div>}
-      </div>
-    );
+    const metrics = this._showsMetrics();
+    if (metrics) {
+      void this.reloadMetrics();
+    }
+    // usage samples come without events: re-read them every few seconds while the job runs
+    const t = this.resource;
+    this._refreshMetrics(metrics && !!t && isTrainingActive(t.status));
   }
-  const creating = t.status === 'CREATE REQUESTED' || t.status === 'CREATE IN PROGRESS';
-  const tabs = [
-    { id: 'overview', label: trans.__('Overview') },
-    { id: 'hyperparameters', label: trans.__('Hyperparameters') },
-    { id: 'logs', label: trans.__('Logs') },
-    { id: 'metrics', label: trans.__('Metrics') },
-    // the guide: the monitoring tab is disabled while the training is being created
-    { id: 'monitoring', label: trans.__('Monitoring'), disabled: creating },
-    { id: 'history', label: trans.__('Status history') }
-  ];
-  const stoppable = STOPPABLE_TRAINING_STATUSES.includes(t.status);
-  const commands = ctx.app.commands;
-  return (
-    <div className="jp-EasyMaker-detailBody" data-status={t.status}>
-      <div className="jp-EasyMaker-detailHeader">
-        <h2 className="jp-EasyMaker-detailTitle">{t.name}</h2>
-        <StatusBadge status={t.status} title={t.status_reason} />
-        <ElapsedCell training={t} />
-        <span className="jp-EasyMaker-spacer" />
-        <button
-          type="button"
-          className="jp-EasyMaker-button jp-mod-warn"
-          data-action="stop"
-          disabled={!stoppable}
-          onClick={async () => {
-            if (await confirmStop([t.name], trans)) {
-              try {
-                await ctx.api.trainings.stop(t.id);
-                void panel.reload();
-              } catch (error) {
-                notifyError(trans, trans.__('Stop failed'), error);
-              }
-            }
-          }}
-        >
-          {trans.__('Stop')}
-        </button>
-        <button type="button" className="jp-EasyMaker-button" data-action="copy" onClick={() => void commands.execute(CommandIDs.createTraining, { copyFrom: t.id })}>
-          {trans.__('Copy')}
-        </button>
-        <button type="button" className="jp-EasyMaker-button" data-action="template" onClick={() => void commands.execute(CommandIDs.createTemplate, { fromTraining: t.id })}>
-          {trans.__('Save as template')}
-        </button>
-        {t.status === 'COMPLETE' && (ctx.capabilities.areas ?? []).includes('models') ? (
-          <button type="button" className="jp-EasyMaker-button" data-action="create-model" onClick={() => void commands.execute(CommandIDs.createModel, { trainingId: t.id })}>
-            {trans.__('Create model')}
-          </button>
-        ) : null}
-        {ctx.capabilities.tensorboard !== false ? (
-          <button type="button" className="jp-EasyMaker-button" data-action="tensorboard" onClick={() => void commands.execute(CommandIDs.openTensorBoard, { trainingId: t.id })}>
-            {trans.__('Open TensorBoard')}
-          </button>
-        ) : null}
-        <button
-          type="button"
-          className="jp-EasyMaker-button jp-mod-warn"
-          data-action="delete"
-          disabled={!isFinalTraining(t.status)}
-          title={isFinalTraining(t.status) ? '' : trans.__('Running trainings must be stopped before they can be deleted')}
-          onClick={async () => {
-            if (await confirmDelete(trans.__('training'), [t.name], trans)) {
-              try {
-                await ctx.api.trainings.remove(t.id);
-                Notification.success(trans.__('%1 deleted', t.name), { autoClose: 3000 });
-                panel.close();
-              } catch (error) {
-                notifyError(trans, trans.__('Delete failed'), error);
-              }
-            }
-          }}
-        >
-          {trans.__('Delete')}
-        </button>
-      </div>
-      {panel.error ? <div className="jp-EasyMaker-error">{panel.error}</div> : null}
-      <Tabs tabs={tabs} active={panel.tab} onChange={id => panel.setTab(id as TrainingTab)} />
-      <div className="jp-EasyMaker-tabBody" data-tab-body={panel.tab}>
-        {panel.tab === 'overview' ? <Overview training={t} /> : null}
-        {panel.tab === 'hyperparameters' ? <Hyperparameters values={t.spec?.hyperparameters ?? {}} /> : null}
-        {panel.tab === 'logs' ? (
+
+  protected actions(t: ITraining): IToolbarAction[] {
+    const { trans, ctx } = this;
+    const commands = ctx.app.commands;
+    const [stop, copy, remove] = this.jobActions(t, {
+      stop: { run: () => ctx.api.trainings.stop(t.id), allowed: STOPPABLE_TRAINING_STATUSES.includes(t.status) },
+      copy: () => void commands.execute(CommandIDs.createTraining, { copyFrom: t.id }),
+      remove: { run: () => ctx.api.trainings.remove(t.id), allowed: isFinalTraining(t.status), noun: trans.__('training') }
+    });
+    const actions: IToolbarAction[] = [
+      { ...stop, danger: true },
+      copy,
+      { id: 'template', label: trans.__('Save as template'), onClick: () => void commands.execute(CommandIDs.createTemplate, { fromTraining: t.id }) }
+    ];
+    if (t.status === 'COMPLETE' && (ctx.capabilities.areas ?? []).includes('models')) {
+      actions.push({ id: 'create-model', label: trans.__('Create model'), onClick: () => void commands.execute(CommandIDs.createModel, { trainingId: t.id }) });
+    }
+    if (ctx.capabilities.tensorboard !== false) {
+      actions.push({ id: 'tensorboard', label: trans.__('Open TensorBoard'), onClick: () => void commands.execute(CommandIDs.openTensorBoard, { trainingId: t.id }) });
+    }
+    actions.push({ ...remove, title: remove.disabled ? trans.__('Running trainings must be stopped before they can be deleted') : undefined });
+    return actions;
+  }
+
+  protected tabs(): IDetailTab[] {
+    const { trans, ctx } = this;
+    const t = this.resource as ITraining;
+    const creating = t.status === 'CREATE REQUESTED' || t.status === 'CREATE IN PROGRESS';
+    return [
+      { id: 'overview', label: trans.__('Overview'), render: () => <Overview training={t} /> },
+      { id: 'hyperparameters', label: trans.__('Hyperparameters'), render: () => <Hyperparameters values={t.spec?.hyperparameters ?? {}} /> },
+      {
+        id: 'logs',
+        label: trans.__('Logs'),
+        render: () => (
           <LogView
-            model={panel.logs}
-            state={panel.tailState}
+            model={this.logs}
+            state={this.tailState}
             onDownload={async () => {
               try {
-                const text = await ctx.api.trainings.logText(t.id);
-                download(`${t.name}.log`, text);
-              } catch (error) {
-                download(`${t.name}.log`, panel.logs.text());
+                download(`${t.name}.log`, await ctx.api.trainings.logText(t.id));
+              } catch {
+                download(`${t.name}.log`, this.logs.text());
               }
             }}
           />
-        ) : null}
-        {panel.tab === 'metrics' ? <MetricsView metrics={panel.metrics} error={panel.metricsError} /> : null}
-        {panel.tab === 'monitoring' ? <MonitoringView metrics={panel.metrics} error={panel.metricsError} /> : null}
-        {panel.tab === 'history' ? <StatusHistory history={t.history} /> : null}
-      </div>
-    </div>
-  );
+        )
+      },
+      { id: 'metrics', label: trans.__('Metrics'), render: () => <MetricsView metrics={this._metrics} error={this._metricsError} /> },
+      // the guide: the monitoring tab is disabled while the training is being created
+      { id: 'monitoring', label: trans.__('Monitoring'), disabled: creating, render: () => <MonitoringView metrics={this._metrics} error={this._metricsError} /> },
+      { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={t.history} /> }
+    ];
+  }
+
+  private _showsMetrics(): boolean {
+    return this.tab === 'metrics' || this.tab === 'monitoring';
+  }
+
+  private _refreshMetrics(on: boolean): void {
+    if (!on && this._metricsTimer !== null) {
+      clearInterval(this._metricsTimer);
+      this._metricsTimer = null;
+    } else if (on && this._metricsTimer === null) {
+      const every = Math.max(2000, this.ctx.settings.refreshInterval * 1000);
+      this._metricsTimer = setInterval(() => this.seen && void this.reloadMetrics(), every);
+    }
+  }
+
+  private _tail: LogTail;
+  private _metrics: IMetrics | null = null;
+  private _metricsError: string | null = null;
+  private _metricsAt = 0;
+  private _metricsTimer: ReturnType<typeof setInterval> | null = null;
 }
 
 function Overview(props: { training: ITraining }): JSX.Element {
@@ -359,7 +243,8 @@ function Overview(props: { training: ITraining }): JSX.Element {
   return <DetailTable rows={rows} />;
 }
 
-function Hyperparameters(props: { values: { [key: string]: unknown } }): JSX.Element {
+/** Key / value rows of hyperparameters (a training's, a template's). */
+export function Hyperparameters(props: { values: { [key: string]: unknown } }): JSX.Element {
   const trans = useTrans();
   const entries = Object.entries(props.values);
   if (!entries.length) {
