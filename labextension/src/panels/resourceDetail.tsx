@@ -76,6 +76,9 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   }
 
   get tab(): string {
+    if (!this._resource) {
+      return this._tab; // tabs() needs the resource
+    }
     const tabs = this.tabs();
     return tabs.some(t => t.id === this._tab) ? this._tab : tabs[0]?.id ?? '';
   }

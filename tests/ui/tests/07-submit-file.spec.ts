@@ -1,5 +1,5 @@
 /** "Submit as training" in the file browser's context menu. */
-import { Api, expect, shot, test, trainingDetail } from './helpers';
+import { Api, createTraining, expect, shot, test, trainingDetail, uniqueName } from './helpers';
 
 test('submit a .py file as a training from the context menu', async ({ page, request }) => {
   await page.filebrowser.openDirectory('/work');
@@ -20,7 +20,24 @@ test('submit a .py file as a training from the context menu', async ({ page, req
   const detail = trainingDetail(page, name);
   await expect(detail).toBeVisible();
   await expect(detail.locator('.jp-EasyMaker-logLine', { hasText: 'step 1:' })).toBeVisible({ timeout: 30_000 });
+  await expect(detail.locator('button[data-tab="logs"]')).toHaveAttribute('aria-selected', 'true');
   const t = await new Api(request).waitStatus(name, ['COMPLETE'], 60_000);
   expect(t.experiment_name).toBe('from-files');
   await expect(detail.locator('.jp-EasyMaker-detailBody')).toHaveAttribute('data-status', 'COMPLETE');
+});
+
+test('a detail tab opened on a given tab before its resource is read', async ({ page, request }) => {
+  const training = await createTraining(new Api(request), uniqueName('tab-first'), 'from-files');
+  // what "Submit as training" does: open the new training's tab on its logs at once
+  const thrown = await page.evaluate(id => {
+    try {
+      (window as any).jupyterEasyMaker.openers.training(id, 'logs');
+      return '';
+    } catch (error) {
+      return String(error);
+    }
+  }, training.id);
+  expect(thrown).toBe('');
+  const detail = trainingDetail(page, training.name);
+  await expect(detail.locator('button[data-tab="logs"]')).toHaveAttribute('aria-selected', 'true');
 });
