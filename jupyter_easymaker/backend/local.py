@@ -34,6 +34,7 @@ from jupyter_easymaker.backend.base import (
     LogChunk,
     ResourceUsage,
 )
+from jupyter_easymaker.backend.process_usage import TreeSampler
 from jupyter_easymaker.runtime.state import read_state
 
 STOP_MARKER = "stop-requested"
@@ -82,7 +83,7 @@ class LocalBackend:
         self._allocations: dict[str, Allocation] = {}
         self._children: dict[str, subprocess.Popen] = {}  # jobs started by this process, reaped here
         # psutil objects kept between samples: cpu_percent() measures since the last call
-        self._sampled: dict[int, psutil.Process] = {}
+        self._usage = TreeSampler()
 
     # -- facts ----------------------------------------------------------------
     def capabilities(self) -> dict[str, Any]:
@@ -315,19 +316,10 @@ class LocalBackend:
         root = self._process(handle)
         if root is None:
             return None
-        cpu = 0.0
-        rss = 0
-        try:
-            tree = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
+        sample = self._usage.sample(root)
+        if sample is None:
             return None
-        for p in tree:
-            sampled = self._sampled.setdefault(p.pid, p)
-            try:
-                cpu += sampled.cpu_percent(None)
-                rss += sampled.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                self._sampled.pop(p.pid, None)
+        cpu, rss = sample
         return ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss, **self._gpu_usage(handle))
 
     def _gpu_usage(self, handle: dict[str, Any]) -> dict[str, Any]:

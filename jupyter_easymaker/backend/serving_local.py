@@ -26,6 +26,7 @@ from typing import Any
 import psutil
 
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
+from jupyter_easymaker.backend.process_usage import TreeSampler, tail_text
 from jupyter_easymaker.backend.serving import (
     MODEL_SERVER_MODULE,
     READY_PATH,
@@ -58,7 +59,7 @@ class LocalServingBackend:
         self._lock = threading.RLock()
         self._servers: dict[str, dict[str, Any]] = {}  # server_id -> state (as in server.json)
         self._children: dict[tuple[str, int], subprocess.Popen] = {}  # pods started here, reaped here
-        self._sampled: dict[int, psutil.Process] = {}
+        self._usage = TreeSampler()
         self._locks: dict[str, threading.RLock] = {}
 
     def _server_lock(self, server_id: str) -> threading.RLock:
@@ -308,30 +309,16 @@ class LocalServingBackend:
             root = self._process(state, pod)
             if root is None:
                 continue
-            cpu, rss = 0.0, 0
-            try:
-                tree = [root, *root.children(recursive=True)]
-            except psutil.NoSuchProcess:
+            sample = self._usage.sample(root)
+            if sample is None:
                 continue
-            for p in tree:
-                sampled = self._sampled.setdefault(p.pid, p)
-                try:
-                    cpu += sampled.cpu_percent(None)
-                    rss += sampled.memory_info().rss
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    self._sampled.pop(p.pid, None)
+            cpu, rss = sample
             out.append(ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss))
         return out
 
     @staticmethod
     def _tail(pod: dict[str, Any], lines: int) -> str:
-        try:
-            with open(pod["log_path"], "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, fh.tell() - 64 * 1024))
-                text = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        text = tail_text(pod["log_path"], 64 * 1024) or ""
         return " | ".join(l.strip() for l in deque(text.splitlines(), maxlen=lines) if l.strip())
 
     def read_logs(self, handle: dict[str, Any], tail: int = 200) -> str:
@@ -341,12 +328,8 @@ class LocalServingBackend:
             return ""
         parts = []
         for pod in state["pods"]:
-            try:
-                with open(pod["log_path"], "rb") as fh:
-                    fh.seek(0, os.SEEK_END)
-                    fh.seek(max(0, fh.tell() - 256 * 1024))
-                    text = fh.read().decode("utf-8", "replace")
-            except OSError:
+            text = tail_text(pod["log_path"], 256 * 1024)
+            if text is None:
                 continue
             lines = deque(text.splitlines(), maxlen=tail)
             parts.append(f"===== {pod['name']} =====\n" + "\n".join(lines))

@@ -154,18 +154,20 @@ def _record_line(row: Any, line: str) -> None:
         row.progress = {**(row.progress or {}), "error": match.group(1)[:2000]}
 
 
-class BatchInferenceReconciler:
-    def __init__(self, services, backends: dict[str, Backend], *, log: logging.Logger | None = None):
-        self.service = services.batch_inferences
-        self.db = services.db
-        self.backends = backends
-        self.log = log or logging.getLogger("jupyter_easymaker.batch")
-        self.jobs = JobTracker(services, BatchInference, self.service, lambda row: {"batchInferenceId": row.id}, _record_line)
+class _JobReconciler:
+    """What the batch inference and evaluation reconcilers share: adopting
+    their jobs again after a restart and one pass over every active row."""
+
+    table: Any
+    active: frozenset
+    noun: str
+    db: Any
+    backends: dict[str, Backend]
+    log: logging.Logger
 
     def recover(self) -> None:
         with self.db.session() as session:
-            rows = session.scalars(select(BatchInference).where(BatchInference.status.in_(BATCH_INFERENCE_ACTIVE),
-                                                                BatchInference.handle.is_not(None))).all()
+            rows = session.scalars(select(self.table).where(self.table.status.in_(self.active), self.table.handle.is_not(None))).all()
             for row in rows:
                 backend = self.backends.get(row.backend)
                 if backend is not None:
@@ -173,13 +175,26 @@ class BatchInferenceReconciler:
 
     async def reconcile_once(self) -> None:
         with self.db.session() as session:
-            ids = session.scalars(select(BatchInference.id).where(BatchInference.status.in_(BATCH_INFERENCE_ACTIVE))
-                                  .order_by(BatchInference.created_at)).all()
-        for batch_id in ids:
+            ids = session.scalars(select(self.table.id).where(self.table.status.in_(self.active)).order_by(self.table.created_at)).all()
+        for row_id in ids:
             try:
-                await self.reconcile(batch_id)
-            except Exception:  # noqa: BLE001 - isolate batch inferences from each other
-                self.log.exception("easymaker: reconciling batch inference %s failed", batch_id)
+                await self.reconcile(row_id)
+            except Exception:  # noqa: BLE001 - isolate rows from each other
+                self.log.exception("easymaker: reconciling %s %s failed", self.noun, row_id)
+
+    async def reconcile(self, row_id: str) -> None:
+        raise NotImplementedError
+
+
+class BatchInferenceReconciler(_JobReconciler):
+    table, active, noun = BatchInference, BATCH_INFERENCE_ACTIVE, "batch inference"
+
+    def __init__(self, services, backends: dict[str, Backend], *, log: logging.Logger | None = None):
+        self.service = services.batch_inferences
+        self.db = services.db
+        self.backends = backends
+        self.log = log or logging.getLogger("jupyter_easymaker.batch")
+        self.jobs = JobTracker(services, BatchInference, self.service, lambda row: {"batchInferenceId": row.id}, _record_line)
 
     async def reconcile(self, batch_id: str) -> None:
         jobs = self.jobs
@@ -263,8 +278,10 @@ class BatchInferenceReconciler:
             jobs.transition(batch_id, target, reason)
 
 
-class ModelEvaluationReconciler:
+class ModelEvaluationReconciler(_JobReconciler):
     """Follows each evaluation's batch inference, then runs its metrics job."""
+
+    table, active, noun = ModelEvaluation, MODEL_EVALUATION_ACTIVE, "model evaluation"
 
     def __init__(self, services, backends: dict[str, Backend], *, log: logging.Logger | None = None):
         self.service = services.model_evaluations
@@ -274,25 +291,6 @@ class ModelEvaluationReconciler:
         self.log = log or logging.getLogger("jupyter_easymaker.evaluation")
         self.jobs = JobTracker(services, ModelEvaluation, self.service,
                                lambda row: {"modelEvaluationId": row.id, "batchInferenceId": row.batch_inference_id}, _record_error)
-
-    def recover(self) -> None:
-        with self.db.session() as session:
-            rows = session.scalars(select(ModelEvaluation).where(ModelEvaluation.status.in_(MODEL_EVALUATION_ACTIVE),
-                                                                 ModelEvaluation.handle.is_not(None))).all()
-            for row in rows:
-                backend = self.backends.get(row.backend)
-                if backend is not None:
-                    backend.adopt(row.handle)
-
-    async def reconcile_once(self) -> None:
-        with self.db.session() as session:
-            ids = session.scalars(select(ModelEvaluation.id).where(ModelEvaluation.status.in_(MODEL_EVALUATION_ACTIVE))
-                                  .order_by(ModelEvaluation.created_at)).all()
-        for evaluation_id in ids:
-            try:
-                await self.reconcile(evaluation_id)
-            except Exception:  # noqa: BLE001
-                self.log.exception("easymaker: reconciling model evaluation %s failed", evaluation_id)
 
     async def reconcile(self, evaluation_id: str) -> None:
         jobs = self.jobs

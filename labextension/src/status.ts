@@ -81,6 +81,10 @@ export const MODEL_STATUSES: readonly string[] = [
   'DELETE FAILED'
 ];
 
+/** A model, endpoint or stage in one of these stays there until someone acts. */
+export const FINAL_MODEL_STATUSES: readonly string[] = ['ACTIVE', 'CREATE FAILED', 'DELETE FAILED'];
+export const SETTLED_ENDPOINT_STATUSES: readonly string[] = ['ACTIVE', 'CREATE FAILED', 'UPDATE FAILED', 'DEPLOY FAILED'];
+
 export const ENDPOINT_STATUSES: readonly string[] = [
   'CREATE REQUESTED',
   'CREATE IN PROGRESS',

@@ -18,6 +18,8 @@ describe('LogPoller', () => {
     const read = vi.fn(async (after: number) => (asked.push(after), pages.shift() ?? { records: [], next_after: after, status: 'COMPLETE' }));
     const model = new LogModel();
     const poller = new LogPoller(read, model, s => s === 'COMPLETE', r => r, 2000);
+    const states: string[] = [];
+    poller.stateChanged.connect((_, s) => states.push(s));
     poller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(model.size).toBe(2);
@@ -28,6 +30,7 @@ describe('LogPoller', () => {
     expect(asked).toEqual([0, 2]);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(read).toHaveBeenCalledTimes(2);
+    expect(states).toEqual(['following', 'ended']);
     poller.dispose();
   });
 

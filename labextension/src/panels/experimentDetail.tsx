@@ -15,7 +15,7 @@ import { trainingsConfig, trainingsModel } from './trainings';
 
 export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   constructor(ctx: EasyMakerContext, experimentId: string) {
-    super(ctx, { kind: ctx.api.experiments.kind, id: experimentId, name: 'experiment', tab: 'trainings' });
+    super(ctx, { api: ctx.api.experiments, id: experimentId, finalStatuses: ['ACTIVE', 'CREATE FAILED'], name: 'experiment', tab: 'trainings' });
     this.title.label = ctx.trans.__('Experiment');
     this.trainings = trainingsModel(ctx, experimentId);
     this._trainingsList = trainingsConfig(ctx, experimentId);
@@ -24,14 +24,6 @@ export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   }
 
   readonly trainings: ResourceListModel<ITraining>;
-
-  protected load(): Promise<IExperiment> {
-    return this.ctx.api.experiments.get(this.resourceId);
-  }
-
-  protected isFinal(e: IExperiment): boolean {
-    return e.status === 'ACTIVE' || e.status === 'CREATE FAILED';
-  }
 
   /** A training created or deleted changes the training count. */
   protected watches(event: IChangeEvent): boolean {

@@ -6,6 +6,7 @@
  * paused (its tab hidden) it reads nothing and catches up when resumed.
  */
 import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ILogRecord } from '../api/types';
 import type { LogModel } from '../state/logModel';
@@ -32,6 +33,10 @@ export class LogPoller implements IDisposable {
   /** 'following' while the source runs, 'ended' once it is final and read. */
   get state(): 'idle' | 'following' | 'ended' {
     return this._state;
+  }
+
+  get stateChanged(): ISignal<this, 'idle' | 'following' | 'ended'> {
+    return this._stateChanged;
   }
 
   start(): void {
@@ -110,14 +115,22 @@ export class LogPoller implements IDisposable {
       this._busy = false;
     }
     if (status !== undefined && this.isFinal(status)) {
-      this._state = 'ended';
+      this._setState('ended');
       this.model.setEnded(status);
       return;
     }
-    this._state = 'following';
+    this._setState('following');
     this._schedule(this.pollMs);
   }
 
+  private _setState(state: 'idle' | 'following' | 'ended'): void {
+    if (state !== this._state) {
+      this._state = state;
+      this._stateChanged.emit(state);
+    }
+  }
+
+  private _stateChanged = new Signal<this, 'idle' | 'following' | 'ended'>(this);
   private _after = 0;
   private _started = false;
   private _paused = false;

@@ -23,15 +23,9 @@ export function PolledLogs(props: {
   fetchRef.current = props.fetch;
   React.useEffect(() => {
     const poller = new LogPoller(after => fetchRef.current(after), model, s => props.finalStatuses.includes(s));
-    const onChange = () => setState(poller.state);
-    model.changed.connect(onChange);
+    poller.stateChanged.connect((_, next) => setState(next));
     poller.start();
-    const timer = setInterval(onChange, 1000);
-    return () => {
-      clearInterval(timer);
-      model.changed.disconnect(onChange);
-      poller.dispose();
-    };
+    return () => poller.dispose();
   }, []);
   const label = state === 'ended' ? trans.__('ended') : state === 'following' ? trans.__('following') : trans.__('loading');
   return <LogView model={model} state={label} onDownload={() => download(props.filename, model.text())} />;

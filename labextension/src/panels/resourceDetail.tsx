@@ -33,10 +33,12 @@ export interface IDetailTab {
   render(): JSX.Element;
 }
 
-export interface IDetailOptions {
-  /** The `kind` of the resource's change events (`model`). */
-  kind: string;
+export interface IDetailOptions<T extends IResource> {
+  /** The family's API: `get` reads the resource, `kind` names its change events. */
+  api: { readonly kind: string; get(ref: string): Promise<T> };
   id: string;
+  /** Statuses that do not change any more (no polling once reached). */
+  finalStatuses: readonly string[];
   /** Widget id prefix and CSS hook (`model` -> `jp-EasyMaker-model-{id}`). */
   name: string;
   /** Tab shown first. */
@@ -44,7 +46,7 @@ export interface IDetailOptions {
 }
 
 export abstract class ResourceDetailPanel<T extends IResource> extends EasyMakerPanel {
-  constructor(ctx: EasyMakerContext, readonly options: IDetailOptions) {
+  constructor(ctx: EasyMakerContext, readonly options: IDetailOptions<T>) {
     super(ctx);
     this.addClass('jp-EasyMaker-detail');
     this.id = `jp-EasyMaker-${options.name}-${options.id}`;
@@ -117,7 +119,10 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
     super.dispose();
   }
 
-  protected abstract load(): Promise<T>;
+  protected load(): Promise<T> {
+    return this.options.api.get(this.options.id);
+  }
+
   protected abstract tabs(): IDetailTab[];
   /** Header buttons. */
   protected actions(_resource: T): IToolbarAction[] {
@@ -165,7 +170,9 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   }
 
   /** The status stops changing (no more polling). */
-  protected abstract isFinal(resource: T): boolean;
+  protected isFinal(resource: T): boolean {
+    return this.options.finalStatuses.includes(resource.status);
+  }
   /** Text after the status badge (e.g. a tuning's GoalReached). */
   protected statusDetail(_resource: T): string {
     return '';
@@ -210,7 +217,7 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   }
 
   private _onChange(_: unknown, event: IChangeEvent): void {
-    const ours = event.kind === this.options.kind && event.id === this.options.id;
+    const ours = event.kind === this.options.api.kind && event.id === this.options.id;
     if (!ours && !this.watches(event)) {
       return;
     }

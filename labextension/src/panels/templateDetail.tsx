@@ -6,6 +6,7 @@ import { CommandIDs } from '../commands';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { formatTime } from '../state/format';
+import { TEMPLATE_STATUSES } from '../status';
 import { DetailTable } from './base';
 import { IDetailTab, ResourceDetailPanel } from './resourceDetail';
 import { algorithmText } from './templates';
@@ -13,16 +14,8 @@ import { Hyperparameters } from './trainingDetail';
 
 export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
   constructor(ctx: EasyMakerContext, templateId: string) {
-    super(ctx, { kind: ctx.api.templates.kind, id: templateId, name: 'template' });
+    super(ctx, { api: ctx.api.templates, id: templateId, finalStatuses: TEMPLATE_STATUSES, name: 'template' });
     this.title.label = ctx.trans.__('Template');
-  }
-
-  protected load(): Promise<ITemplate> {
-    return this.ctx.api.templates.get(this.resourceId);
-  }
-
-  protected isFinal(): boolean {
-    return true; // a template does not change on its own
   }
 
   protected actions(t: ITemplate): IToolbarAction[] {

@@ -17,7 +17,7 @@ import { formatTime } from '../state/format';
 import { useTrans } from '../i18n/react';
 import { errorText } from '../state/listModel';
 import { LogModel } from '../state/logModel';
-import { STOPPABLE_TRAINING_STATUSES, isFinalTraining, isTrainingActive } from '../status';
+import { FINAL_TRAINING_STATUSES, STOPPABLE_TRAINING_STATUSES, isFinalTraining, isTrainingActive } from '../status';
 import { DetailTable } from './base';
 import { ElapsedCell, StatusHistory } from './cells';
 import { LogTail } from './logTail';
@@ -29,7 +29,7 @@ export type TrainingTab = (typeof TRAINING_TABS)[number];
 
 export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
   constructor(ctx: EasyMakerContext, trainingId: string, tab: TrainingTab = 'overview') {
-    super(ctx, { kind: ctx.api.trainings.kind, id: trainingId, name: 'training', tab });
+    super(ctx, { api: ctx.api.trainings, id: trainingId, finalStatuses: FINAL_TRAINING_STATUSES, name: 'training', tab });
     this.title.label = ctx.trans.__('Training');
     this.logs = new LogModel();
     this._tail = new LogTail(ctx.api.trainings, trainingId, this.logs);
@@ -94,14 +94,6 @@ export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
     this._tail.dispose();
     this._refreshMetrics(false);
     super.dispose();
-  }
-
-  protected load(): Promise<ITraining> {
-    return this.ctx.api.trainings.get(this.trainingId);
-  }
-
-  protected isFinal(t: ITraining): boolean {
-    return isFinalTraining(t.status);
   }
 
   protected headerExtra(t: ITraining): React.ReactNode {

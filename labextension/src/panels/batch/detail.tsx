@@ -18,16 +18,8 @@ import { BatchOutputs } from './outputs';
 
 export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { kind: ctx.api.batchInferences.kind, id, name: 'batch-inference', tab });
+    super(ctx, { api: ctx.api.batchInferences, id, finalStatuses: FINAL_BATCH_STATUSES, name: 'batch-inference', tab });
     this.title.label = ctx.trans.__('Batch inference');
-  }
-
-  protected load(): Promise<IBatchInference> {
-    return this.ctx.api.batchInferences.get(this.resourceId);
-  }
-
-  protected isFinal(b: IBatchInference): boolean {
-    return FINAL_BATCH_STATUSES.includes(b.status);
   }
 
   protected onTabShown(tab: string): void {

@@ -13,6 +13,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { confirmDelete } from '../../components/dialogs';
 import type { EasyMakerContext } from '../../context';
 import { formatNumber, formatTime } from '../../state/format';
+import { SETTLED_ENDPOINT_STATUSES } from '../../status';
 import { DetailTable, notifyError } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
@@ -26,7 +27,7 @@ export const ENDPOINT_TABS = ['overview', 'stages', 'stage', 'api-keys', 'histor
 
 export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string, stage?: string) {
-    super(ctx, { kind: ctx.api.endpoints.kind, id, name: 'endpoint', tab });
+    super(ctx, { api: ctx.api.endpoints, id, finalStatuses: SETTLED_ENDPOINT_STATUSES, name: 'endpoint', tab });
     this.title.label = ctx.trans.__('Endpoint');
     this._stage = stage ?? '';
     // the stage view polls only while seen: tell it when that changes
@@ -51,10 +52,6 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
     this.setTab('stage');
   }
 
-  protected load(): Promise<IEndpoint> {
-    return this.ctx.api.endpoints.get(this.resourceId);
-  }
-
   protected onLoaded(resource: IEndpoint): void {
     this._version++;
     super.onLoaded(resource);
@@ -75,8 +72,8 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
   }
 
   protected isFinal(e: IEndpoint): boolean {
-    const stagesSettled = (e.stages ?? []).every(s => s.status === 'ACTIVE' || s.status.endsWith('FAILED'));
-    return (e.status === 'ACTIVE' || e.status.endsWith('FAILED')) && stagesSettled;
+    // the endpoint and every stage settled
+    return [e, ...(e.stages ?? [])].every(r => SETTLED_ENDPOINT_STATUSES.includes(r.status));
   }
 
   protected watches(event: IChangeEvent): boolean {

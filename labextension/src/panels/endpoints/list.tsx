@@ -6,7 +6,7 @@ import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { ResourceListModel } from '../../state/listModel';
-import { ENDPOINT_STATUSES } from '../../status';
+import { ENDPOINT_STATUSES, SETTLED_ENDPOINT_STATUSES } from '../../status';
 import { NameCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -26,7 +26,7 @@ export function endpointsConfig(ctx: EasyMakerContext): IResourceListConfig<IEnd
         create: () => void commands.execute(CommandIDs.createEndpoint, {}),
         remove: {
           run: e => ctx.api.endpoints.remove(e.id),
-          canDelete: e => !e.status.endsWith('IN PROGRESS') && e.status !== 'CREATE REQUESTED',
+          canDelete: e => SETTLED_ENDPOINT_STATUSES.includes(e.status),
           blocked: trans.__('Endpoints being created, updated or deleted cannot be deleted'),
           noun: trans.__('endpoints')
         }

@@ -18,20 +18,12 @@ import { EvaluationCharts } from './charts';
 
 export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { kind: ctx.api.evaluations.kind, id, name: 'model-evaluation', tab });
+    super(ctx, { api: ctx.api.evaluations, id, finalStatuses: FINAL_EVALUATION_STATUSES, name: 'model-evaluation', tab });
     this.title.label = ctx.trans.__('Model evaluation');
   }
 
   get results(): IEvaluationResults | null {
     return this._results;
-  }
-
-  protected load(): Promise<IEvaluation> {
-    return this.ctx.api.evaluations.get(this.resourceId);
-  }
-
-  protected isFinal(e: IEvaluation): boolean {
-    return FINAL_EVALUATION_STATUSES.includes(e.status);
   }
 
   protected onTabShown(tab: string): void {

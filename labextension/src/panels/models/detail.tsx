@@ -6,22 +6,15 @@ import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../components/ListToolbar';
 import type { EasyMakerContext } from '../../context';
 import { formatTime } from '../../state/format';
+import { FINAL_MODEL_STATUSES } from '../../status';
 import { DetailTable } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
 
 export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { kind: ctx.api.models.kind, id, name: 'model', tab });
+    super(ctx, { api: ctx.api.models, id, finalStatuses: FINAL_MODEL_STATUSES, name: 'model', tab });
     this.title.label = ctx.trans.__('Model');
-  }
-
-  protected load(): Promise<IModel> {
-    return this.ctx.api.models.get(this.resourceId);
-  }
-
-  protected isFinal(m: IModel): boolean {
-    return m.status === 'ACTIVE' || m.status.endsWith('FAILED');
   }
 
   protected actions(m: IModel): IToolbarAction[] {
@@ -34,7 +27,7 @@ export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
       { id: 'evaluate', label: trans.__('Evaluate'), disabled: !active, onClick: () => void commands.execute(CommandIDs.createEvaluation, { modelId: m.id }) },
       ...this.jobActions(m, {
         copy: () => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }),
-        remove: { run: () => ctx.api.models.remove(m.id), allowed: !m.status.endsWith('IN PROGRESS'), noun: trans.__('models') }
+        remove: { run: () => ctx.api.models.remove(m.id), allowed: this.isFinal(m), noun: trans.__('models') }
       })
     ];
   }

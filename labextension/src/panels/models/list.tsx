@@ -6,7 +6,7 @@ import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { ResourceListModel } from '../../state/listModel';
-import { MODEL_STATUSES } from '../../status';
+import { FINAL_MODEL_STATUSES, MODEL_STATUSES } from '../../status';
 import { NameCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -38,7 +38,7 @@ export function modelsConfig(ctx: EasyMakerContext): IResourceListConfig<IModel>
         copy: m => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }),
         remove: {
           run: m => ctx.api.models.remove(m.id),
-          canDelete: m => !m.status.endsWith('IN PROGRESS') && m.status !== 'CREATE REQUESTED',
+          canDelete: m => FINAL_MODEL_STATUSES.includes(m.status),
           blocked: trans.__('Models being created or deleted cannot be deleted'),
           noun: trans.__('models')
         }

@@ -40,7 +40,7 @@ const MAX_TABLE_TRIALS = 5000;
 
 export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { kind: ctx.api.tunings.kind, id, name: 'hyperparameter-tuning', tab });
+    super(ctx, { api: ctx.api.tunings, id, finalStatuses: FINAL_TUNING_STATUSES, name: 'hyperparameter-tuning', tab });
     this.title.label = ctx.trans.__('Hyperparameter tuning');
     this.allLogs = new LogModel();
     this.trialLogs = new LogModel();
@@ -102,6 +102,7 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
         this.trialLogs,
         status => FINAL_TRIAL_STATUSES.includes(status)
       );
+      this._trialPoller.stateChanged.connect(() => this.update());
       this._trialPoller.start();
       void this._loadTrial();
     }
@@ -139,14 +140,6 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
     super.dispose();
   }
 
-  protected load(): Promise<ITuning> {
-    return this.ctx.api.tunings.get(this.resourceId);
-  }
-
-  protected isFinal(t: ITuning): boolean {
-    return FINAL_TUNING_STATUSES.includes(t.status);
-  }
-
   protected statusDetail(t: ITuning): string {
     return t.status_detail;
   }
@@ -166,6 +159,7 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
           return number === undefined ? r : { ...r, body: `[trial-${number}] ${r.body}` };
         }
       );
+      this._allPoller.stateChanged.connect(() => this.update());
       this._allPoller.start();
     }
     if (tab === 'trials' && this._selected) {
