@@ -59,6 +59,7 @@ BATCH_INFERENCE_MACHINE = _machine(
         B.CREATE_FAILED: set(),
     },
     deletable={B.STOPPED, B.COMPLETE, B.FAIL_BATCH_INFERENCE, B.CREATE_FAILED},
+    words=BatchInferenceStatus,
 )
 
 MODEL_EVALUATION_MACHINE = _machine(
@@ -79,6 +80,8 @@ MODEL_EVALUATION_MACHINE = _machine(
         E.DELETE_IN_PROGRESS: set(),
     },
     deletable={E.COMPLETE, E.STOPPED, E.FAIL_MODEL_EVALUATION, E.CREATE_FAILED},
+    words=ModelEvaluationStatus,
+    settled={E.COMPLETE, E.STOPPED, E.FAIL_MODEL_EVALUATION, E.CREATE_FAILED},
 )
 
 # statuses in which the controller still has work to do

@@ -62,6 +62,8 @@ ENDPOINT_MACHINE = _machine(
     },
     # deleting stops whatever runs: every status but an ongoing deletion allows it
     deletable={EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS, EP.ACTIVE, EP.UPDATE_IN_PROGRESS, EP.UPDATE_FAILED, EP.CREATE_FAILED},
+    words=EndpointStatus,
+    settled={EP.ACTIVE, EP.CREATE_FAILED, EP.UPDATE_FAILED},
 )
 
 STAGE_MACHINE = _machine(
@@ -78,6 +80,8 @@ STAGE_MACHINE = _machine(
         ST.DELETE_IN_PROGRESS: set(),
     },
     deletable={ST.CREATE_REQUESTED, ST.CREATE_IN_PROGRESS, ST.DEPLOY_IN_PROGRESS, ST.ACTIVE, ST.CREATE_FAILED, ST.DEPLOY_FAILED},
+    words=StageStatus,
+    settled={ST.ACTIVE, ST.CREATE_FAILED, ST.DEPLOY_FAILED},
 )
 
 STAGE_RESOURCE_MACHINE = _machine(
@@ -91,6 +95,8 @@ STAGE_RESOURCE_MACHINE = _machine(
         RS.DELETE_IN_PROGRESS: set(),
     },
     deletable={RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.ACTIVE, RS.CREATE_FAILED},
+    words=StageResourceStatus,
+    settled={RS.ACTIVE, RS.CREATE_FAILED},
 )
 
 # statuses in which the controller still has work to do

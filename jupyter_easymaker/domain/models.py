@@ -35,4 +35,6 @@ MODEL_MACHINE = _machine(
         M.DELETE_FAILED: {M.DELETE_IN_PROGRESS},
     },
     deletable={M.ACTIVE, M.CREATE_FAILED, M.DELETE_FAILED},
+    words=ModelStatus,
+    settled={M.ACTIVE, M.CREATE_FAILED, M.DELETE_FAILED},
 )

@@ -40,6 +40,8 @@ EXPERIMENT_MACHINE = _machine(
         E.ACTIVE: set(),
     },
     deletable={E.ACTIVE, E.CREATE_FAILED},
+    words=ExperimentStatus,
+    settled={E.ACTIVE, E.CREATE_FAILED},
 )
 
 TRAINING_MACHINE = _machine(
@@ -66,9 +68,11 @@ TRAINING_MACHINE = _machine(
         T.CREATE_FAILED: set(),
     },
     deletable={T.STOPPED, T.COMPLETE, T.FAIL_TRAIN, T.CREATE_FAILED},
+    words=TrainingStatus,
 )
 
-TEMPLATE_MACHINE = _machine("training template", TemplateStatus.ACTIVE, {TemplateStatus.ACTIVE: set()}, {TemplateStatus.ACTIVE})
+TEMPLATE_MACHINE = _machine("training template", TemplateStatus.ACTIVE, {TemplateStatus.ACTIVE: set()}, {TemplateStatus.ACTIVE},
+                            words=TemplateStatus)
 
 # statuses in which a training holds (or is about to hold) backend resources
 TRAINING_ACTIVE = frozenset(
@@ -127,6 +131,7 @@ HYPERPARAMETER_TUNING_MACHINE = _machine(
         H.CREATE_FAILED: set(),
     },
     deletable={H.STOPPED, H.COMPLETE, H.FAIL_HYPERPARAMETER_TUNING, H.CREATE_FAILED},
+    words=HyperparameterTuningStatus,
 )
 
 TRIAL_MACHINE = _machine(
@@ -143,6 +148,7 @@ TRIAL_MACHINE = _machine(
         TR.EARLY_STOPPED: set(),
     },
     deletable={TR.SUCCEEDED, TR.KILLED, TR.FAILED, TR.METRICS_UNAVAILABLE, TR.EARLY_STOPPED},
+    words=TrialStatus,
 )
 
 # statuses in which the controller still has work to do on a tuning
