@@ -1,84 +1,71 @@
 /**
- * The panel's badge colours must be those of the ipywidgets view: parse
- * jupyter_easymaker/status_colors.py and compare with src/status.ts.
+ * Status words come from the generated module (the server's state
+ * machines); tests/test_status_words.py checks that the committed module is
+ * the one the server code generates.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
+import { STATUS_KINDS } from '../src/generated/statusWords';
 import {
   DEFAULT_COLOR,
-  EXPERIMENT_STATUSES,
-  FINAL_TRAINING_STATUSES,
-  STATUS_COLORS,
-  TRAINING_STATUSES,
-  statusColor
+  StatusKind,
+  clockRuns,
+  isSettled,
+  isStoppable,
+  settledOf,
+  statusColor,
+  statusesOf,
+  statusWords
 } from '../src/status';
 
-const PY = path.resolve(__dirname, '../../jupyter_easymaker/status_colors.py');
+const KINDS: StatusKind[] = [
+  'experiment',
+  'training',
+  'training template',
+  'hyperparameter tuning',
+  'trial',
+  'model',
+  'endpoint',
+  'endpoint stage',
+  'stage resource',
+  'batch inference',
+  'model evaluation'
+];
 
-/** Drop a `# comment` that is not inside a string. */
-function stripComment(line: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '#') {
-      return line.slice(0, i);
+describe('status words', () => {
+  it('has the words of every kind the panels use', () => {
+    for (const kind of KINDS) {
+      const words = statusWords(kind);
+      expect(words.statuses.length, kind).toBeGreaterThan(0);
+      expect(words.statuses, kind).toContain(words.initial);
+      for (const s of [...words.settled, ...words.stoppable]) {
+        expect(words.statuses, `${kind}: ${s}`).toContain(s);
+      }
     }
-  }
-  return line;
-}
-
-/** Evaluate the Python literals we need (dicts of str -> {bg, fg}, tuples of str). */
-function pyLiteral(source: string, name: string): unknown {
-  const start = source.search(new RegExp(`^${name}\\s*=`, 'm'));
-  expect(start, `${name} is not defined in status_colors.py`).toBeGreaterThanOrEqual(0);
-  const rest = source.slice(source.indexOf('=', start) + 1);
-  // take the balanced bracket expression
-  const open = rest.search(/[[{(]/);
-  let depth = 0;
-  let end = open;
-  for (; end < rest.length; end++) {
-    const c = rest[end];
-    if ('[{('.includes(c)) depth++;
-    if (']})'.includes(c)) depth--;
-    if (depth === 0) break;
-  }
-  const expr = rest
-    .slice(open, end + 1)
-    .split('\n')
-    .map(stripComment)
-    .join('\n')
-    .replace(/^\(/, '[')
-    .replace(/\)$/, ']')
-    .replace(/'/g, '"')
-    .replace(/,(\s*[}\]])/g, '$1');
-  return JSON.parse(expr);
-}
-
-describe('status colours mirror the Python widgets', () => {
-  const source = fs.readFileSync(PY, 'utf8');
-
-  it('has the same colour for every status', () => {
-    expect(STATUS_COLORS).toEqual(pyLiteral(source, 'STATUS_COLORS'));
+    expect(Object.keys(STATUS_KINDS).sort()).toEqual([...KINDS].sort());
+    expect(() => statusWords('nothing' as StatusKind)).toThrow(/no status words/);
   });
 
-  it('has the same default colour', () => {
-    expect(DEFAULT_COLOR).toEqual(pyLiteral(source, 'DEFAULT_COLOR'));
-  });
-
-  it('has the same final training statuses', () => {
-    expect([...FINAL_TRAINING_STATUSES]).toEqual(pyLiteral(source, 'FINAL_TRAINING_STATUSES'));
-  });
-
-  it('colours every status word of the guide', () => {
-    for (const s of [...TRAINING_STATUSES, ...EXPERIMENT_STATUSES]) {
-      expect(STATUS_COLORS[s], s).toBeDefined();
+  it('colours every status word', () => {
+    for (const kind of KINDS) {
+      for (const s of statusesOf(kind)) {
+        expect(statusColor(s), `${kind}: ${s}`).not.toBe(DEFAULT_COLOR);
+      }
     }
     expect(statusColor('SOMETHING ELSE')).toEqual(DEFAULT_COLOR);
+  });
+
+  it('knows settled and stoppable training statuses', () => {
+    expect([...settledOf('training')].sort()).toEqual(['COMPLETE', 'CREATE FAILED', 'FAIL TRAIN', 'STOPPED']);
+    expect(isSettled('training', 'RUNNING')).toBe(false);
+    expect(isStoppable('training', 'RUNNING')).toBe(true);
+    expect(isStoppable('training', 'COMPLETE')).toBe(false);
+    expect(isStoppable('model', 'ACTIVE')).toBe(false);
+  });
+
+  it('runs the clock between start and settle', () => {
+    const ticking = statusesOf('training').filter(s => clockRuns('training', s));
+    expect(ticking.sort()).toEqual(['COMPLETE IN PROGRESS', 'FAIL TRAIN IN PROGRESS', 'RUNNING', 'STOP IN PROGRESS']);
+    expect(statusesOf('trial').filter(s => clockRuns('trial', s))).toEqual(['CREATED', 'RUNNING']);
   });
 });

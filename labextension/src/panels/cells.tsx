@@ -6,11 +6,11 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useTrans } from '../i18n/react';
 import { useNow } from '../components/hooks';
 import { formatElapsed, formatTime, trainingElapsed } from '../state/format';
-import { isTrainingActive } from '../status';
+import { clockRuns } from '../status';
 
 /** Elapsed time that ticks every second while the training runs. */
 export function ElapsedCell(props: { training: ITraining }): JSX.Element {
-  const active = isTrainingActive(props.training.status) && !props.training.finished_at;
+  const active = clockRuns('training', props.training.status) && !props.training.finished_at;
   const now = useNow(1000, active);
   return <span className="jp-EasyMaker-elapsed">{formatElapsed(trainingElapsed(props.training, now))}</span>;
 }

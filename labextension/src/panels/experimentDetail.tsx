@@ -6,6 +6,7 @@ import { CommandIDs } from '../commands';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { formatTime } from '../state/format';
+import { settledOf } from '../status';
 import { ResourceListModel } from '../state/listModel';
 import { DetailTable, notifyError } from './base';
 import { StatusBadge } from '../components/StatusBadge';
@@ -15,7 +16,7 @@ import { trainingsConfig, trainingsModel } from './trainings';
 
 export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   constructor(ctx: EasyMakerContext, experimentId: string) {
-    super(ctx, { api: ctx.api.experiments, id: experimentId, finalStatuses: ['ACTIVE', 'CREATE FAILED'], name: 'experiment', tab: 'trainings' });
+    super(ctx, { api: ctx.api.experiments, id: experimentId, finalStatuses: settledOf('experiment'), name: 'experiment', tab: 'trainings' });
     this.title.label = ctx.trans.__('Experiment');
     this.trainings = trainingsModel(ctx, experimentId);
     this._trainingsList = trainingsConfig(ctx, experimentId);

@@ -9,7 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { ResourceListModel } from '../state/listModel';
-import { EXPERIMENT_STATUSES } from '../status';
+import { statusesOf } from '../status';
 import { runOnEach } from './base';
 import { NameCell, TimeCell } from './cells';
 import { IResourceListConfig, ResourceListPanel } from './resourceList';
@@ -78,7 +78,7 @@ export function createExperimentsPanel(ctx: EasyMakerContext): ResourceListPanel
   const open = (row: IExperiment) => void ctx.app.commands.execute(CommandIDs.openExperiment, { id: row.id });
   const config: IResourceListConfig<IExperiment> = {
     area: 'experiments',
-    statuses: EXPERIMENT_STATUSES,
+    statuses: statusesOf('experiment'),
     empty: trans.__('No experiments yet. Create one with "Create experiment".'),
     open,
     actions: selected => experimentActions(ctx, selected),

@@ -9,6 +9,7 @@ import type { IResource } from '../api/types';
 import { confirmDelete, confirmStop } from '../components/dialogs';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
+import { isStoppable, StatusKind } from '../status';
 import { runOnEach } from './base';
 
 export interface IStandardActions<T extends IResource> {
@@ -16,7 +17,7 @@ export interface IStandardActions<T extends IResource> {
   createLabel: string;
   create(): void;
   /** Stop (jobs only) and the statuses it applies to. */
-  stop?: { run(row: T): Promise<unknown>; statuses: readonly string[] };
+  stop?: { run(row: T): Promise<unknown>; kind: StatusKind };
   /** Open a create form pre-filled from each selected row. */
   copy?(row: T): void;
   /** Delete, allowed when every selected row passes `canDelete`. */
@@ -32,7 +33,7 @@ export function standardActions<T extends IResource>(
   const actions: IToolbarAction[] = [{ id: 'create', label: spec.createLabel, primary: true, onClick: () => spec.create() }];
   const stop = spec.stop;
   if (stop) {
-    const stoppable = selected.filter(r => stop.statuses.includes(r.status));
+    const stoppable = selected.filter(r => isStoppable(stop.kind, r.status));
     actions.push({
       id: 'stop',
       label: trans.__('Stop'),

@@ -6,7 +6,7 @@ import { CommandIDs } from '../commands';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { formatTime } from '../state/format';
-import { TEMPLATE_STATUSES } from '../status';
+import { settledOf } from '../status';
 import { DetailTable } from './base';
 import { IDetailTab, ResourceDetailPanel } from './resourceDetail';
 import { algorithmText } from './templates';
@@ -14,7 +14,7 @@ import { Hyperparameters } from './trainingDetail';
 
 export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
   constructor(ctx: EasyMakerContext, templateId: string) {
-    super(ctx, { api: ctx.api.templates, id: templateId, finalStatuses: TEMPLATE_STATUSES, name: 'template' });
+    super(ctx, { api: ctx.api.templates, id: templateId, finalStatuses: settledOf('training template'), name: 'template' });
     this.title.label = ctx.trans.__('Template');
   }
 

@@ -9,7 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { ResourceListModel } from '../state/listModel';
-import { TEMPLATE_STATUSES } from '../status';
+import { statusesOf } from '../status';
 import { runOnEach } from './base';
 import { NameCell, TimeCell } from './cells';
 import { IResourceListConfig, ResourceListPanel } from './resourceList';
@@ -76,7 +76,7 @@ export function createTemplatesPanel(ctx: EasyMakerContext): ResourceListPanel<I
   const open = (row: ITemplate) => void ctx.app.commands.execute(CommandIDs.openTemplate, { id: row.id });
   const config: IResourceListConfig<ITemplate> = {
     area: 'training-templates',
-    statuses: TEMPLATE_STATUSES,
+    statuses: statusesOf('training template'),
     empty: trans.__('No templates yet. Create one with "Create template" or save a training as a template.'),
     open,
     actions: selected => templateActions(ctx, selected),

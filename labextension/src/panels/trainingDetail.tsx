@@ -17,7 +17,7 @@ import { formatTime } from '../state/format';
 import { useTrans } from '../i18n/react';
 import { errorText } from '../state/listModel';
 import { LogModel } from '../state/logModel';
-import { FINAL_TRAINING_STATUSES, STOPPABLE_TRAINING_STATUSES, isFinalTraining, isTrainingActive } from '../status';
+import { clockRuns, isSettled, isStoppable, settledOf } from '../status';
 import { DetailTable } from './base';
 import { ElapsedCell, StatusHistory } from './cells';
 import { LogTail } from './logTail';
@@ -29,7 +29,7 @@ export type TrainingTab = (typeof TRAINING_TABS)[number];
 
 export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
   constructor(ctx: EasyMakerContext, trainingId: string, tab: TrainingTab = 'overview') {
-    super(ctx, { api: ctx.api.trainings, id: trainingId, finalStatuses: FINAL_TRAINING_STATUSES, name: 'training', tab });
+    super(ctx, { api: ctx.api.trainings, id: trainingId, finalStatuses: settledOf('training'), name: 'training', tab });
     this.title.label = ctx.trans.__('Training');
     this.logs = new LogModel();
     this._tail = new LogTail(ctx.api.trainings, trainingId, this.logs);
@@ -121,16 +121,16 @@ export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
     }
     // usage samples come without events: re-read them every few seconds while the job runs
     const t = this.resource;
-    this._refreshMetrics(metrics && !!t && isTrainingActive(t.status));
+    this._refreshMetrics(metrics && !!t && clockRuns('training', t.status));
   }
 
   protected actions(t: ITraining): IToolbarAction[] {
     const { trans, ctx } = this;
     const commands = ctx.app.commands;
     const [stop, copy, remove] = this.jobActions(t, {
-      stop: { run: () => ctx.api.trainings.stop(t.id), allowed: STOPPABLE_TRAINING_STATUSES.includes(t.status) },
+      stop: { run: () => ctx.api.trainings.stop(t.id), allowed: isStoppable('training', t.status) },
       copy: () => void commands.execute(CommandIDs.createTraining, { copyFrom: t.id }),
-      remove: { run: () => ctx.api.trainings.remove(t.id), allowed: isFinalTraining(t.status), noun: trans.__('training') }
+      remove: { run: () => ctx.api.trainings.remove(t.id), allowed: isSettled('training', t.status), noun: trans.__('training') }
     });
     const actions: IToolbarAction[] = [
       { ...stop, danger: true },

@@ -9,7 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import type { IToolbarAction } from '../components/ListToolbar';
 import type { EasyMakerContext } from '../context';
 import { ResourceListModel } from '../state/listModel';
-import { STOPPABLE_TRAINING_STATUSES, TRAINING_STATUSES, isFinalTraining } from '../status';
+import { isSettled, isStoppable, statusesOf } from '../status';
 import { runOnEach } from './base';
 import { ElapsedCell, NameCell, TimeCell } from './cells';
 import { IResourceListConfig, ResourceListPanel } from './resourceList';
@@ -26,8 +26,8 @@ export function trainingsModel(ctx: EasyMakerContext, experimentId?: string): Re
 export function trainingActions(ctx: EasyMakerContext, selected: ITraining[], experimentId?: string): IToolbarAction[] {
   const { trans } = ctx;
   const commands = ctx.app.commands;
-  const stoppable = selected.filter(t => STOPPABLE_TRAINING_STATUSES.includes(t.status));
-  const deletable = selected.filter(t => isFinalTraining(t.status));
+  const stoppable = selected.filter(t => isStoppable('training', t.status));
+  const deletable = selected.filter(t => isSettled('training', t.status));
   const actions: IToolbarAction[] = [
     {
       id: 'create',
@@ -107,7 +107,7 @@ export function trainingsConfig(ctx: EasyMakerContext, experimentId?: string): I
   const open = (row: ITraining) => void ctx.app.commands.execute(CommandIDs.openTraining, { id: row.id });
   return {
     area: 'trainings',
-    statuses: TRAINING_STATUSES,
+    statuses: statusesOf('training'),
     empty: trans.__('No trainings yet. Create one with "Create training".'),
     open,
     actions: selected => trainingActions(ctx, selected, experimentId),

@@ -1,6 +1,6 @@
 /** Formatting shared by the panels (the same elapsed format as the widgets). */
 import type { ITraining } from '../api/types';
-import { isTrainingActive } from '../status';
+import { clockRuns } from '../status';
 
 /**
  * Elapsed time the way `magics/watch.py:format_elapsed` writes it:
@@ -33,7 +33,7 @@ export function parseTime(value: string | null | undefined): number | null {
 /** Seconds a training has run: live while it runs, the server's figure after. */
 export function trainingElapsed(training: Pick<ITraining, 'status' | 'started_at' | 'finished_at' | 'elapsed_seconds'>, nowMs = Date.now()): number | null {
   const started = parseTime(training.started_at);
-  if (started !== null && !training.finished_at && isTrainingActive(training.status)) {
+  if (started !== null && !training.finished_at && clockRuns('training', training.status)) {
     return Math.max(0, (nowMs - started) / 1000);
   }
   return training.elapsed_seconds ?? null;

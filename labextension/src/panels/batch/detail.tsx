@@ -8,7 +8,7 @@ import type { IToolbarAction } from '../../components/ListToolbar';
 import type { EasyMakerContext } from '../../context';
 import { formatElapsed, formatTime } from '../../state/format';
 import { errorText } from '../../state/listModel';
-import { FINAL_BATCH_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { isStoppable, settledOf } from '../../status';
 import { DetailTable } from '../base';
 import { ProgressCell, StatusHistory } from '../cells';
 import { MonitoringView } from '../metricsViews';
@@ -18,7 +18,7 @@ import { BatchOutputs } from './outputs';
 
 export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: ctx.api.batchInferences, id, finalStatuses: FINAL_BATCH_STATUSES, name: 'batch-inference', tab });
+    super(ctx, { api: ctx.api.batchInferences, id, finalStatuses: settledOf('batch inference'), name: 'batch-inference', tab });
     this.title.label = ctx.trans.__('Batch inference');
   }
 
@@ -36,7 +36,7 @@ export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
     const { trans, ctx } = this;
     const api = ctx.api.batchInferences;
     return this.jobActions(b, {
-      stop: { run: () => api.stop(b.id), allowed: STOPPABLE_JOB_STATUSES.includes(b.status) },
+      stop: { run: () => api.stop(b.id), allowed: isStoppable('batch inference', b.status) },
       copy: () => void ctx.app.commands.execute(CommandIDs.createBatchInference, { copyFrom: b.id }),
       remove: { run: () => api.remove(b.id), allowed: this.isFinal(b), noun: trans.__('batch inferences') }
     });
@@ -101,7 +101,7 @@ export class BatchDetailPanel extends ResourceDetailPanel<IBatchInference> {
         id: 'logs',
         label: trans.__('Logs'),
         render: () => (
-          <PolledLogs fetch={after => ctx.api.batchInferences.logs(b.id, after)} finalStatuses={FINAL_BATCH_STATUSES} filename={`${b.name}.log`} />
+          <PolledLogs fetch={after => ctx.api.batchInferences.logs(b.id, after)} finalStatuses={settledOf('batch inference')} filename={`${b.name}.log`} />
         )
       },
       { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={b.history} /> }

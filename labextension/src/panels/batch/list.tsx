@@ -7,7 +7,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { formatElapsed } from '../../state/format';
 import { ResourceListModel } from '../../state/listModel';
-import { BATCH_STATUSES, FINAL_BATCH_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { isSettled, statusesOf } from '../../status';
 import { NameCell, ProgressCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -18,18 +18,18 @@ export function batchConfig(ctx: EasyMakerContext): IResourceListConfig<IBatchIn
   const open = (row: IBatchInference) => void commands.execute(CommandIDs.openBatchInference, { id: row.id });
   return {
     area: 'batch-inferences',
-    statuses: BATCH_STATUSES,
+    statuses: statusesOf('batch inference'),
     empty: trans.__('No batch inferences yet. Create one with "Create batch inference" or %%easymaker batch.'),
     open,
     actions: selected =>
       standardActions(ctx, selected, {
         createLabel: trans.__('Create batch inference'),
         create: () => void commands.execute(CommandIDs.createBatchInference, {}),
-        stop: { run: b => ctx.api.batchInferences.stop(b.id), statuses: STOPPABLE_JOB_STATUSES },
+        stop: { run: b => ctx.api.batchInferences.stop(b.id), kind: 'batch inference' },
         copy: b => void commands.execute(CommandIDs.createBatchInference, { copyFrom: b.id }),
         remove: {
           run: b => ctx.api.batchInferences.remove(b.id),
-          canDelete: b => FINAL_BATCH_STATUSES.includes(b.status),
+          canDelete: b => isSettled('batch inference', b.status),
           blocked: trans.__('Running batch inferences must be stopped before they can be deleted'),
           noun: trans.__('batch inferences')
         }

@@ -13,7 +13,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { confirmDelete } from '../../components/dialogs';
 import type { EasyMakerContext } from '../../context';
 import { formatNumber, formatTime } from '../../state/format';
-import { SETTLED_ENDPOINT_STATUSES } from '../../status';
+import { isSettled, settledOf } from '../../status';
 import { DetailTable, notifyError } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
@@ -27,7 +27,7 @@ export const ENDPOINT_TABS = ['overview', 'stages', 'stage', 'api-keys', 'histor
 
 export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string, stage?: string) {
-    super(ctx, { api: ctx.api.endpoints, id, finalStatuses: SETTLED_ENDPOINT_STATUSES, name: 'endpoint', tab });
+    super(ctx, { api: ctx.api.endpoints, id, finalStatuses: settledOf('endpoint'), name: 'endpoint', tab });
     this.title.label = ctx.trans.__('Endpoint');
     this._stage = stage ?? '';
     // the stage view polls only while seen: tell it when that changes
@@ -73,7 +73,7 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
 
   protected isFinal(e: IEndpoint): boolean {
     // the endpoint and every stage settled
-    return [e, ...(e.stages ?? [])].every(r => SETTLED_ENDPOINT_STATUSES.includes(r.status));
+    return isSettled('endpoint', e.status) && (e.stages ?? []).every(s => isSettled('endpoint stage', s.status));
   }
 
   protected watches(event: IChangeEvent): boolean {
@@ -87,7 +87,7 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
 
   protected actions(e: IEndpoint): IToolbarAction[] {
     const { trans } = this;
-    const busy = e.status.endsWith('IN PROGRESS') || e.status === 'CREATE REQUESTED';
+    const busy = !isSettled('endpoint', e.status);
     const deletable = !busy && (e.stage_count ?? 0) <= 1;
     return [
       {

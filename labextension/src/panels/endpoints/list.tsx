@@ -6,7 +6,7 @@ import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { ResourceListModel } from '../../state/listModel';
-import { ENDPOINT_STATUSES, SETTLED_ENDPOINT_STATUSES } from '../../status';
+import { isSettled, statusesOf } from '../../status';
 import { NameCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -17,7 +17,7 @@ export function endpointsConfig(ctx: EasyMakerContext): IResourceListConfig<IEnd
   const open = (row: IEndpoint) => void commands.execute(CommandIDs.openEndpoint, { id: row.id });
   return {
     area: 'endpoints',
-    statuses: ENDPOINT_STATUSES,
+    statuses: statusesOf('endpoint'),
     empty: trans.__('No endpoints yet. Create one with "Create endpoint" or %easymaker deploy MODEL.'),
     open,
     actions: selected =>
@@ -26,7 +26,7 @@ export function endpointsConfig(ctx: EasyMakerContext): IResourceListConfig<IEnd
         create: () => void commands.execute(CommandIDs.createEndpoint, {}),
         remove: {
           run: e => ctx.api.endpoints.remove(e.id),
-          canDelete: e => SETTLED_ENDPOINT_STATUSES.includes(e.status),
+          canDelete: e => isSettled('endpoint', e.status),
           blocked: trans.__('Endpoints being created, updated or deleted cannot be deleted'),
           noun: trans.__('endpoints')
         }

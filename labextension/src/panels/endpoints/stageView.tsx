@@ -13,6 +13,7 @@ import type { EasyMakerContext } from '../../context';
 import { useTrans } from '../../i18n/react';
 import { formatNumber, formatTime } from '../../state/format';
 import { errorText } from '../../state/listModel';
+import { isSettled } from '../../status';
 import { StatusHistory } from '../cells';
 import { CopyButton, UrlWithCopy, usePolling } from './parts';
 import { TryIt } from './tryIt';
@@ -96,7 +97,7 @@ function ResourcesTable(props: IStageViewProps): JSX.Element {
   const trans = useTrans();
   const [logsOf, setLogsOf] = React.useState<string | null>(null);
   const [serverLogs, setServerLogs] = React.useState<string>('');
-  const busy = stage.status.endsWith('IN PROGRESS') || stage.status === 'CREATE REQUESTED';
+  const busy = !isSettled('endpoint stage', stage.status);
   React.useEffect(() => {
     if (!logsOf) {
       return;

@@ -4,6 +4,7 @@
  */
 import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from '../../api/endpoints';
 import { parseTime } from '../../state/format';
+import { isSettled } from '../../status';
 
 export type StatsRange = '1h' | '6h' | '24h' | '7d';
 
@@ -150,7 +151,7 @@ export function autoscalerText(resource: Pick<IStageResource, 'pod_autoscaler' |
 
 /** What a stage allows: the guide's rules, as the server enforces them. */
 export function stageActions(stage: Pick<IStage, 'status' | 'is_default'>): { makeDefault: boolean; retry: boolean; remove: boolean } {
-  const busy = stage.status.endsWith('IN PROGRESS') || stage.status === 'CREATE REQUESTED';
+  const busy = !isSettled('endpoint stage', stage.status);
   return {
     makeDefault: !stage.is_default && stage.status === 'ACTIVE',
     retry: stage.status.endsWith('FAILED'),

@@ -9,7 +9,7 @@ import { useTrans } from '../../i18n/react';
 import { METRIC_LABELS } from '../../state/evaluationCharts';
 import { formatElapsed, formatNumber, formatTime } from '../../state/format';
 import { errorText } from '../../state/listModel';
-import { FINAL_EVALUATION_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { isStoppable, settledOf } from '../../status';
 import { DetailTable } from '../base';
 import { ProgressCell, StatusHistory } from '../cells';
 import { PolledLogs } from '../polledLogs';
@@ -18,7 +18,7 @@ import { EvaluationCharts } from './charts';
 
 export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: ctx.api.evaluations, id, finalStatuses: FINAL_EVALUATION_STATUSES, name: 'model-evaluation', tab });
+    super(ctx, { api: ctx.api.evaluations, id, finalStatuses: settledOf('model evaluation'), name: 'model-evaluation', tab });
     this.title.label = ctx.trans.__('Model evaluation');
   }
 
@@ -41,7 +41,7 @@ export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
     const { trans, ctx } = this;
     const api = ctx.api.evaluations;
     return this.jobActions(e, {
-      stop: { run: () => api.stop(e.id), allowed: STOPPABLE_JOB_STATUSES.includes(e.status) },
+      stop: { run: () => api.stop(e.id), allowed: isStoppable('model evaluation', e.status) },
       copy: () => void ctx.app.commands.execute(CommandIDs.createEvaluation, { copyFrom: e.id }),
       remove: { run: () => api.remove(e.id), allowed: this.isFinal(e), noun: trans.__('model evaluations') }
     });
@@ -109,7 +109,7 @@ export class EvaluationDetailPanel extends ResourceDetailPanel<IEvaluation> {
       {
         id: 'logs',
         label: trans.__('Logs'),
-        render: () => <PolledLogs fetch={after => ctx.api.evaluations.logs(e.id, after)} finalStatuses={FINAL_EVALUATION_STATUSES} filename={`${e.name}.log`} />
+        render: () => <PolledLogs fetch={after => ctx.api.evaluations.logs(e.id, after)} finalStatuses={settledOf('model evaluation')} filename={`${e.name}.log`} />
       },
       { id: 'history', label: trans.__('Status history'), render: () => <StatusHistory history={e.history} /> }
     ];

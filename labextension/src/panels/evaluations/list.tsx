@@ -7,7 +7,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { METRIC_LABELS, headlineMetric } from '../../state/evaluationCharts';
 import { ResourceListModel } from '../../state/listModel';
-import { EVALUATION_STATUSES, FINAL_EVALUATION_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { isSettled, statusesOf } from '../../status';
 import { NameCell, NumberCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -18,18 +18,18 @@ export function evaluationsConfig(ctx: EasyMakerContext): IResourceListConfig<IE
   const open = (row: IEvaluation) => void commands.execute(CommandIDs.openEvaluation, { id: row.id });
   return {
     area: 'model-evaluations',
-    statuses: EVALUATION_STATUSES,
+    statuses: statusesOf('model evaluation'),
     empty: trans.__('No model evaluations yet. Evaluate an ACTIVE model on a CSV or JSONL file with a target field.'),
     open,
     actions: selected => [
       ...standardActions(ctx, selected, {
         createLabel: trans.__('Create model evaluation'),
         create: () => void commands.execute(CommandIDs.createEvaluation, {}),
-        stop: { run: e => ctx.api.evaluations.stop(e.id), statuses: STOPPABLE_JOB_STATUSES },
+        stop: { run: e => ctx.api.evaluations.stop(e.id), kind: 'model evaluation' },
         copy: e => void commands.execute(CommandIDs.createEvaluation, { copyFrom: e.id }),
         remove: {
           run: e => ctx.api.evaluations.remove(e.id),
-          canDelete: e => FINAL_EVALUATION_STATUSES.includes(e.status),
+          canDelete: e => isSettled('model evaluation', e.status),
           blocked: trans.__('Running evaluations must be stopped before they can be deleted'),
           noun: trans.__('model evaluations')
         }

@@ -6,14 +6,14 @@ import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../components/ListToolbar';
 import type { EasyMakerContext } from '../../context';
 import { formatTime } from '../../state/format';
-import { FINAL_MODEL_STATUSES } from '../../status';
+import { settledOf } from '../../status';
 import { DetailTable } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
 
 export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: ctx.api.models, id, finalStatuses: FINAL_MODEL_STATUSES, name: 'model', tab });
+    super(ctx, { api: ctx.api.models, id, finalStatuses: settledOf('model'), name: 'model', tab });
     this.title.label = ctx.trans.__('Model');
   }
 

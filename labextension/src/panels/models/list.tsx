@@ -6,7 +6,7 @@ import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { ResourceListModel } from '../../state/listModel';
-import { FINAL_MODEL_STATUSES, MODEL_STATUSES } from '../../status';
+import { isSettled, statusesOf } from '../../status';
 import { NameCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -28,7 +28,7 @@ export function modelsConfig(ctx: EasyMakerContext): IResourceListConfig<IModel>
   const open = (row: IModel) => void commands.execute(CommandIDs.openModel, { id: row.id });
   return {
     area: 'models',
-    statuses: MODEL_STATUSES,
+    statuses: statusesOf('model'),
     empty: trans.__('No models yet. Create one from a COMPLETE training, a tuning\'s best trial, a path or a Hugging Face model id.'),
     open,
     actions: selected => [
@@ -38,7 +38,7 @@ export function modelsConfig(ctx: EasyMakerContext): IResourceListConfig<IModel>
         copy: m => void commands.execute(CommandIDs.createModel, { copyFrom: m.id }),
         remove: {
           run: m => ctx.api.models.remove(m.id),
-          canDelete: m => FINAL_MODEL_STATUSES.includes(m.status),
+          canDelete: m => isSettled('model', m.status),
           blocked: trans.__('Models being created or deleted cannot be deleted'),
           noun: trans.__('models')
         }

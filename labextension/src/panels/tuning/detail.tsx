@@ -19,7 +19,7 @@ import type { EasyMakerContext } from '../../context';
 import { useTrans } from '../../i18n/react';
 import { errorText } from '../../state/listModel';
 import { LogModel } from '../../state/logModel';
-import { FINAL_TUNING_STATUSES, STOPPABLE_JOB_STATUSES } from '../../status';
+import { isSettled, isStoppable, settledOf } from '../../status';
 import { notifyError } from '../base';
 import { StatusHistory } from '../cells';
 import { IDetailTab, ResourceDetailPanel } from '../resourceDetail';
@@ -32,7 +32,6 @@ import { TrialDetail, TrialsTable } from './trials';
 
 export const TUNING_TABS = ['overview', 'trials', 'charts', 'logs', 'history'] as const;
 
-const FINAL_TRIAL_STATUSES = ['SUCCEEDED', 'KILLED', 'FAILED', 'METRICS_UNAVAILABLE', 'EARLY_STOPPED'];
 /** Trials read per request (the server's page limit). */
 const PAGE = 1000;
 /** At most this many trials in the table (a tuning may have 10,000). */
@@ -40,7 +39,7 @@ const MAX_TABLE_TRIALS = 5000;
 
 export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: ctx.api.tunings, id, finalStatuses: FINAL_TUNING_STATUSES, name: 'hyperparameter-tuning', tab });
+    super(ctx, { api: ctx.api.tunings, id, finalStatuses: settledOf('hyperparameter tuning'), name: 'hyperparameter-tuning', tab });
     this.title.label = ctx.trans.__('Hyperparameter tuning');
     this.allLogs = new LogModel();
     this.trialLogs = new LogModel();
@@ -100,7 +99,7 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
       this._trialPoller = new LogPoller(
         after => this.ctx.api.tunings.trialLogs(t, trialId, after),
         this.trialLogs,
-        status => FINAL_TRIAL_STATUSES.includes(status)
+        status => isSettled('trial', status)
       );
       this._trialPoller.stateChanged.connect(() => this.update());
       this._trialPoller.start();
@@ -153,7 +152,7 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
       this._allPoller = new LogPoller(
         after => this.ctx.api.tunings.logs(this.resourceId, after),
         this.allLogs,
-        status => FINAL_TUNING_STATUSES.includes(status),
+        status => isSettled('hyperparameter tuning', status),
         (r: ILogRecord) => {
           const number = this._numbers.get(String(r.trainingId ?? ''));
           return number === undefined ? r : { ...r, body: `[trial-${number}] ${r.body}` };
@@ -170,9 +169,9 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
   protected actions(t: ITuning): IToolbarAction[] {
     const { trans, ctx } = this;
     const commands = ctx.app.commands;
-    const final = FINAL_TUNING_STATUSES.includes(t.status);
+    const final = isSettled('hyperparameter tuning', t.status);
     const actions: IToolbarAction[] = [];
-    if (STOPPABLE_JOB_STATUSES.includes(t.status)) {
+    if (isStoppable('hyperparameter tuning', t.status)) {
       actions.push({ id: 'stop', label: trans.__('Stop'), danger: true, onClick: () => void this._stop(t) });
     }
     actions.push({ id: 'copy', label: trans.__('Copy'), onClick: () => void commands.execute(CommandIDs.createTuning, { copyFrom: t.id }) });

@@ -6,7 +6,7 @@ import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { EasyMakerContext } from '../../context';
 import { ResourceListModel } from '../../state/listModel';
-import { FINAL_TUNING_STATUSES, STOPPABLE_JOB_STATUSES, TUNING_STATUSES } from '../../status';
+import { isSettled, statusesOf } from '../../status';
 import { NameCell, NumberCell, TimeCell } from '../cells';
 import { standardActions } from '../listActions';
 import { IResourceListConfig, ResourceListPanel } from '../resourceList';
@@ -17,18 +17,18 @@ export function tuningsConfig(ctx: EasyMakerContext): IResourceListConfig<ITunin
   const open = (row: ITuning) => void commands.execute(CommandIDs.openTuning, { id: row.id });
   return {
     area: 'hyperparameter-tuning',
-    statuses: TUNING_STATUSES,
+    statuses: statusesOf('hyperparameter tuning'),
     empty: trans.__('No hyperparameter tunings yet. Create one with "Create tuning" or %%easymaker hpo.'),
     open,
     actions: selected =>
       standardActions(ctx, selected, {
         createLabel: trans.__('Create tuning'),
         create: () => void commands.execute(CommandIDs.createTuning, {}),
-        stop: { run: t => ctx.api.tunings.stop(t.id), statuses: STOPPABLE_JOB_STATUSES },
+        stop: { run: t => ctx.api.tunings.stop(t.id), kind: 'hyperparameter tuning' },
         copy: t => void commands.execute(CommandIDs.createTuning, { copyFrom: t.id }),
         remove: {
           run: t => ctx.api.tunings.remove(t.id),
-          canDelete: t => FINAL_TUNING_STATUSES.includes(t.status),
+          canDelete: t => isSettled('hyperparameter tuning', t.status),
           blocked: trans.__('Running tunings must be stopped before they can be deleted'),
           noun: trans.__('hyperparameter tunings')
         }

@@ -6,14 +6,14 @@ import { useNow } from '../../components/hooks';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useTrans } from '../../i18n/react';
 import { formatElapsed, formatTime, trainingElapsed } from '../../state/format';
-import { FINAL_TUNING_STATUSES } from '../../status';
+import { isSettled } from '../../status';
 import { DetailTable } from '../base';
 import { formatValue } from './chartData';
 
 export function TuningOverview(props: { tuning: ITuning; onSelectTrial(id: string): void; onOpenExperiment(): void }): JSX.Element {
   const trans = useTrans();
   const t = props.tuning;
-  const active = !FINAL_TUNING_STATUSES.includes(t.status);
+  const active = !isSettled('hyperparameter tuning', t.status);
   const now = useNow(1000, active && !!t.started_at);
   const spec = t.spec ?? {};
   const c = t.trials ?? { total: 0, completed: 0, running: 0, failed: 0, early_stopped: 0, killed: 0 };

@@ -12,14 +12,14 @@ import type { LogModel } from '../../state/logModel';
 import { DetailTable } from '../base';
 import { StatusHistory } from '../cells';
 import { MetricsView } from '../metricsViews';
+import { clockRuns } from '../../status';
 import { TrialSortKey, formatValue, sortTrials } from './chartData';
 
-const ACTIVE_TRIAL = ['CREATED', 'RUNNING'];
 
 /** A trial's run time: ticking while it runs. */
 export function trialElapsed(t: ITrial, nowMs: number): number | null {
   const started = parseTime(t.started_at);
-  if (started !== null && !t.finished_at && ACTIVE_TRIAL.includes(t.status)) {
+  if (started !== null && !t.finished_at && clockRuns('trial', t.status)) {
     return Math.max(0, (nowMs - started) / 1000);
   }
   return t.elapsed_seconds ?? null;
@@ -39,7 +39,7 @@ export interface ITrialsTableProps {
 export function TrialsTable(props: ITrialsTableProps): JSX.Element {
   const trans = useTrans();
   const [sort, setSort] = React.useState<{ key: TrialSortKey; desc: boolean }>({ key: 'number', desc: false });
-  const running = !!props.trials?.some(t => ACTIVE_TRIAL.includes(t.status));
+  const running = !!props.trials?.some(t => clockRuns('trial', t.status));
   const now = useNow(1000, running);
   if (props.error && !props.trials) {
     return <div className="jp-EasyMaker-error">{props.error}</div>;
