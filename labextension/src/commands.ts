@@ -1,4 +1,4 @@
-/** Command ids of the extension (kept apart so any module may import them). */
+/** Command ids of the extension: the only place they are written (any module may import them). */
 export namespace CommandIDs {
   /** args: { area: string } */
   export const openArea = 'easymaker:open-area';
@@ -19,7 +19,7 @@ export namespace CommandIDs {
   export const openExperiment = 'easymaker:open-experiment';
   /** args: { id: string } */
   export const openTemplate = 'easymaker:open-template';
-  /** args: { trainingId?: string, experimentId?: string } */
+  /** args: { trainingId?: string, experimentId?: string, tuningId?: string } */
   export const openTensorBoard = 'easymaker:open-tensorboard';
   /** args: { path?: string } (default: the file browser's selection) */
   export const submitFile = 'easymaker:submit-file-as-training';
@@ -42,6 +42,10 @@ export namespace CommandIDs {
   export const createEndpoint = 'easymaker:create-endpoint';
   /** args: { id: string, stage?: string, tab?: string } */
   export const openEndpoint = 'easymaker:open-endpoint';
+  /** args: { endpoint: string, instance_type?: string, instance_count?: number } */
+  export const createEndpointStage = 'easymaker:create-endpoint-stage';
+  /** args: { endpoint: string, stage: string } */
+  export const addStageResource = 'easymaker:add-stage-resource';
   // batch inference
   export const openBatchInferences = 'easymaker:open-batch-inferences';
   /** args: { copyFrom?: string, modelId?: string } */

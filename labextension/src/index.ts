@@ -1,9 +1,8 @@
 /**
- * jupyter-easymaker's JupyterLab extension: the EasyMaker sidebar, the area
- * panels (dashboard, experiments, trainings, templates, and the areas of
- * plugin/areas/: tuning, models, evaluation, endpoints, batch), detail and create
- * tabs, TensorBoard tabs, commands, launcher tiles, the "Submit as
- * training" context menu and the settings.
+ * jupyter-easymaker's JupyterLab extension: the EasyMaker sidebar and the
+ * areas of the one list of areas (`areas/index.ts`), each of which registers
+ * its panel, detail and create tabs and commands; the extension-wide
+ * commands, the settings and the version handshake.
  */
 import {
   ILayoutRestorer,
@@ -16,40 +15,22 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
-import { createApi } from './api';
-import { ApiError } from './api/client';
-import { ChangeFeed } from './api/events';
-import { DEFAULT_SETTINGS, EasyMakerContext, IEasyMakerSettings } from './context';
-import { createTrans } from './i18n';
-import { DashboardPanel } from './panels/dashboard';
-import { createExperimentsPanel } from './panels/experiments';
-import { SidebarPanel } from './panels/sidebar';
-import { createTemplatesPanel } from './panels/templates';
-import { createTrainingsPanel } from './panels/trainings';
-import { AreaModule } from './plugin/areaModule';
-import { AreaRegistry } from './plugin/areaRegistry';
-import { registerBatchArea } from './plugin/areas/batch';
-import { registerEndpointsArea } from './plugin/areas/endpoints';
-import { registerEvaluationsArea } from './plugin/areas/evaluations';
-import { registerModelsArea } from './plugin/areas/models';
-import { registerTuningArea } from './plugin/areas/tuning';
-import { easymakerIcon } from './plugin/icon';
-import { Openers } from './plugin/openers';
-import { registerCommands } from './plugin/registerCommands';
-import { judgeHandshake, judgeHandshakeError } from './state/handshake';
+import { AREAS } from './areas';
+import { createApi } from './shared/api';
+import { ApiError } from './shared/api/client';
+import { ChangeFeed } from './shared/api/events';
+import { DEFAULT_SETTINGS, EasyMakerContext, IEasyMakerSettings } from './shared/context';
+import { createTrans, mergeCatalogs, SHARED_CATALOGS } from './shared/i18n';
+import { SidebarPanel } from './shared/panels/sidebar';
+import { AreaRegistry } from './shared/plugin/areaRegistry';
+import { easymakerIcon } from './shared/plugin/icon';
+import { Openers } from './shared/plugin/openers';
+import { judgeHandshake, judgeHandshakeError } from './shared/state/handshake';
+import { CommandIDs } from './commands';
 import { IEasyMakerAreas, PLUGIN_ID, SIDEBAR_ID } from './tokens';
 import { LABEXTENSION_VERSION } from './version';
 
 export { IEasyMakerAreas } from './tokens';
-
-/** The later areas, each wired in by its own module (plugin/areas/). */
-const AREA_MODULES: AreaModule[] = [
-  registerTuningArea,
-  registerModelsArea,
-  registerEvaluationsArea,
-  registerEndpointsArea,
-  registerBatchArea
-];
 
 async function handshake(ctx: EasyMakerContext): Promise<void> {
   const { trans } = ctx;
@@ -109,7 +90,7 @@ const plugin: JupyterFrontEndPlugin<IEasyMakerAreas> = {
     browser: IDefaultFileBrowser | null,
     restorer: ILayoutRestorer | null
   ): IEasyMakerAreas => {
-    const trans = createTrans(translator);
+    const trans = createTrans(translator, { catalogs: mergeCatalogs([SHARED_CATALOGS, ...AREAS.map(a => a.catalogs)]) });
     const api = createApi();
     let ctx: EasyMakerContext;
     const feed = new ChangeFeed({
@@ -118,15 +99,10 @@ const plugin: JupyterFrontEndPlugin<IEasyMakerAreas> = {
     });
     ctx = new EasyMakerContext(app, api, feed, trans);
 
-    const areas = new AreaRegistry(app);
-    areas.register({ area: 'dashboard', create: () => new DashboardPanel(ctx) });
-    areas.register({ area: 'experiments', create: () => createExperimentsPanel(ctx) });
-    areas.register({ area: 'trainings', create: () => createTrainingsPanel(ctx) });
-    areas.register({ area: 'training-templates', create: () => createTemplatesPanel(ctx) });
+    const areas = new AreaRegistry(app, AREAS);
     const openers = new Openers(app, ctx);
-
     const sidebar = new SidebarPanel(ctx, {
-      hasPanel: area => areas.has(area),
+      areas,
       open: area => void areas.open(area),
       retry: () => void handshake(ctx).then(() => feed.start())
     });
@@ -137,9 +113,9 @@ const plugin: JupyterFrontEndPlugin<IEasyMakerAreas> = {
     app.shell.add(sidebar, 'left', { rank: 450 });
     restorer?.add(sidebar, SIDEBAR_ID);
 
-    registerCommands({ app, ctx, areas, openers, palette, launcher, browser });
-    for (const register of AREA_MODULES) {
-      register({ app, ctx, areas, openers, palette, launcher });
+    registerPluginCommands(app, ctx, areas, palette);
+    for (const area of AREAS) {
+      area.register({ app, ctx, areas, openers, palette, launcher, browser });
     }
 
     if (settingRegistry) {
@@ -162,5 +138,29 @@ const plugin: JupyterFrontEndPlugin<IEasyMakerAreas> = {
     return areas;
   }
 };
+
+/** The commands that belong to no area: open any area, show the sidebar, refresh the panels. */
+function registerPluginCommands(
+  app: JupyterFrontEnd,
+  ctx: EasyMakerContext,
+  areas: AreaRegistry,
+  palette: ICommandPalette | null
+): void {
+  const { commands } = app;
+  const { trans } = ctx;
+  commands.addCommand(CommandIDs.openArea, {
+    label: args => trans.__('Open %1', String(args.area ?? '')),
+    execute: args => areas.open(String(args.area))
+  });
+  commands.addCommand(CommandIDs.showSidebar, {
+    label: trans.__('Show EasyMaker Sidebar'),
+    execute: () => app.shell.activateById(SIDEBAR_ID)
+  });
+  commands.addCommand(CommandIDs.refresh, {
+    label: trans.__('Refresh EasyMaker Panels'),
+    execute: () => ctx.feed.poke()
+  });
+  palette?.addItem({ command: CommandIDs.showSidebar, category: trans.__('EasyMaker') });
+}
 
 export default plugin;

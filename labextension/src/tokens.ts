@@ -14,10 +14,15 @@ export const TRANSLATION_DOMAIN = 'jupyter_easymaker';
 /** Id of the left sidebar panel. */
 export const SIDEBAR_ID = 'jupyter-easymaker-sidebar';
 
-/** What a later issue registers to make its area openable from the sidebar. */
+/** What registers an area's panel, so that the sidebar can open it. */
 export interface IAreaPanelFactory {
   /** The area id, equal to the server's capability string (e.g. `models`). */
   area: string;
+  /**
+   * Sidebar label of an area the extension does not know (an English
+   * label); the extension's own areas have theirs.
+   */
+  label?: string;
   /** Create the main-area widget of the area (called once; the tab is reused). */
   create(): Widget;
 }

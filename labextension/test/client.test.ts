@@ -1,8 +1,10 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { describe, expect, it } from 'vitest';
 
-import { createApi } from '../src/api';
-import { ApiClient, ApiError, errorFromBody, queryString } from '../src/api/client';
+import { templatesApi } from '../src/areas/templates/api';
+import { trainingsApi } from '../src/areas/trainings/api';
+import { createApi } from '../src/shared/api';
+import { ApiClient, ApiError, errorFromBody, queryString } from '../src/shared/api/client';
 
 type Call = { url: string; method: string; body: unknown; headers: Headers };
 
@@ -47,7 +49,7 @@ describe('ApiClient', () => {
       json({ error: "algorithm.entry_point: 'x.py' is not in the algorithm path", reason: 'InvalidInput', field: 'algorithm.entry_point' }, 422)
     );
     const api = createApi(client);
-    const error = await api.trainings.create({ name: 'a' }).catch(e => e);
+    const error = await trainingsApi({ api }).create({ name: 'a' }).catch(e => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(422);
     expect(error.field).toBe('algorithm.entry_point');
@@ -57,7 +59,7 @@ describe('ApiClient', () => {
   it('sends list queries (status list, sort, search, experiment)', async () => {
     const { client, calls } = fakeClient(() => json({ items: [], total: 0, offset: 100, limit: 100 }));
     const api = createApi(client);
-    await api.trainings.list({ offset: 100, limit: 100, sort: '-created_at', status: ['RUNNING', 'FAIL TRAIN'], name: 'abc', experiment_id: 'e1' });
+    await trainingsApi({ api }).list({ offset: 100, limit: 100, sort: '-created_at', status: ['RUNNING', 'FAIL TRAIN'], name: 'abc', experiment_id: 'e1' });
     expect(calls[0].url).toBe(
       '/prefix/easymaker/api/v1/trainings?offset=100&limit=100&sort=-created_at&status=RUNNING%2CFAIL%20TRAIN&name=abc&experiment_id=e1'
     );
@@ -68,9 +70,9 @@ describe('ApiClient', () => {
       url.pathname.endsWith('tensorboards') ? json({ id: 'tb1', url: '/prefix/easymaker/tensorboard/tb1/', logdir: '/x', status: 'running' }) : json({ id: 't', name: 'n' })
     );
     const api = createApi(client);
-    await api.trainings.stop('my training');
-    await api.trainings.saveAsTemplate('t1', { name: 'tpl' });
-    const { startTensorBoard, tensorBoardUrl } = await import('../src/api/tensorboards');
+    await trainingsApi({ api }).stop('my training');
+    await templatesApi({ api }).fromTraining('t1', { name: 'tpl' });
+    const { startTensorBoard, tensorBoardUrl } = await import('../src/areas/tensorboard/api');
     const board = await startTensorBoard(client, { training_id: 't1' });
     expect(calls.map(c => `${c.method} ${c.url}`)).toEqual([
       'POST /prefix/easymaker/api/v1/trainings/my%20training/stop',
@@ -91,10 +93,18 @@ describe('ApiClient', () => {
     );
     const api = createApi(client);
     const bodies: string[] = [];
-    const final = await api.trainings.followLogs('t1', 2, r => bodies.push(r.body), new AbortController().signal);
+    const final = await trainingsApi({ api }).followLogs('t1', 2, r => bodies.push(r.body), new AbortController().signal);
     expect(final).toBe('COMPLETE');
     expect(bodies).toEqual(['a', 'b']);
     expect(calls[0].url).toBe('/prefix/easymaker/api/v1/trainings/t1/logs?follow=true&after=2');
+  });
+
+  it('makes one API object per family and client', () => {
+    const a = createApi(fakeClient(() => json({})).client);
+    const b = createApi(fakeClient(() => json({})).client);
+    expect(trainingsApi({ api: a })).toBe(trainingsApi({ api: a }));
+    expect(trainingsApi({ api: a })).not.toBe(trainingsApi({ api: b }));
+    expect(trainingsApi({ api: a }).client).toBe(a.client);
   });
 
   it('builds query strings and error messages', () => {

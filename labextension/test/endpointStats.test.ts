@@ -1,7 +1,7 @@
 /** Shaping of a stage's statistics, monitoring and logs for the endpoint views. */
 import { describe, expect, it } from 'vitest';
 
-import type { IInferenceLog, IStageMonitoring, IStageStats, IStatsPoint } from '../src/api/endpoints';
+import type { IInferenceLog, IStageMonitoring, IStageStats, IStatsPoint } from '../src/areas/endpoints/api';
 import {
   allocationText,
   appendLogs,
@@ -13,7 +13,7 @@ import {
   statsQuery,
   statsSeries,
   statsTotals
-} from '../src/panels/endpoints/stats';
+} from '../src/areas/endpoints/stats';
 
 const empty = { avg: null, max: null, p50: null, p90: null, p95: null, p99: null };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { niceTicks, rowShares } from '../src/state/chartScale';
-import { bestIndex, confusionMatrix, headlineMetric, prCurves, regressionPlots, rocCurves, thresholdCurves } from '../src/state/evaluationCharts';
+import { niceTicks, rowShares } from '../src/shared/state/chartScale';
+import { bestIndex, confusionMatrix, headlineMetric, prCurves, regressionPlots, rocCurves, thresholdCurves } from '../src/areas/evaluations/chartData';
 
 describe('chart scales', () => {
   it('puts ticks on round numbers covering the range', () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { ApiError } from '../src/api/client';
-import { ChangeFeed, StreamConnector } from '../src/api/events';
-import type { IChangeEvent } from '../src/api/types';
+import { ApiError } from '../src/shared/api/client';
+import { ChangeFeed, StreamConnector } from '../src/shared/api/events';
+import type { IChangeEvent } from '../src/shared/api/types';
 
 /** A connector the test drives: open, send, end or fail the stream. */
 function controllableStream() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatBytes, formatElapsed, formatNumber, parseTime, trainingElapsed } from '../src/state/format';
+import { formatBytes, formatElapsed, formatNumber, parseTime, trainingElapsed } from '../src/shared/state/format';
 
 describe('formatElapsed (same as magics/watch.py format_elapsed)', () => {
   it.each([

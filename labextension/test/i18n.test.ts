@@ -1,13 +1,15 @@
 /**
- * Every label of the extension has a Korean translation, and the wrapper
- * of trans.__ picks the catalog by JupyterLab's language.
+ * Every label of the extension has a Korean translation in the catalog of
+ * where it is used: an area's own labels in `areas/<family>/catalog.ko.ts`,
+ * the rest in `shared/i18n/catalog.ko.ts`; and the wrapper of trans.__ picks
+ * the catalog by JupyterLab's language.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
-import { createTrans, formatMessage, languageOf } from '../src/i18n';
-import { KO } from '../src/i18n/catalog.ko';
+import { createTrans, formatMessage, languageOf, mergeCatalogs } from '../src/shared/i18n';
+import { KO as SHARED_KO } from '../src/shared/i18n/catalog.ko';
 
 const SRC = path.resolve(__dirname, '../src');
 
@@ -18,21 +20,41 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Literal msgids of `__('…')` and `N_('…')` calls. */
-function msgids(): Map<string, string> {
-  const out = new Map<string, string>();
+/** `shared` or the area folder a file belongs to. */
+function scopeOf(file: string): string {
+  return path.relative(SRC, file).match(/^areas\/([^/]+)\//)?.[1] ?? 'shared';
+}
+
+/** Literal msgids of `__('…')` and `N_('…')` calls -> the scopes that use them. */
+function msgids(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
   const re = /(?:__|N_)\(\s*(['"])((?:\\.|(?!\1).)*)\1/gs;
   for (const file of sources(SRC)) {
     const text = fs.readFileSync(file, 'utf8');
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
-      out.set(m[2].replace(/\\(['"\\])/g, '$1'), path.relative(SRC, file));
+      const id = m[2].replace(/\\(['"\\])/g, '$1');
+      if (!out.has(id)) {
+        out.set(id, new Set());
+      }
+      out.get(id)!.add(scopeOf(file));
     }
   }
   return out;
 }
 
-describe('Korean catalog', () => {
+const AREAS = fs.readdirSync(path.join(SRC, 'areas'), { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name);
+
+async function areaCatalogs(): Promise<{ [area: string]: { [msgid: string]: string } }> {
+  const out: { [area: string]: { [msgid: string]: string } } = {};
+  for (const area of AREAS) {
+    const file = path.join(SRC, 'areas', area, 'catalog.ko.ts');
+    out[area] = fs.existsSync(file) ? ((await import(file)) as { KO: { [msgid: string]: string } }).KO : {};
+  }
+  return out;
+}
+
+describe('Korean catalogs', () => {
   const ids = msgids();
 
   it('finds the labels', () => {
@@ -41,19 +63,47 @@ describe('Korean catalog', () => {
     expect(ids.has('Hyperparameter tuning')).toBe(true);
   });
 
-  it('translates every label', () => {
-    const missing = [...ids.keys()].filter(id => !(id in KO)).map(id => `${id} (${ids.get(id)})`);
+  it('translates every label in the shared catalog or the catalog of the area using it', async () => {
+    const areas = await areaCatalogs();
+    const missing: string[] = [];
+    for (const [id, scopes] of ids) {
+      for (const scope of scopes) {
+        const own = scope === 'shared' ? {} : areas[scope];
+        if (!(id in SHARED_KO) && !(id in own)) {
+          missing.push(`${id} (${scope})`);
+        }
+      }
+    }
     expect(missing).toEqual([]);
   });
 
-  it('has no stale entries', () => {
-    expect(Object.keys(KO).filter(id => !ids.has(id))).toEqual([]);
+  it('keeps an area label in its area and has no stale entries', async () => {
+    const areas = await areaCatalogs();
+    const misplaced: string[] = [];
+    for (const [area, catalog] of Object.entries(areas)) {
+      for (const id of Object.keys(catalog)) {
+        if (!ids.get(id)?.has(area)) {
+          misplaced.push(`${id} (areas/${area}/catalog.ko.ts: not used in areas/${area}/)`);
+        }
+        if (id in SHARED_KO) {
+          misplaced.push(`${id} (in areas/${area}/catalog.ko.ts and the shared catalog)`);
+        }
+      }
+    }
+    for (const id of Object.keys(SHARED_KO)) {
+      if (!ids.has(id)) {
+        misplaced.push(`${id} (shared catalog: not used)`);
+      }
+    }
+    expect(misplaced).toEqual([]);
   });
 
-  it('keeps the placeholders', () => {
-    for (const [id, ko] of Object.entries(KO)) {
+  it('keeps the placeholders', async () => {
+    const all = mergeCatalogs([{ ko: SHARED_KO }, ...Object.values(await areaCatalogs()).map(ko => ({ ko }))]).ko;
+    for (const [id, ko] of Object.entries(all)) {
       const want = (id.match(/%\d/g) ?? []).sort();
       expect((ko.match(/%\d/g) ?? []).sort(), id).toEqual(want);
+      expect(ko.trim(), id).not.toBe('');
     }
   });
 });
@@ -64,9 +114,10 @@ describe('createTrans', () => {
       languageCode,
       load: () => ({ __: (msg: string) => msg, _n: () => '', _p: () => '', _np: () => '', gettext: () => '', ngettext: () => '', pgettext: () => '', npgettext: () => '', dcnpgettext: () => '' })
     }) as never;
+  const catalogs = mergeCatalogs([{ ko: SHARED_KO }, { ko: { 'Create training': '학습 생성' } }]);
 
-  it('uses the Korean catalog when JupyterLab is in Korean', () => {
-    const trans = createTrans(fakeTranslator('ko-KR'));
+  it('uses the Korean catalogs when JupyterLab is in Korean', () => {
+    const trans = createTrans(fakeTranslator('ko-KR'), { catalogs });
     expect(trans.language).toBe('ko');
     expect(trans.__('Create training')).toBe('학습 생성');
     expect(trans.__('%1 selected', 3)).toBe('3개 선택됨');
@@ -74,7 +125,7 @@ describe('createTrans', () => {
   });
 
   it('uses trans.__ otherwise', () => {
-    const trans = createTrans(fakeTranslator('en'));
+    const trans = createTrans(fakeTranslator('en'), { catalogs });
     expect(trans.language).toBe('en');
     expect(trans.__('Create training')).toBe('Create training');
     expect(trans.__('%1 selected', 3)).toBe('3 selected');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { IListParams, IPage, IResource } from '../src/api/types';
-import { ResourceListModel } from '../src/state/listModel';
+import type { IListParams, IPage, IResource } from '../src/shared/api/types';
+import { ResourceListModel } from '../src/shared/state/listModel';
 
 type Row = IResource;
 

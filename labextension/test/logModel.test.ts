@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ILogRecord } from '../src/api/types';
-import { LogModel } from '../src/state/logModel';
+import type { ILogRecord } from '../src/shared/api/types';
+import { LogModel } from '../src/shared/state/logModel';
 
 const rec = (id: number, body: string, logLevel = 'INFO'): ILogRecord => ({ id, body, time: '2025-01-01T00:00:00', logLevel });
 

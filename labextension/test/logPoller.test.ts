@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { ILogPage, LogPoller } from '../src/panels/logPoller';
-import { LogModel } from '../src/state/logModel';
+import { ILogPage, LogPoller } from '../src/shared/panels/logPoller';
+import { LogModel } from '../src/shared/state/logModel';
 
 const record = (id: number) => ({ id, time: '2026-01-01T00:00:00Z', body: `line ${id}` });
 

@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
-import type { IOpenApiDocument } from '../src/api/meta';
-import { TRAINING_FORM, placeFields } from '../src/state/formHints';
+import type { IOpenApiDocument } from '../src/shared/api/meta';
+import { TRAINING_FORM } from '../src/areas/trainings/form';
+import { placeFields } from '../src/shared/forms/hints';
 import {
   bodyFromValues,
   errorTarget,
@@ -22,7 +23,7 @@ import {
   stripFieldPrefix,
   validate,
   valuesFromBody
-} from '../src/state/schemaForm';
+} from '../src/shared/forms/schemaForm';
 
 const file = process.env.EASYMAKER_OPENAPI || path.resolve(__dirname, 'fixtures/openapi.json');
 const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as IOpenApiDocument;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ServerSentEventParser, readServerSentEvents } from '../src/api/sse';
+import { ServerSentEventParser, readServerSentEvents } from '../src/shared/api/sse';
 
 describe('ServerSentEventParser', () => {
   it('parses events split across chunks, skipping comments', () => {

@@ -16,7 +16,7 @@ import {
   statusColor,
   statusesOf,
   statusWords
-} from '../src/status';
+} from '../src/shared/status';
 
 const KINDS: StatusKind[] = [
   'experiment',

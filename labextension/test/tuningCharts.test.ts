@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ITrial, ITrialSeries, ITuningMetrics } from '../src/api/hpo';
-import { intermediateData, makeAxis, objectiveData, parallelData, sortTrials } from '../src/panels/tuning/chartData';
+import type { ITrial, ITrialSeries, ITuningMetrics } from '../src/areas/tuning/api';
+import { intermediateData, makeAxis, objectiveData, parallelData, sortTrials } from '../src/areas/tuning/chartData';
 
 function series(number: number, objective: number | null, parameters: { [k: string]: unknown }, steps: number[] = [], values: number[] = []): ITrialSeries {
   return { trial_id: `t${number}`, number, status: objective === null ? 'RUNNING' : 'SUCCEEDED', parameters, objective_value: objective, steps, values };

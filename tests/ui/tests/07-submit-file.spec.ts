@@ -29,9 +29,9 @@ test('submit a .py file as a training from the context menu', async ({ page, req
 test('a detail tab opened on a given tab before its resource is read', async ({ page, request }) => {
   const training = await createTraining(new Api(request), uniqueName('tab-first'), 'from-files');
   // what "Submit as training" does: open the new training's tab on its logs at once
-  const thrown = await page.evaluate(id => {
+  const thrown = await page.evaluate(async id => {
     try {
-      (window as any).jupyterEasyMaker.openers.training(id, 'logs');
+      await (window as any).jupyterEasyMaker.ctx.app.commands.execute('easymaker:open-training', { id, tab: 'logs' });
       return '';
     } catch (error) {
       return String(error);

@@ -1,0 +1,82 @@
+/** One experiment: its trainings (the guide's 학습 tab) and overview. */
+import * as React from 'react';
+
+import type { IChangeEvent } from '../../shared/api/types';
+import { CommandIDs } from '../../commands';
+import type { IToolbarAction } from '../../shared/components/ListToolbar';
+import type { EasyMakerContext } from '../../shared/context';
+import { formatTime } from '../../shared/state/format';
+import { settledOf } from '../../shared/status';
+import { ResourceListModel } from '../../shared/state/listModel';
+import { notifyError } from '../../shared/panels/base';
+import { overviewTab } from '../../shared/panels/detailTabs';
+import { StatusBadge } from '../../shared/components/StatusBadge';
+import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
+import { IResourceListConfig, ResourceListView, connectListModel } from '../../shared/panels/resourceList';
+import { trainingsConfig, trainingsModel } from '../trainings/list';
+import { experimentsApi, type IExperiment } from './api';
+import { trainingsApi, type ITraining } from '../trainings/api';
+
+export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
+  constructor(ctx: EasyMakerContext, experimentId: string, tab = 'trainings') {
+    super(ctx, { api: experimentsApi(ctx), id: experimentId, finalStatuses: settledOf('experiment'), name: 'experiment', tab });
+    this.title.label = ctx.trans.__('Experiment');
+    this.trainings = trainingsModel(ctx, experimentId);
+    this._trainingsList = trainingsConfig(ctx, experimentId);
+    connectListModel(ctx, this.trainings, this);
+    void this.trainings.refresh();
+  }
+
+  readonly trainings: ResourceListModel<ITraining>;
+
+  /** A training created or deleted changes the training count. */
+  protected watches(event: IChangeEvent): boolean {
+    return event.kind === trainingsApi(this.ctx).kind && (event.change === 'created' || event.change === 'deleted');
+  }
+
+  protected actions(e: IExperiment): IToolbarAction[] {
+    const { trans, ctx } = this;
+    const actions: IToolbarAction[] = [];
+    if (e.status === 'CREATE FAILED') {
+      actions.push({
+        id: 'retry',
+        label: trans.__('Retry'),
+        onClick: () =>
+          void experimentsApi(ctx)
+            .retry(e.id)
+            .then(() => this.reload())
+            .catch(error => notifyError(trans, trans.__('Retry'), error))
+      });
+    }
+    if (ctx.capabilities.tensorboard !== false) {
+      actions.push({
+        id: 'tensorboard',
+        label: trans.__('Open TensorBoard'),
+        onClick: () => void ctx.app.commands.execute(CommandIDs.openTensorBoard, { experimentId: e.id })
+      });
+    }
+    return actions;
+  }
+
+  protected tabs(): IDetailTab[] {
+    const { trans, ctx } = this;
+    const e = this.resource as IExperiment;
+    return [
+      { id: 'trainings', label: trans.__('Trainings'), render: () => <ResourceListView ctx={ctx} model={this.trainings} config={this._trainingsList} /> },
+      overviewTab(trans, e, [
+        [
+          trans.__('Status'),
+          <span>
+            <StatusBadge status={e.status} /> {e.status_reason}
+          </span>
+        ],
+        [trans.__('Trainings'), String(e.training_count ?? 0)],
+        [trans.__('TensorBoard log directory'), e.tensorboard_log_dir ?? ''],
+        [trans.__('Created'), formatTime(e.created_at)],
+        [trans.__('Updated'), formatTime(e.updated_at)]
+      ])
+    ];
+  }
+
+  private _trainingsList: IResourceListConfig<ITraining>;
+}

@@ -1,0 +1,76 @@
+/**
+ * Status words of every kind and their badge colours, from one source: the
+ * kinds' state machines on the server, written into
+ * `generated/statusWords.ts` by
+ * `python -m jupyter_easymaker.core.status_words --ts labextension/src/generated/statusWords.ts`
+ * (`tests/test_status_words.py` fails when the committed file is stale).
+ * The ipywidgets view of the magics reads the same colours, so both show
+ * the same words in the same colours.
+ */
+import { DEFAULT_COLOR, IStatusKind, STATUS_COLORS, STATUS_KINDS } from '../generated/statusWords';
+
+export { DEFAULT_COLOR, STATUS_COLORS };
+export type { IStatusKind };
+
+/** The kinds whose status words the server generates (a change event's `kind`). */
+export type StatusKind =
+  | 'experiment'
+  | 'training'
+  | 'training template'
+  | 'hyperparameter tuning'
+  | 'trial'
+  | 'model'
+  | 'endpoint'
+  | 'endpoint stage'
+  | 'stage resource'
+  | 'batch inference'
+  | 'model evaluation';
+
+export interface IBadgeColor {
+  bg: string;
+  fg: string;
+}
+
+/** The status words of a kind. */
+export function statusWords(kind: StatusKind): IStatusKind {
+  const words = STATUS_KINDS[kind];
+  if (!words) {
+    throw new Error(`no status words are generated for the kind "${kind}"`);
+  }
+  return words;
+}
+
+/** Every status of a kind, in the guide's order (the list filter). */
+export function statusesOf(kind: StatusKind): readonly string[] {
+  return statusWords(kind).statuses;
+}
+
+/** The statuses where a resource stays until someone acts: the UI's "final" (no more polling; delete allowed). */
+export function settledOf(kind: StatusKind): readonly string[] {
+  return statusWords(kind).settled;
+}
+
+export function isSettled(kind: StatusKind, status: string): boolean {
+  return statusWords(kind).settled.includes(status);
+}
+
+/** "Stop" applies in this status. */
+export function isStoppable(kind: StatusKind, status: string): boolean {
+  return statusWords(kind).stoppable.includes(status);
+}
+
+/**
+ * The job's clock runs: it has started and not settled. The stoppable
+ * statuses other than RUNNING are those before a job starts (requested,
+ * being created).
+ */
+export function clockRuns(kind: StatusKind, status: string): boolean {
+  const words = statusWords(kind);
+  const waiting = words.stoppable.includes(status) && status !== 'RUNNING';
+  return !words.settled.includes(status) && !waiting;
+}
+
+/** The badge colours of a status word. */
+export function statusColor(status: string): IBadgeColor {
+  return STATUS_COLORS[status] ?? DEFAULT_COLOR;
+}
