@@ -102,11 +102,11 @@ def controller_cpu(tmp: str, n: int) -> None:
     passes (thread time, so other load on the host does not count) per trial."""
     import asyncio
 
-    from jupyter_easymaker.backend.local import LocalBackend
-    from jupyter_easymaker.controller.hpo import TuningReconciler
-    from jupyter_easymaker.controller.reconciler import Controller
-    from jupyter_easymaker.services import Services
-    from jupyter_easymaker.settings import Settings
+    from jupyter_easymaker.backend.jobs.local import LocalBackend
+    from jupyter_easymaker.areas.tuning.reconciler import TuningReconciler
+    from jupyter_easymaker.core.reconcile import Controller
+    from jupyter_easymaker.core.services import Services
+    from jupyter_easymaker.core.settings import Settings
 
     source = os.path.join(tmp, "noop")
     settings = Settings(data_dir=os.path.join(tmp, "inproc"), local_roots=[tmp], controller_interval=0.5)
@@ -130,17 +130,17 @@ def controller_cpu(tmp: str, n: int) -> None:
         controller.add(reconciler)
         await controller.start()
         try:
-            services.hpo.create({"name": "p3-inproc", "experiment_name": "bench-p3", "strategy": "Random", "random_seed": 0,
+            services.tuning.create({"name": "p3-inproc", "experiment_name": "bench-p3", "strategy": "Random", "random_seed": 0,
                                  "algorithm": {"type": "custom", "source_dir": source, "entry_point": "main.py"},
                                  "parameters": [{"name": "x", "type": "double", "min": -1, "max": 1}],
                                  "objective_metric": "loss", "max_trials": n, "max_failed_trials": n})
-            while services.hpo.get("p3-inproc").status not in FINAL:
+            while services.tuning.get("p3-inproc").status not in FINAL:
                 await asyncio.sleep(0.2)
-            return services.hpo.get("p3-inproc").model_dump()
+            return services.tuning.get("p3-inproc").model_dump()
         finally:
             await controller.stop()
 
-    import jupyter_easymaker.controller.hpo_engine  # noqa: F401 - Optuna's import is a one-off, not per trial
+    import jupyter_easymaker.areas.tuning.engine  # noqa: F401 - Optuna's import is a one-off, not per trial
 
     done = asyncio.run(run())
     assert done["status"] == "COMPLETE", done
@@ -151,7 +151,7 @@ def controller_cpu(tmp: str, n: int) -> None:
 def compare(server: ServerProcess, tmp: str, n: int) -> None:
     import optuna
 
-    from jupyter_easymaker.controller.hpo_engine import make_sampler
+    from jupyter_easymaker.areas.tuning.engine import make_sampler
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     source = os.path.join(tmp, "quadratic")

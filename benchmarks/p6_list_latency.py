@@ -19,8 +19,10 @@ from datetime import timedelta
 
 from _server import ServerProcess
 
-from jupyter_easymaker.store.database import Database
-from jupyter_easymaker.store.tables import Experiment, StatusEvent, Training, utcnow
+from jupyter_easymaker.core.db import Database
+from jupyter_easymaker.areas.experiments.tables import Experiment
+from jupyter_easymaker.core.tables import StatusEvent, utcnow
+from jupyter_easymaker.areas.trainings.tables import Training
 
 STATUSES = ["COMPLETE", "FAIL TRAIN", "STOPPED", "RUNNING", "CREATE REQUESTED"]
 

@@ -21,11 +21,11 @@ import sys, time
 import jupyter_server.serverapp  # loaded by the server before any extension: not ours to count
 t0 = time.perf_counter()
 from jupyter_easymaker.extension import EasyMakerExtension
-from jupyter_easymaker.services import Services
-from jupyter_easymaker.settings import Settings
-from jupyter_easymaker.backend.local import LocalBackend
-from jupyter_easymaker.controller.reconciler import Controller
-from jupyter_easymaker.handlers.routes import url_specs
+from jupyter_easymaker.core.services import Services
+from jupyter_easymaker.core.settings import Settings
+from jupyter_easymaker.backend.jobs.local import LocalBackend
+from jupyter_easymaker.core.reconcile import Controller
+from jupyter_easymaker.core.routes import url_specs
 settings = Settings(data_dir=sys.argv[1])
 backends = {"local": LocalBackend()}
 services = Services(settings, backend_names=lambda: list(backends))

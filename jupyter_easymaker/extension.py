@@ -1,51 +1,23 @@
-"""The jupyter-server extension: configuration, wiring, controller start/stop."""
+"""The jupyter-server extension: configuration, the route table, and the
+platform and controller started once the server runs.
+
+Start-up does as little as it can: the route table is read from the areas'
+handler modules (which import no service, table or pydantic model), and the
+store, the areas' services and the controller start on the event loop once
+the server is up, in a worker thread. A request that arrives before its area
+is loaded waits for it.
+"""
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 
-from jupyter_easymaker import __version__
-from jupyter_easymaker.backend.base import InstanceType
-from jupyter_easymaker.settings import DEFAULT_INSTANCE_TYPES, Settings
-
 URL_ENV = "JUPYTER_EASYMAKER_URL"
 TOKEN_ENV = "JUPYTER_EASYMAKER_TOKEN"
-
-
-class EasyMakerContext:
-    """What handlers reach through ``self.settings["easymaker"]``."""
-
-    def __init__(self, services, backends: dict[str, Any], controller, tensorboards=None):
-        self.services = services
-        self.backends = backends
-        self.controller = controller
-        self.tensorboards = tensorboards
-
-    def server_info(self) -> dict[str, Any]:
-        settings = self.services.settings
-        return {
-            "name": "jupyter-easymaker",
-            "version": __version__,
-            "api_version": "v1",
-            "capabilities": {
-                "areas": ["dashboard", "experiments", "trainings", "training-templates", "hyperparameter-tuning", "models", "endpoints",
-                          "batch-inference", "model-evaluation"],
-                "backends": {name: b.capabilities() for name, b in self.backends.items()},
-                "default_backend": settings.default_backend,
-                "instance_types": [it.to_dict() for it in settings.instance_types.values()],
-                "default_instance_type": settings.default_instance_type,
-                "storage": {"local_roots": settings.local_roots, "nas": sorted(settings.nas_mounts), "obs": True},
-                "log_streaming": "sse",
-                "events": "sse",
-                # whether the [ml] extra's tensorboard is importable (POST tensorboards answers 501 if not)
-                "tensorboard": bool(self.tensorboards is not None and self.tensorboards.available()),
-            },
-        }
 
 
 class EasyMakerExtension(ExtensionApp):
@@ -64,6 +36,9 @@ class EasyMakerExtension(ExtensionApp):
     default_image = Unicode("jupyter-easymaker/training:latest", help="Image of Kubernetes jobs").tag(config=True)
     region = Unicode("local").tag(config=True)
     appkey = Unicode("").tag(config=True)
+    log_type = Unicode("jupyter-easymaker", help="logType of structured log records; the guide's queries use "
+                       "NHNCloud-AIEasyMaker").tag(config=True)
+    retention_days = Int(120, help="Days log records, metric points and TensorBoard event files are kept").tag(config=True)
     controller_interval = Float(0.5, help="Seconds between reconcile passes").tag(config=True)
     stop_grace_seconds = Float(10.0, help="SIGTERM to SIGKILL delay when stopping a job").tag(config=True)
     local_cpu = Float(0.0, help="CPUs the local backend may hand out (0: all of this host)").tag(config=True)
@@ -71,21 +46,32 @@ class EasyMakerExtension(ExtensionApp):
     local_gpus = List(Int(), allow_none=True, default_value=None, help="GPU indices for local jobs (default: detected)").tag(config=True)
     kubernetes_enabled = Bool(False, help="Offer the kubernetes backend").tag(config=True)
     kubernetes = Dict(help="KubernetesBackend options: namespace, image, kubeconfig, in_cluster, volume_mounts, ...").tag(config=True)
-    serving = Dict(help="Endpoint serving options (backend/serving.py ServingOptions): gateway_timeout_seconds, "
+    serving = Dict(help="Endpoint serving options (backend/serving/base.py ServingOptions): gateway_timeout_seconds, "
                    "drain_timeout_seconds, scale_down_cooldown_seconds, kubernetes_image, ...").tag(config=True)
     tensorboard_idle_seconds = Float(1800.0, help="Stop a TensorBoard server nobody has looked at for this long").tag(config=True)
     tensorboard_start_timeout = Float(60.0, help="Seconds a TensorBoard server may take to answer").tag(config=True)
+    area_options = Dict(help="Options of an area by its name ({area: {option: value}}), for areas without traits of "
+                        "their own").tag(config=True)
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
+        from jupyter_core.paths import jupyter_data_dir
+
         return os.path.join(jupyter_data_dir(), "easymaker")
 
-    def _settings(self) -> Settings:
+    def _settings(self) -> Any:
+        from jupyter_easymaker.backend.base import InstanceType
+        from jupyter_easymaker.core.settings import DEFAULT_INSTANCE_TYPES, Settings
+
         types = dict(DEFAULT_INSTANCE_TYPES)
         for name, spec in self.instance_types.items():
             types[name] = InstanceType.from_dict({"name": name, **spec})
         os.makedirs(self.data_dir, exist_ok=True)
         roots = [*self.local_roots, os.path.abspath(self.serverapp.root_dir)]
+        area_options = {name: dict(options) for name, options in self.area_options.items()}
+        area_options.setdefault("endpoints", {}).update(self.serving)
+        area_options.setdefault("tensorboard", {}).update(idle_seconds=self.tensorboard_idle_seconds,
+                                                          start_timeout=self.tensorboard_start_timeout)
         return Settings(
             data_dir=self.data_dir,
             db_url=self.db_url,
@@ -100,10 +86,14 @@ class EasyMakerExtension(ExtensionApp):
             appkey=self.appkey,
             controller_interval=self.controller_interval,
             stop_grace_seconds=self.stop_grace_seconds,
+            retention_days=self.retention_days,
+            log_type=self.log_type,
+            base_url=self.serverapp.base_url,
+            area_options=area_options,
         )
 
     def _backends(self) -> dict[str, Any]:
-        from jupyter_easymaker.backend.local import LocalBackend
+        from jupyter_easymaker.backend.jobs.local import LocalBackend
 
         backends: dict[str, Any] = {
             "local": LocalBackend(
@@ -115,7 +105,7 @@ class EasyMakerExtension(ExtensionApp):
         }
         if self.kubernetes_enabled:
             try:
-                from jupyter_easymaker.backend.kubernetes import KubernetesBackend
+                from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
             except ImportError as exc:  # the [k8s] extra is missing
                 self.log.error("jupyter-easymaker: the kubernetes backend needs `pip install jupyter-easymaker[k8s]` (%s)", exc)
             else:
@@ -123,47 +113,30 @@ class EasyMakerExtension(ExtensionApp):
         return backends
 
     def initialize_settings(self) -> None:
-        from jupyter_easymaker.controller.batch import BatchInferenceReconciler, ModelEvaluationReconciler
-        from jupyter_easymaker.controller.hpo import TuningReconciler
-        from jupyter_easymaker.controller.models import ModelReconciler
-        from jupyter_easymaker.controller.reconciler import Controller
-        from jupyter_easymaker.services import Services
-        from jupyter_easymaker.services.tensorboard import TensorBoardManager
+        from jupyter_easymaker import areas
+        from jupyter_easymaker.core.platform import Platform
+        from jupyter_easymaker.core.reconcile import Controller
 
-        settings = self._settings()
-        backends = self._backends()
-        services = Services(settings, backend_names=lambda: list(backends))
-        controller = Controller(services, backends, log=self.log)
-        tensorboards = TensorBoardManager(
-            services,
-            base_url=self.serverapp.base_url,
-            idle_seconds=self.tensorboard_idle_seconds,
-            start_timeout=self.tensorboard_start_timeout,
-            log=self.log,
-        )
-        from jupyter_easymaker.controller.endpoints import setup_serving
-
-        setup_serving(services, backends, controller, self.serving, log=self.log)
-        controller.add(tensorboards)  # idle stop, and orphans of a crashed server
-        controller.add(TuningReconciler(services, backends, log=self.log, wake=controller.wake))
-        controller.add(ModelReconciler(services, log=self.log))  # fetches obs:// and Hub artifacts
-        controller.add(BatchInferenceReconciler(services, backends, log=self.log))
-        controller.add(ModelEvaluationReconciler(services, backends, log=self.log))  # after the batch inferences it follows
-        self.context = EasyMakerContext(services, backends, controller, tensorboards)
-        self.settings.update({"easymaker": self.context})
+        self.platform = Platform(self._settings(), areas.AREAS, self._backends(), log=self.log)
+        self.platform.routes = areas.routes()
+        self.controller = Controller(self.platform, log=self.log)
+        self.settings.update({"easymaker": self.platform})
         IOLoop.current().add_callback(self._start)
 
     def initialize_handlers(self) -> None:
-        from jupyter_easymaker.handlers.routes import url_specs
+        from jupyter_easymaker import areas
+        from jupyter_easymaker.core.http import NotFoundHandler
+        from jupyter_easymaker.core.routing import url_specs
 
-        self.handlers.extend(url_specs())
+        routes = getattr(self, "platform", None).routes if getattr(self, "platform", None) else areas.routes()
+        self.handlers.extend(url_specs(routes, areas.pages(), not_found=NotFoundHandler))
 
     async def _start(self) -> None:
         """Runs once the event loop turns. Scheduled from initialize_settings
         rather than the start hook, because servers embedded in tests and
         other applications never call that hook."""
         self._publish_connection(self.serverapp)
-        await self.context.controller.start()
+        await self.controller.start()
 
     def _publish_connection(self, serverapp: Any) -> None:
         """Kernels started by this server inherit these, so Client() needs no arguments."""
@@ -176,9 +149,7 @@ class EasyMakerExtension(ExtensionApp):
             self.log.warning("jupyter-easymaker: could not publish the server URL to kernels: %s", exc)
 
     async def stop_extension(self) -> None:
-        context = getattr(self, "context", None)
-        if context is not None:
-            await context.controller.stop()
-            context.services.endpoints.gateway.flush()  # statistics not yet written
-            context.tensorboards.stop_all()
-            context.services.db.close()
+        controller = getattr(self, "controller", None)
+        if controller is not None:
+            await controller.stop()
+            self.platform.close()

@@ -14,6 +14,7 @@ actually opened.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -127,3 +128,29 @@ def obs_to_fsspec(uri: str, storage_options: Mapping[str, Any]) -> tuple[Any, st
     except ImportError as exc:
         raise RuntimeError("obs:// paths need s3fs: pip install 'jupyter-easymaker[obs]'") from exc
     return fs, f"{loc.container}/{loc.path}".rstrip("/")
+
+
+# -- reading what a job wrote (local paths or obs://) --------------------------------
+def _open(folder: str, name: str, storage_options: dict[str, Any]):
+    if folder.startswith("obs://"):
+        fs, root = obs_to_fsspec(folder, storage_options)
+        return fs.open(f"{root.rstrip('/')}/{name}", "rb")
+    return open(os.path.join(folder, name), "rb")
+
+
+def read_json(folder: str, name: str, storage_options: dict[str, Any]) -> dict[str, Any]:
+    with _open(folder, name, storage_options) as fh:
+        return json.load(fh)
+
+
+def read_lines(folder: str, name: str, offset: int, limit: int, storage_options: dict[str, Any]) -> tuple[list[dict], int | None]:
+    lines: list[dict] = []
+    with _open(folder, name, storage_options) as fh:
+        for n, line in enumerate(fh):
+            if n < offset:
+                continue
+            if len(lines) >= limit:
+                return lines, n
+            if line.strip():
+                lines.append(json.loads(line))
+    return lines, None

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_easymaker.backend.base import JobSpec
+from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.runtime.algorithms import (
     BUILTIN_ALGORITHMS,
     algorithm_source_dir,

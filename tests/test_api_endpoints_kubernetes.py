@@ -23,7 +23,7 @@ import pytest
 from tests import kube_fixtures
 from tests import model_builders as mb
 
-from jupyter_easymaker.backend.k8s_serving_manifests import predictor_pod_template
+from jupyter_easymaker.backend.kubernetes.serving_manifests import predictor_pod_template
 
 DEPLOYMENTS = "apps/v1/deployments"
 HPAS = "autoscaling/v2/horizontalpodautoscalers"

@@ -87,7 +87,7 @@ async def test_inline_sources_and_requirements(api, tmp_path):
 
 
 async def test_running_job_reports_resource_usage(api, write_script, jp_serverapp):
-    jp_serverapp.web_app.settings["easymaker"].services.settings.usage_sample_seconds = 0.2
+    jp_serverapp.web_app.settings["easymaker"].settings.usage_sample_seconds = 0.2
     source = write_script("import time\nx = bytearray(50 * 1024 * 1024)\nend = time.time() + 1.5\nwhile time.time() < end:\n    pass\n")
     await api.post("trainings", {"name": "busy", "experiment_name": "e", "algorithm": custom(source)}, expect=201)
     await api.wait_status("busy", "COMPLETE", timeout=30)
@@ -109,7 +109,7 @@ async def test_object_storage_inputs_are_staged_and_outputs_uploaded(api, jp_ser
         "import os\nrows = open(os.path.join(os.environ['EM_DATASET_TRAIN'], 'train.csv')).read().splitlines()\n"
         "print('rows', len(rows))\nopen(os.path.join(os.environ['EM_MODEL_DIR'], 'model.bin'), 'w').write('weights')\n"
     )
-    settings = jp_serverapp.web_app.settings["easymaker"].services.settings
+    settings = jp_serverapp.web_app.settings["easymaker"].settings
     settings.obs_storage_options = {"protocol": "dir", "path": str(store)}
     await api.post("trainings", {"name": "obs", "experiment_name": "e",
                                  "algorithm": {"type": "custom", "source_dir": "obs://storage.example.com/bucket/code", "entry_point": "main.py"},

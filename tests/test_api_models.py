@@ -44,10 +44,10 @@ async def test_model_from_path_validated_listed_copied_deleted(api, tmp_path, jp
     assert copy["name"] == "iris-copy" and copy["artifact_path"] == folder and copy["parameters"]["method"] == "predict_proba"
     renamed = await api.call("PATCH", "models/iris", {"description": "new"}, expect=200)
     assert renamed["description"] == "new"
-    spec = jp_serverapp.web_app.settings["easymaker"].services.models.serving_spec("iris")
+    spec = jp_serverapp.web_app.settings["easymaker"].models.serving_spec("iris")
     assert spec["framework"] == "scikit-learn" and spec["env"]["MAX_BATCH"] == "8" and spec["parameters"]["maxBatch"] == "8"
     # endpoints register themselves as dependents; a model in use cannot be deleted
-    models = jp_serverapp.web_app.settings["easymaker"].services.models
+    models = jp_serverapp.web_app.settings["easymaker"].models
     models.dependents.append(("endpoints", lambda session, model_id: 1))
     blocked = await api.call("DELETE", "models/iris", expect=409)
     assert "endpoints" in blocked["error"]
@@ -96,7 +96,7 @@ async def test_huggingface_token_is_secret_and_hub_fetch_fails_clearly(api, tmp_
     assert key.exists() and (key.stat().st_mode & 0o777) == 0o600
     raw = (easymaker_data / "easymaker.db").read_bytes()
     assert token.encode() not in raw
-    spec = jp_serverapp.web_app.settings["easymaker"].services.models.serving_spec("clf")
+    spec = jp_serverapp.web_app.settings["easymaker"].models.serving_spec("clf")
     assert spec["env"]["HF_TOKEN"] == token and spec["task"] == "sequence_classification"
     # a Hub id is fetched by the controller; without network it fails with the reason
     hub = await api.post("models", {"name": "hub", "framework": "huggingface", "huggingface_model_id": "no-such-org/no-such-model"}, expect=201)

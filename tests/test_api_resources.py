@@ -5,7 +5,9 @@ import os
 
 from tornado.httpclient import HTTPClientError
 
-from jupyter_easymaker.handlers.routes import ROUTES
+from jupyter_easymaker.areas import routes
+
+ROUTES = routes()
 
 
 async def test_experiment_lifecycle_and_retry(api, easymaker_data):

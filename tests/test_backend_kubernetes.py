@@ -18,9 +18,10 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes_validate import ValidationError
 
-from jupyter_easymaker.backend import k8s_manifests as manifests
-from jupyter_easymaker.backend.base import Backend, BackendError, CapacityUnavailable, InstanceType, JobPhase, JobSpec
-from jupyter_easymaker.backend.kubernetes import KubernetesBackend, assemble_logs
+from jupyter_easymaker.backend.kubernetes import job_manifests as manifests
+from jupyter_easymaker.backend.jobs.base import Backend, JobPhase, JobSpec
+from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, InstanceType
+from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend, assemble_logs
 
 try:  # whether tests/ is a package decides how its helper module is found
     from tests import kube_fixtures

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from batch_models import breast_cancer, save
-from jupyter_easymaker.magics import batch as batch_magic
+from jupyter_easymaker.areas.batch import magics as batch_magic
 from jupyter_easymaker.magics import parser
 
 try:

@@ -11,16 +11,16 @@ import pytest
 from tests import kube_fixtures  # noqa: F401 - caches the schema files
 from tests.kube_fixtures import K8S_VERSION
 
-from jupyter_easymaker.backend import k8s_serving_manifests as sm
+from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
 from jupyter_easymaker.backend.base import InstanceType
-from jupyter_easymaker.backend.k8s_manifests import ManifestError, PodOptions
-from jupyter_easymaker.backend.serving import AutoscalerSpec, ServerPhase, ServerSpec, ServingOptions, model_server_args
-from jupyter_easymaker.backend.serving_kubernetes import server_state
-from jupyter_easymaker.controller.endpoints import desired_pods
-from jupyter_easymaker.schemas.endpoints import memory_mib
-from jupyter_easymaker.services.api_keys import masked, split_key
-from jupyter_easymaker.services.api_stats import Acc
-from jupyter_easymaker.services.gateway import EndpointRoute, Gateway, GatewayError, ModelRoute, StageRoute, Upstream
+from jupyter_easymaker.backend.kubernetes.job_manifests import ManifestError, PodOptions
+from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerPhase, ServerSpec, ServingOptions, model_server_args
+from jupyter_easymaker.backend.serving.kubernetes import server_state
+from jupyter_easymaker.areas.endpoints.reconciler import desired_pods
+from jupyter_easymaker.areas.endpoints.schemas import memory_mib
+from jupyter_easymaker.areas.endpoints.api_keys import masked, split_key
+from jupyter_easymaker.areas.endpoints.api_stats import Acc
+from jupyter_easymaker.areas.endpoints.gateway import EndpointRoute, Gateway, GatewayError, ModelRoute, StageRoute, Upstream
 
 
 def validate(doc):
@@ -116,7 +116,7 @@ def test_memory_quantities(value, mib):
 
 def test_local_pods_get_their_gpus_in_turn_and_cpu_pods_none():
     from jupyter_easymaker.backend.base import BackendError
-    from jupyter_easymaker.backend.serving_local import LocalServingBackend
+    from jupyter_easymaker.backend.serving.local import LocalServingBackend
 
     backend = LocalServingBackend(gpus=[0, 1, 2])
     assert [backend._pod_gpus(1, i) for i in range(4)] == [[0], [1], [2], [0]]
@@ -224,8 +224,8 @@ def test_server_state_from_deployments_and_inferenceservices():
 def test_stage_and_resource_events_name_their_endpoint():
     from types import SimpleNamespace
 
-    from jupyter_easymaker.services.endpoints import StageKind, StageResourceKind
-    from jupyter_easymaker.services.events import EventBus
+    from jupyter_easymaker.areas.endpoints.service import StageKind, StageResourceKind
+    from jupyter_easymaker.core.events import EventBus
 
     bus = EventBus()
     queue = bus.subscribe()

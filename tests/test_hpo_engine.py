@@ -8,8 +8,8 @@ import statistics
 import optuna
 import pytest
 
-from jupyter_easymaker.controller.hpo_engine import StudyEngine
-from jupyter_easymaker.domain.search_space import grid_size, grid_values
+from jupyter_easymaker.areas.tuning.engine import StudyEngine
+from jupyter_easymaker.areas.tuning.search_space import grid_size, grid_values
 
 SPACE = [
     {"name": "x", "type": "double", "min": -2.0, "max": 2.0, "step": None, "log": False},

@@ -116,7 +116,7 @@ async def test_client_tuning_methods(client, tmp_path):
 
 
 async def test_tuning_widget_shows_trials_and_highlights_the_best(client):
-    from jupyter_easymaker.magics.hpo import tuning_view
+    from jupyter_easymaker.areas.tuning.magics import tuning_view
     from jupyter_easymaker.status_colors import STATUS_COLORS
 
     tuning = await run(client.create_tuning, name="w1", experiment="exp-w", strategy="Grid",

@@ -7,9 +7,9 @@ import time
 
 from server_process import ServerProcess
 
-from jupyter_easymaker.controller.hpo_engine import StudyEngine
-from jupyter_easymaker.domain.search_space import normalize_parameters
-from jupyter_easymaker.schemas.hpo import ParameterSpec
+from jupyter_easymaker.areas.tuning.engine import StudyEngine
+from jupyter_easymaker.areas.tuning.search_space import normalize_parameters
+from jupyter_easymaker.areas.tuning.schemas import ParameterSpec
 
 SCRIPT = """
 import argparse, os, time
@@ -86,8 +86,8 @@ def test_local_submit_after_a_crash_before_handle_json_adopts_the_running_job(tm
     handle.json; submitting again must find that launcher, not start another."""
     import os
 
-    from jupyter_easymaker.backend.base import JobSpec
-    from jupyter_easymaker.backend.local import HANDLE_FILE, LocalBackend
+    from jupyter_easymaker.backend.jobs.base import JobSpec
+    from jupyter_easymaker.backend.jobs.local import HANDLE_FILE, LocalBackend
 
     algo = tmp_path / "algo"
     algo.mkdir()

@@ -13,9 +13,9 @@ from tests import kube_fixtures
 from tests.test_endpoints_units import spec
 
 from jupyter_easymaker.backend.base import BackendError
-from jupyter_easymaker.backend.kubernetes import KubernetesBackend
-from jupyter_easymaker.backend.serving import AutoscalerSpec, ServerPhase, ServingOptions
-from jupyter_easymaker.backend.serving_kubernetes import KubernetesServingBackend
+from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
+from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerPhase, ServingOptions
+from jupyter_easymaker.backend.serving.kubernetes import KubernetesServingBackend
 
 cluster = kube_fixtures.cluster  # the fixture
 NAMESPACE = kube_fixtures.NAMESPACE

@@ -8,12 +8,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from jupyter_easymaker.store.database import Database, current_revision, head_revision
-from jupyter_easymaker.store.tables import Base
+from jupyter_easymaker.areas import load_tables
+from jupyter_easymaker.core.db import Database, current_revision, head_revision
+from jupyter_easymaker.core.tables import Base
 
 
 def test_migrations_create_exactly_the_tables(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    load_tables()
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], diff
@@ -27,7 +29,7 @@ def test_reopening_keeps_data_and_skips_alembic(tmp_path):
         conn.execute(text("INSERT INTO experiments (id, name, description, status, status_reason, created_at, updated_at) "
                           "VALUES ('x', 'kept', '', 'ACTIVE', '', '2026-01-01', '2026-01-01')"))
     db.close()
-    probe = "import sys; from jupyter_easymaker.store.database import Database; Database(sys.argv[1]); print('alembic' in sys.modules)"
+    probe = "import sys; from jupyter_easymaker.core.db import Database; Database(sys.argv[1]); print('alembic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False", "an up-to-date store must open without importing Alembic"
     with Database(url).engine.connect() as conn:
@@ -43,8 +45,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 def test_loading_the_extension_imports_nothing_heavy():
     probe = (
         "import sys, time; t = time.perf_counter();"
-        "from jupyter_easymaker import extension; import jupyter_easymaker.services, jupyter_easymaker.controller.reconciler,"
-        " jupyter_easymaker.handlers.routes, jupyter_easymaker.backend.local;"
+        "from jupyter_easymaker import extension, areas; import jupyter_easymaker.core.platform, jupyter_easymaker.core.reconcile,"
+        " jupyter_easymaker.backend.jobs.local; areas.routes(); areas.load_tables();"
+        " [a.module('service') for a in areas.AREAS if a.service];"
         "heavy = [m for m in ('torch', 'sklearn', 'tensorboard', 'kubernetes', 'pandas', 'optuna', 'numpy') if m in sys.modules];"
         "print(heavy)"
     )
@@ -55,9 +58,9 @@ def test_loading_the_extension_imports_nothing_heavy():
 def test_logs_past_retention_are_purged(tmp_path):
     from datetime import timedelta
 
-    from jupyter_easymaker.services.logs import LogService
-    from jupyter_easymaker.settings import Settings
-    from jupyter_easymaker.store.tables import LogRecord, utcnow
+    from jupyter_easymaker.core.logs import LogService
+    from jupyter_easymaker.core.settings import Settings
+    from jupyter_easymaker.core.tables import LogRecord, utcnow
 
     settings = Settings(data_dir=str(tmp_path))
     db = Database(settings.db_url)

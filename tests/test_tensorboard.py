@@ -12,7 +12,7 @@ import time
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from jupyter_easymaker.services import tensorboard as tb_service
+from jupyter_easymaker.areas.tensorboard import service as tb_service
 
 pytest.importorskip("tensorboard")
 
@@ -32,7 +32,7 @@ print("loss=0.33 step=2")
 
 
 def manager_of(jp_serverapp):
-    return jp_serverapp.web_app.settings["easymaker"].tensorboards
+    return jp_serverapp.web_app.settings["easymaker"].service("tensorboard")
 
 
 async def proxy(jp_fetch, board, *path, **kwargs):

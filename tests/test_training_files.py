@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from jupyter_easymaker.services.training_files import strip_ipython
+from jupyter_easymaker.areas.trainings.files import strip_ipython
 
 NOTEBOOK_CELLS = [
     ("markdown", "# A notebook\nthat trains"),

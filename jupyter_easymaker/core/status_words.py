@@ -14,13 +14,20 @@ from jupyter_easymaker.status_colors import DEFAULT_COLOR, STATUS_COLORS
 
 
 def machines() -> list[Any]:
-    from jupyter_easymaker.domain import batch, endpoints, models, statuses
+    from jupyter_easymaker.areas.batch import statuses as batch
+    from jupyter_easymaker.areas.endpoints import statuses as endpoints
+    from jupyter_easymaker.areas.evaluations import statuses as evaluations
+    from jupyter_easymaker.areas.experiments import statuses as experiments
+    from jupyter_easymaker.areas.models import statuses as models
+    from jupyter_easymaker.areas.templates import statuses as templates
+    from jupyter_easymaker.areas.trainings import statuses as trainings
+    from jupyter_easymaker.areas.tuning import statuses as tuning
 
     return [
-        statuses.EXPERIMENT_MACHINE, statuses.TRAINING_MACHINE, statuses.TEMPLATE_MACHINE,
-        statuses.HYPERPARAMETER_TUNING_MACHINE, statuses.TRIAL_MACHINE, models.MODEL_MACHINE,
+        experiments.EXPERIMENT_MACHINE, trainings.TRAINING_MACHINE, templates.TEMPLATE_MACHINE,
+        tuning.HYPERPARAMETER_TUNING_MACHINE, tuning.TRIAL_MACHINE, models.MODEL_MACHINE,
         endpoints.ENDPOINT_MACHINE, endpoints.STAGE_MACHINE, endpoints.STAGE_RESOURCE_MACHINE,
-        batch.BATCH_INFERENCE_MACHINE, batch.MODEL_EVALUATION_MACHINE,
+        batch.BATCH_INFERENCE_MACHINE, evaluations.MODEL_EVALUATION_MACHINE,
     ]
 
 

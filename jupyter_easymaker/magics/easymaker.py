@@ -14,7 +14,7 @@ from typing import Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from jupyter_easymaker.magics import parser
-from jupyter_easymaker.magics.endpoints import EndpointCommands
+from jupyter_easymaker.areas.endpoints.magics import EndpointCommands
 
 DEFAULT_EXPERIMENT = "notebook"
 ENTRY_POINT = "main.py"
@@ -369,40 +369,40 @@ class EasyMakerMagics(EndpointCommands, Magics):
 
     # -- %%easymaker hpo, %easymaker tunings / tuning: magics/hpo.py ----------------------
     def _cmd_hpo(self, args: Any, cell: str) -> Any:
-        from jupyter_easymaker.magics import hpo
+        from jupyter_easymaker.areas.tuning import magics as hpo
 
         return hpo.cmd_hpo(self, args, cell)
 
     def _cmd_tunings(self, args: Any, _cell: Any) -> None:
-        from jupyter_easymaker.magics import hpo
+        from jupyter_easymaker.areas.tuning import magics as hpo
 
         hpo.cmd_tunings(self, args)
 
     def _cmd_tuning(self, args: Any, _cell: Any) -> None:
-        from jupyter_easymaker.magics import hpo
+        from jupyter_easymaker.areas.tuning import magics as hpo
 
         hpo.cmd_tuning(self, args)
 
     # -- %%easymaker batch, %easymaker batches / evaluations / compare: magics/batch.py -------
     def _cmd_batch(self, args: Any, cell: str | None) -> Any:
-        from jupyter_easymaker.magics import batch
+        from jupyter_easymaker.areas.batch import magics as batch
 
         return batch.cmd_batch(self, args, cell)
 
     def _cmd_batches(self, args: Any, _cell: Any) -> None:
-        from jupyter_easymaker.magics import batch
+        from jupyter_easymaker.areas.batch import magics as batch
 
         batch.cmd_batches(self, args)
 
     def _cmd_evaluations(self, args: Any, _cell: Any) -> None:
-        from jupyter_easymaker.magics import batch
+        from jupyter_easymaker.areas.evaluations import magics as evaluations
 
-        batch.cmd_evaluations(self, args)
+        evaluations.cmd_evaluations(self, args)
 
     def _cmd_compare(self, args: Any, _cell: Any) -> None:
-        from jupyter_easymaker.magics import batch
+        from jupyter_easymaker.areas.evaluations import magics as evaluations
 
-        batch.cmd_compare(self, args)
+        evaluations.cmd_compare(self, args)
 
     def _cmd_connect(self, args: Any, _cell: Any) -> None:
         from jupyter_easymaker.client import Client

@@ -121,11 +121,11 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     train.add_argument("--wait", action="store_true", help="block until the training ends and return it")
     train.add_argument("--no-widget", action="store_true", help="print status lines instead of the live widget")
 
-    from jupyter_easymaker.magics.hpo import add_commands as add_hpo_commands  # here: hpo imports this module
+    from jupyter_easymaker.areas.tuning.magics import add_commands as add_hpo_commands  # here: hpo imports this module
 
     add_hpo_commands(add)  # %%easymaker hpo, %easymaker tunings / tuning
 
-    from jupyter_easymaker.magics.batch import add_commands as add_batch_commands  # here: batch imports this module
+    from jupyter_easymaker.areas.batch.magics import add_commands as add_batch_commands  # here: batch imports this module
 
     add_batch_commands(add)  # %%easymaker batch, %easymaker batches / evaluations / compare
 
@@ -170,7 +170,7 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     connect.add_argument("url", metavar="URL", help="Jupyter server URL with its base URL, e.g. http://localhost:8888/")
     connect.add_argument("--token", help="the server's token")
 
-    from jupyter_easymaker.magics.endpoints import add_parsers
+    from jupyter_easymaker.areas.endpoints.magics import add_parsers
 
     add_parsers(add, positive_int, BACKENDS)
     add("help", "Show this help.")

@@ -6,10 +6,15 @@ module; a job's ``source_dir`` is :func:`jobs_source_dir` (locally) or
 from __future__ import annotations
 
 import os
+import re
 
 IMAGE_JOBS_DIR = "/opt/easymaker/jobs"
 BATCH_INFERENCE_ENTRY = "batch_inference.py"
 MODEL_EVALUATION_ENTRY = "model_evaluation.py"
+
+# what these jobs print for the controller (after the launcher's "[easymaker] " prefix)
+PROGRESS_LINE = re.compile(r"^\[easymaker\] progress records=(\d+)/(\d+) errors=(\d+)(?: node=(\d+))?")
+ERROR_LINE = re.compile(r"^\[easymaker\] ERROR: (.*)")
 
 
 def jobs_source_dir() -> str:

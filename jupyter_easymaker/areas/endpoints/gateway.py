@@ -1,0 +1,286 @@
+"""The inference gateway's decisions: routes, API keys, in-flight counts,
+statistics and inference logs. The HTTP forwarding itself is in
+``handlers/inference.py``.
+
+Routes are an in-memory table rebuilt from the store whenever something that
+changes routing is committed (a stage becomes ACTIVE, pods come and go, the
+default stage changes, a stage or endpoint is deleted). Rebuilding swaps one
+reference, so every request sees either the old table or the new one: that
+is the atomic switch of a default-stage change.
+
+URL layout below ``{base_url}easymaker/inference/``::
+
+    {endpoint}/{stage}/{model}/{model server path}   a stage URL
+    {endpoint}/{model}/{model server path}           the default stage URL
+
+A first segment naming a stage of the endpoint selects that stage (stage and
+model names are kept apart when they are created, so this is never ambiguous).
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.areas.endpoints.statuses import EndpointStatus, StageResourceStatus, StageStatus
+from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService, VerifiedKey
+from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
+from jupyter_easymaker.core.logs import LOG_TYPE
+from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
+from jupyter_easymaker.core.tables import LogRecord, utcnow
+
+INFERENCE_CATEGORY = "easymaker.inference"
+ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
+ROUTABLE_STAGES = frozenset({StageStatus.ACTIVE, StageStatus.DEPLOY_IN_PROGRESS, StageStatus.DEPLOY_FAILED})
+INFERENCE_PREFIX = "easymaker/inference"
+
+
+def stage_path(endpoint_name: str, stage_name: str | None = None) -> str:
+    """The stage URL (default stage URL without a stage) relative to the server's base URL."""
+    return f"{INFERENCE_PREFIX}/{endpoint_name}" + (f"/{stage_name}" if stage_name else "")
+
+
+class GatewayError(Exception):
+    def __init__(self, status: int, message: str, *, target: "Target | None" = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.target = target
+
+
+@dataclass(frozen=True)
+class Upstream:
+    resource_id: str
+    address: str
+
+
+@dataclass
+class ModelRoute:
+    name: str
+    upstreams: list[Upstream]
+    turn: int = 0
+
+
+@dataclass
+class StageRoute:
+    stage_id: str
+    name: str
+    status: str
+    models: dict[str, ModelRoute] = field(default_factory=dict)
+
+    @property
+    def routable(self) -> bool:
+        return self.status in ROUTABLE_STAGES
+
+
+@dataclass
+class EndpointRoute:
+    endpoint_id: str
+    name: str
+    default_stage_id: str | None
+    stages: dict[str, StageRoute] = field(default_factory=dict)  # by name
+
+    @property
+    def default_stage(self) -> StageRoute | None:
+        return next((s for s in self.stages.values() if s.stage_id == self.default_stage_id), None)
+
+
+@dataclass
+class Target:
+    endpoint: EndpointRoute
+    stage: StageRoute
+    model: str
+    path: str  # the model server path, without a leading slash
+
+
+class Gateway:
+    def __init__(self, db, keys: ApiKeyService, stats: ApiStats, options: ServingOptions | None = None, *,
+                 log_type: str = LOG_TYPE):
+        self.db = db
+        self.log_type = log_type
+        self.keys = keys
+        self.stats = stats
+        self.options = options or ServingOptions()
+        self._routes: dict[str, EndpointRoute] = {}  # by endpoint name and id
+        self._draining: set[str] = set()  # addresses taken out of rotation before their pod stops
+        self._in_flight_resource: Counter[str] = Counter()
+        self._in_flight_address: Counter[str] = Counter()
+        self._logs: list[dict[str, Any]] = []
+        self._dropped = 0
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._last_flush = time.monotonic()
+        self.loaded = False
+
+    # -- the routing table ------------------------------------------------------------
+    def reload(self) -> None:
+        with self.db.session() as session:
+            endpoints = session.scalars(select(Endpoint).where(Endpoint.status != EndpointStatus.DELETE_IN_PROGRESS)).all()
+            stages = session.scalars(select(EndpointStage).where(EndpointStage.status != StageStatus.DELETE_IN_PROGRESS)).all()
+            resources = session.execute(select(StageResource.id, StageResource.stage_id, StageResource.model_name,
+                                               StageResource.addresses)
+                                        .where(StageResource.status == StageResourceStatus.ACTIVE)
+                                        .order_by(StageResource.created_at, StageResource.id)).all()
+        old = self._routes
+        by_stage: dict[str, StageRoute] = {}
+        table: dict[str, EndpointRoute] = {}
+        for e in endpoints:
+            route = EndpointRoute(e.id, e.name, e.default_stage_id)
+            table[e.id] = table[e.name] = route
+        for s in stages:
+            endpoint = table.get(s.endpoint_id)
+            if endpoint is not None:
+                endpoint.stages[s.name] = by_stage[s.id] = StageRoute(s.id, s.name, s.status)
+        for resource_id, stage_id, model_name, addresses in resources:
+            stage = by_stage.get(stage_id)
+            if stage is None:
+                continue
+            model = stage.models.setdefault(model_name, ModelRoute(model_name, []))
+            model.upstreams += [Upstream(resource_id, a) for a in addresses or [] if a not in self._draining]
+        # keep each model's round-robin position across reloads
+        for route in table.values():
+            previous = old.get(route.endpoint_id)
+            for stage in route.stages.values():
+                before = previous.stages.get(stage.name) if previous else None
+                for model in stage.models.values():
+                    if before and model.name in before.models:
+                        model.turn = before.models[model.name].turn
+        self._routes = table
+        self.loaded = True
+
+    def describe(self, endpoint_id: str, stage_id: str) -> dict[str, Any]:
+        """What the gateway routes for a stage (the guide's "API Gateway settings")."""
+        route = self._routes.get(endpoint_id)
+        stage = next((s for s in route.stages.values() if s.stage_id == stage_id), None) if route else None
+        if stage is None:
+            return {"routable": False, "default": False, "models": {}}
+        return {
+            "routable": stage.routable,
+            "default": route.default_stage_id == stage_id,
+            "models": {m.name: [u.address for u in m.upstreams] for m in stage.models.values()},
+            "in_flight": {m.name: sum(self._in_flight_address[u.address] for u in m.upstreams) for m in stage.models.values()},
+        }
+
+    # -- a request ------------------------------------------------------------------------
+    def resolve(self, endpoint_ref: str, rest: str) -> Target:
+        route = self._routes.get(endpoint_ref)
+        if route is None:
+            raise GatewayError(404, f"endpoint {endpoint_ref!r} does not exist")
+        parts = rest.split("/") if rest else []
+        stage = route.stages.get(parts[0]) if parts else None
+        if stage is not None:
+            parts = parts[1:]
+        else:
+            stage = route.default_stage
+            if stage is None:
+                raise GatewayError(503, f"endpoint {route.name!r} has no default stage ready")
+        target = Target(route, stage, parts[0] if parts else "", "/".join(parts[1:]))
+        if not stage.routable:
+            raise GatewayError(503, f"stage {stage.name!r} of endpoint {route.name!r} is {stage.status}", target=target)
+        return target
+
+    def authenticate(self, target: Target, key: str | None) -> VerifiedKey:
+        if not key:
+            raise GatewayError(401, "an API key is required: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+                               target=target)
+        verified = self.keys.verify(target.endpoint.endpoint_id, key)
+        if verified is None:
+            raise GatewayError(401, f"the API key is not a valid key of endpoint {target.endpoint.name!r} (or it was revoked)",
+                               target=target)
+        return verified
+
+    def models(self, target: Target) -> list[str]:
+        return sorted(m for m, r in target.stage.models.items() if r.upstreams)
+
+    def pick(self, target: Target, tried: set[str] | frozenset[str] = frozenset()) -> Upstream:
+        """The next server of the target's model (round-robin over every pod of
+        every resource serving it), counted in flight until release()."""
+        model = target.stage.models.get(target.model)
+        if model is None or not target.model:
+            known = ", ".join(self.models(target)) or "none"
+            raise GatewayError(404, f"model {target.model!r} is not deployed on stage {target.stage.name!r} "
+                                    f"(models: {known})", target=target)
+        candidates = [u for u in model.upstreams if u.address not in tried and u.address not in self._draining]
+        if not candidates:
+            raise GatewayError(503 if not tried else 502, f"no server of model {target.model!r} is ready", target=target)
+        upstream = candidates[model.turn % len(candidates)]
+        model.turn += 1
+        self._in_flight_resource[upstream.resource_id] += 1
+        self._in_flight_address[upstream.address] += 1
+        return upstream
+
+    def release(self, upstream: Upstream) -> None:
+        for counter, key in ((self._in_flight_resource, upstream.resource_id), (self._in_flight_address, upstream.address)):
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
+
+    def record(self, target: Target | None, *, inference_id: str, method: str, status: int, latency_ms: float,
+               key_id: str | None = None) -> None:
+        """Statistics and an inference log record of one finished request."""
+        if target is None:
+            return  # no stage to count it for (unknown endpoint)
+        ok = status < 400
+        endpoint_id, stage_id = target.endpoint.endpoint_id, target.stage.stage_id
+        self.stats.record(endpoint_id, stage_id, ok, latency_ms)
+        if ok and random.random() >= self.options.inference_log_sample_rate:
+            return
+        with self._lock:
+            if len(self._logs) >= self.options.inference_log_max_per_flush:
+                self._dropped += 1
+                return
+            level = "INFO" if ok else ("WARNING" if status < 500 else "ERROR")
+            path = f"/{target.model}/{target.path}" if target.model else "/"
+            self._logs.append({
+                "time": utcnow(), "category": INFERENCE_CATEGORY, "log_level": level, "log_type": self.log_type,
+                "body": f"{method} {path} {status} {latency_ms:.1f} ms", "resource_id": stage_id,
+                "fields": {"endpointId": endpoint_id, "endpointStageId": stage_id, "inferenceId": inference_id,
+                           "action": ACTION, "modelName": target.model, "status": status,
+                           "latencyMs": round(latency_ms, 3), **({"apiKeyId": key_id} if key_id else {})},
+            })
+
+    # -- draining ---------------------------------------------------------------------------
+    def drain(self, addresses: list[str]) -> None:
+        """Take servers out of rotation (before a scale-down stops them)."""
+        if addresses:
+            self._draining.update(addresses)
+            self.reload()
+
+    def undrain(self, addresses: list[str]) -> None:
+        self._draining.difference_update(addresses)
+
+    def in_flight(self, *, resource_id: str | None = None, addresses: list[str] | None = None) -> int:
+        if resource_id is not None:
+            return self._in_flight_resource.get(resource_id, 0)
+        return sum(self._in_flight_address.get(a, 0) for a in addresses or [])
+
+    # -- persistence ----------------------------------------------------------------------
+    def flush(self) -> None:
+        # one flush at a time (the controller's runs in a thread): two would insert the same minute's row
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            logs, self._logs = self._logs, []
+            dropped, self._dropped = self._dropped, 0
+        with self.db.session() as session:
+            self.stats.flush_in(session)
+            self.keys.flush_usage(session)
+            if logs:
+                session.execute(LogRecord.__table__.insert(), logs)
+            if dropped:
+                session.add(LogRecord(time=utcnow(), category=INFERENCE_CATEGORY, log_level="WARNING", log_type=self.log_type,
+                                      body=f"{dropped} inference log records were dropped (more than "
+                                           f"{self.options.inference_log_max_per_flush} per flush)",
+                                      resource_id="gateway", fields={"action": ACTION}))
+        self._last_flush = time.monotonic()
+
+    def flush_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self.options.stats_flush_seconds

@@ -1,0 +1,433 @@
+"""The endpoint reconciler: starts and stops model servers, follows their
+readiness, scales local pods, drains servers before they stop, and moves
+resources, stages and endpoints through the guide's statuses.
+
+Plugged into the controller loop (``Controller.add``); everything it needs is
+in the store (statuses, server handles), so a restarted server picks up where
+the last one stopped. Slow backend calls (start, stop) run as background
+tasks, so one stopping server never delays another one's readiness.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from jupyter_easymaker.backend.base import BackendError
+from jupyter_easymaker.backend.serving.base import ServerPhase, ServerState, ServingBackend
+from jupyter_easymaker.areas.endpoints.statuses import STAGE_BUSY, STAGE_FAILED, STAGE_RESOURCE_HOLDING, ApiGatewayStatus, EndpointStatus, StageResourceStatus, StageStatus
+from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
+from jupyter_easymaker.core.tables import utcnow
+
+EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
+ACTIVE_POLL_SECONDS = 1.0  # how often a running resource's pods are looked at
+SCALE_TOLERANCE = 0.1  # like the HPA: no change while use is within 10% of the target
+
+
+@dataclass
+class Scaling:
+    last_check: float = 0.0
+    last_up: float = 0.0
+    low_since: float | None = None
+    draining: list[str] = field(default_factory=list)
+    drain_target: int = 0
+    drain_since: float = 0.0
+
+
+def desired_pods(current: int, utilisation: float, threshold: float, low: int, high: int) -> int:
+    """The HorizontalPodAutoscaler's rule: ceil(current x use / target), within [low, high]."""
+    if current <= 0:
+        return max(1, low)
+    ratio = utilisation / threshold if threshold > 0 else 0.0
+    want = current if abs(ratio - 1.0) <= SCALE_TOLERANCE else math.ceil(current * ratio)
+    return max(low, min(high, want))
+
+
+class EndpointReconciler:
+    def __init__(self, platform: Any, *, log: logging.Logger | None = None):
+        self.services = platform
+        self.service = platform.service("endpoints")
+        self.gateway = self.service.gateway
+        self.logs = platform.logs
+        self.db = platform.db
+        self.settings = platform.settings
+        self.options = self.service.options
+        self.backends: dict[str, ServingBackend] = self.service.serving_backends
+        self.log = log or logging.getLogger("jupyter_easymaker.endpoints")
+        self._wake = platform.wake  # the controller's: a finished start or stop is looked at at once
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._polled: dict[str, float] = {}
+        self._sampled: dict[str, float] = {}
+        self._scaling: dict[str, Scaling] = {}
+        self._delete_since: dict[str, float] = {}
+        self._seen: dict[str, tuple] = {}  # what the last poll of a running resource stored
+        self._dirty = False
+
+    # -- controller hooks -------------------------------------------------------------
+    def recover(self) -> None:
+        with self.db.session() as session:
+            rows = session.scalars(select(StageResource).where(StageResource.status.in_(STAGE_RESOURCE_HOLDING),
+                                                               StageResource.handle.is_not(None))).all()
+            for row in rows:
+                backend = self.backends.get(row.backend)
+                if backend is not None:
+                    backend.adopt(row.handle)
+        if rows:
+            self.log.info("easymaker: re-attached to the servers of %d stage resource(s)", len(rows))
+        self.gateway.reload()
+
+    async def reconcile_once(self) -> None:
+        if not self.gateway.loaded:
+            self.gateway.reload()
+        if self.gateway.flush_due():  # statistics and inference logs: written off the event loop
+            await asyncio.to_thread(self.gateway.flush)
+        with self.db.session() as session:
+            rows = session.execute(select(StageResource.id, StageResource.status, StageResource.handle, StageResource.backend,
+                                          StageResource.spec).order_by(StageResource.created_at)).all()
+        for resource_id, status, handle, backend, spec in rows:
+            if resource_id in self._tasks:
+                continue  # a start or stop is under way
+            try:
+                await self._resource(resource_id, status, dict(handle) if handle else None, backend, spec or {})
+            except Exception:  # noqa: BLE001 - one resource must not stall the others
+                self.log.exception("easymaker: reconciling stage resource %s failed", resource_id)
+        self._stages()
+        self._endpoints()
+        if self._dirty:
+            self._dirty = False
+            self.gateway.reload()
+
+    async def shutdown(self) -> None:
+        """Let background starts / stops finish (the server is shutting down)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=15)
+        self.gateway.flush()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _spawn(self, resource_id: str, coro) -> None:
+        task = asyncio.create_task(coro, name=f"easymaker-serving-{resource_id}")
+        self._tasks[resource_id] = task
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.pop(resource_id, None)
+            if not t.cancelled() and t.exception() is not None:
+                self.log.error("easymaker: serving task of %s failed", resource_id, exc_info=t.exception())
+            self._wake()
+
+        task.add_done_callback(done)
+
+    def _set(self, kind, table, row_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
+        """One status change (if ``target``) plus field updates, committed and published."""
+        with self.db.session() as session:
+            row = session.get(table, row_id)
+            if row is None:
+                return False
+            changed = target is not None and row.status != target
+            if changed:
+                kind.set_status(session, row, target, reason)
+            for key, value in fields.items():
+                setattr(row, key, value)
+        if changed:
+            kind.publish(row, "status")
+        return changed
+
+    def _resource_status(self, resource_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
+        return self._set(self.service.resources, StageResource, resource_id, target, reason, **fields)
+
+    # -- resources ------------------------------------------------------------------------------
+    async def _resource(self, resource_id: str, status: str, handle: dict[str, Any] | None, backend_name: str,
+                        spec: dict[str, Any]) -> None:
+        backend = self.backends.get(backend_name)
+        if status == RS.DELETE_IN_PROGRESS:
+            await self._delete(resource_id, backend, handle)
+            return
+        if backend is None:
+            if status in (RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS):
+                self._resource_status(resource_id, RS.CREATE_FAILED, f"the {backend_name} backend is not configured on this server")
+            return
+        if status == RS.CREATE_REQUESTED:
+            self._spawn(resource_id, self._start(resource_id, backend))
+        elif status == RS.CREATE_IN_PROGRESS and handle:
+            await self._starting(resource_id, backend, handle)
+        elif status == RS.ACTIVE and handle:
+            await self._running(resource_id, backend, handle, spec)
+
+    async def _start(self, resource_id: str, backend: ServingBackend) -> None:
+        with self.db.session() as session:
+            row = session.get(StageResource, resource_id)
+            spec = self.service.server_spec(session, row)
+        try:
+            handle = await asyncio.to_thread(backend.start, spec)
+        except BackendError as exc:
+            self._resource_status(resource_id, RS.CREATE_FAILED, str(exc))
+            return
+        handle["requested_at"] = time.time()
+        with self.db.session() as session:
+            row = session.get(StageResource, resource_id)
+            if row is None or row.status != RS.CREATE_REQUESTED:  # deleted meanwhile: the delete path stops it
+                if row is not None:
+                    row.handle = handle
+                return
+        self._resource_status(resource_id, RS.CREATE_IN_PROGRESS, f"servers starting on the {backend.name} backend",
+                              handle=handle, pods_total=spec.pods)
+
+    def _observed(self, state: ServerState) -> dict[str, Any]:
+        return {"pods_ready": len(state.ready_pods), "pods_total": len(state.pods), "nodes": state.nodes}
+
+    async def _starting(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any]) -> None:
+        state = await asyncio.to_thread(backend.status, handle)
+        if state.phase == ServerPhase.READY:
+            self._resource_status(resource_id, RS.ACTIVE, "", addresses=state.addresses, started_at=utcnow(),
+                                  **self._observed(state))
+            self._polled[resource_id] = time.monotonic()
+            self._dirty = True
+            return
+        waited = time.time() - float(handle.get("requested_at") or time.time())
+        if state.phase in (ServerPhase.FAILED, ServerPhase.LOST, ServerPhase.STOPPED) or waited > self.options.start_timeout_seconds:
+            reason = state.reason or f"the servers were not ready within {self.options.start_timeout_seconds:g} s"
+            self._resource_status(resource_id, RS.CREATE_FAILED, reason, addresses=[], **self._observed(state))
+            self._spawn(resource_id, asyncio.to_thread(backend.stop, handle, self.settings.stop_grace_seconds))
+            return
+        self._resource_status(resource_id, None, status_reason=state.reason or "", **self._observed(state))
+
+    async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> None:
+        now = time.monotonic()
+        scaling = self._scaling.get(resource_id)
+        if scaling and scaling.draining:
+            await self._finish_scale_down(resource_id, backend, handle, scaling)
+        if now - self._polled.get(resource_id, 0.0) >= ACTIVE_POLL_SECONDS:
+            self._polled[resource_id] = now
+            state = await asyncio.to_thread(backend.status, handle)
+            addresses = state.addresses
+            if state.phase in (ServerPhase.LOST, ServerPhase.STOPPED):
+                reason = state.reason or "the servers are gone"
+            elif not addresses:
+                reason = state.reason or "no server is ready"
+            else:
+                reason = ""
+            seen = (addresses, self._observed(state), reason)
+            if seen != self._seen.get(resource_id):  # the store is written only when something changed
+                with self.db.session() as session:
+                    row = session.get(StageResource, resource_id)
+                    if row is None or row.status != RS.ACTIVE:
+                        return
+                    if addresses != list(row.addresses or []):
+                        row.addresses = addresses
+                        self._dirty = True
+                    for key, value in seen[1].items():
+                        setattr(row, key, value)
+                    row.status_reason = reason
+                self._seen[resource_id] = seen
+        due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
+        pod_autoscaler = spec.get("pod_autoscaler") or {}
+        auto = {**pod_autoscaler, "allocation": spec.get("allocation") or {}} if pod_autoscaler.get("enabled") else None
+        due_scale = auto is not None and not backend.autoscales_itself and (scaling is None or not scaling.draining) and \
+            now - self._scaling.setdefault(resource_id, Scaling()).last_check >= self.options.autoscale_interval_seconds
+        if not (due_sample or due_scale):
+            return
+        usages = await asyncio.to_thread(backend.usage, handle)
+        if due_sample:
+            self._sampled[resource_id] = now
+            if usages:
+                total = type(usages[0])(time=usages[0].time, cpu_percent=sum(u.cpu_percent for u in usages),
+                                        memory_bytes=sum(u.memory_bytes for u in usages))
+                with self.db.session() as session:
+                    self.logs.add_sample(session, resource_id, total)
+        if due_scale:
+            await self._autoscale(resource_id, backend, handle, auto, usages)
+
+    async def _autoscale(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], auto: dict[str, Any],
+                         usages: list) -> None:
+        scaling = self._scaling.setdefault(resource_id, Scaling())
+        now = time.monotonic()
+        scaling.last_check = now
+        current = int(handle.get("desired") or 1)
+        if not usages:
+            return
+        alloc = auto["allocation"]
+        if auto.get("metric") == "memory":
+            limit = float(alloc.get("memory_mib") or 1) * 1024 * 1024
+            use = sum(u.memory_bytes for u in usages) / len(usages) / limit * 100
+        else:
+            limit = float(alloc.get("cpu") or 1) * 100
+            use = sum(u.cpu_percent for u in usages) / len(usages) / limit * 100
+        want = desired_pods(current, use, float(auto.get("threshold") or 80), int(auto.get("min_pods") or 1),
+                            int(auto.get("max_pods") or 1))
+        if want > current:
+            scaling.low_since = None
+            scaling.last_up = now
+            new_handle = await asyncio.to_thread(backend.scale, handle, want)
+            self._resource_status(resource_id, None, handle={**handle, **new_handle})
+            self._polled[resource_id] = 0.0
+            self.log.info("easymaker: %s scaled up to %d pods (%s use %.0f%% of allocation)", resource_id, want,
+                          auto.get("metric"), use)
+        elif want < current:
+            scaling.low_since = scaling.low_since or now
+            if now - max(scaling.low_since, scaling.last_up) >= self.options.scale_down_cooldown_seconds:
+                scaling.draining = backend.drain_candidates(handle, want)
+                scaling.drain_target, scaling.drain_since = want, now
+                self.gateway.drain(scaling.draining)  # no new requests to the pods about to stop
+                if not scaling.draining:
+                    await self._finish_scale_down(resource_id, backend, handle, scaling)
+        else:
+            scaling.low_since = None
+
+    async def _finish_scale_down(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any],
+                                 scaling: Scaling) -> None:
+        waited = time.monotonic() - scaling.drain_since
+        if self.gateway.in_flight(addresses=scaling.draining) and waited < self.options.drain_timeout_seconds:
+            return
+        removed = list(scaling.draining)
+        new_handle = await asyncio.to_thread(backend.scale, handle, scaling.drain_target)
+        with self.db.session() as session:
+            row = session.get(StageResource, resource_id)
+            if row is not None:
+                row.handle = {**handle, **new_handle}
+                row.addresses = [a for a in row.addresses or [] if a not in removed]
+        # the reload at the end of this pass no longer sees the stopped pods
+        self.gateway.undrain(removed)
+        self.log.info("easymaker: %s scaled down to %d pods", resource_id, scaling.drain_target)
+        scaling.draining, scaling.low_since = [], None
+        self._polled[resource_id] = 0.0
+        self._dirty = True
+
+    async def _delete(self, resource_id: str, backend: ServingBackend | None, handle: dict[str, Any] | None) -> None:
+        """Stop a resource's servers once no request is in flight on them (or
+        the drain timeout passed), then remove its row."""
+        now = time.monotonic()
+        since = self._delete_since.setdefault(resource_id, now)
+        if handle and backend is not None:
+            if self.gateway.in_flight(resource_id=resource_id) and now - since < self.options.drain_timeout_seconds:
+                return
+            self._spawn(resource_id, self._stop_and_purge(resource_id, backend, handle))
+            return
+        self._purge(resource_id)
+
+    async def _stop_and_purge(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any]) -> None:
+        try:
+            await asyncio.to_thread(backend.stop, handle, self.settings.stop_grace_seconds)
+        except BackendError as exc:
+            with self.db.session() as session:
+                row = session.get(StageResource, resource_id)
+                if row is not None:
+                    row.status_reason = f"stopping the servers failed, will retry: {exc}"
+            return
+        self._purge(resource_id)
+
+    def _purge(self, resource_id: str) -> None:
+        with self.db.session() as session:
+            row = session.get(StageResource, resource_id)
+            if row is None:
+                return
+            self.service.purge_resource(session, row)
+        for cache in (self._polled, self._sampled, self._scaling, self._delete_since, self._seen):
+            cache.pop(resource_id, None)
+        self.services.events.publish("stage resource", resource_id, change="deleted", stage_id=row.stage_id,
+                                     endpoint_id=row.endpoint_id)
+        self._dirty = True
+
+    # -- stages -------------------------------------------------------------------------------------
+    def _stages(self) -> None:
+        with self.db.session() as session:
+            stages = session.scalars(select(EndpointStage).where(EndpointStage.status != ST.ACTIVE)).all()
+            resources = session.scalars(select(StageResource).where(StageResource.stage_id.in_([s.id for s in stages]))).all() \
+                if stages else []
+        for stage in stages:
+            mine = [r for r in resources if r.stage_id == stage.id]
+            try:
+                self._stage(stage, mine)
+            except Exception:  # noqa: BLE001
+                self.log.exception("easymaker: reconciling stage %s failed", stage.id)
+
+    def _stage_status(self, stage_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
+        return self._set(self.service.stages, EndpointStage, stage_id, target, reason, **fields)
+
+    def _stage(self, stage: EndpointStage, resources: list[StageResource]) -> None:
+        status = stage.status
+        if status == ST.DELETE_IN_PROGRESS:
+            if not resources:
+                with self.db.session() as session:
+                    row = session.get(EndpointStage, stage.id)
+                    if row is not None:
+                        self.service.purge_stage(session, row)
+                self.services.events.publish("endpoint stage", stage.id, change="deleted", endpoint_id=stage.endpoint_id)
+                self._dirty = True
+            return
+        live = [r for r in resources if r.status != RS.DELETE_IN_PROGRESS]
+        failed = [r for r in live if r.status == RS.CREATE_FAILED]
+        pending = [r for r in live if r.status in (RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS)]
+        leaving = [r for r in resources if r.status == RS.DELETE_IN_PROGRESS]
+        reason = f"{failed[0].model_name}: {failed[0].status_reason}" if failed else ""
+        if status == ST.CREATE_REQUESTED:
+            if failed:
+                self._stage_status(stage.id, ST.CREATE_FAILED, reason, gateway_status=GW.STAGE_DEPLOY_FAIL)
+            elif any(r.status != RS.CREATE_REQUESTED for r in live):
+                self._stage_status(stage.id, ST.CREATE_IN_PROGRESS, "servers starting")
+        elif status == ST.CREATE_IN_PROGRESS:
+            if failed:
+                self._stage_status(stage.id, ST.CREATE_FAILED, reason, gateway_status=GW.STAGE_DEPLOY_FAIL)
+            elif live and not pending:
+                self._stage_status(stage.id, ST.DEPLOY_IN_PROGRESS, "routing the stage URL", gateway_status=GW.STAGE_DEPLOYING)
+                self.gateway.reload()
+                self._stage_status(stage.id, ST.ACTIVE, "", gateway_status=GW.ACTIVE)
+        elif status == ST.DEPLOY_IN_PROGRESS:
+            if pending or leaving:
+                return
+            if failed:
+                serving = any(r.status == RS.ACTIVE for r in live)
+                self._stage_status(stage.id, ST.DEPLOY_FAILED, reason, gateway_status=GW.ACTIVE if serving else GW.STAGE_DEPLOY_FAIL)
+            else:
+                self.gateway.reload()
+                self._stage_status(stage.id, ST.ACTIVE, "", gateway_status=GW.ACTIVE)
+            self._dirty = True
+
+    # -- endpoints ---------------------------------------------------------------------------------------
+    def _endpoint_status(self, endpoint_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
+        return self._set(self.service, Endpoint, endpoint_id, target, reason, **fields)
+
+    def _endpoints(self) -> None:
+        with self.db.session() as session:
+            endpoints = session.scalars(select(Endpoint)).all()
+            stages = session.scalars(select(EndpointStage)).all()
+        for endpoint in endpoints:
+            mine = [s for s in stages if s.endpoint_id == endpoint.id]
+            default = next((s for s in mine if s.id == endpoint.default_stage_id), None)
+            status = endpoint.status
+            if status == EP.DELETE_IN_PROGRESS:
+                if not mine:
+                    with self.db.session() as session:
+                        row = session.get(Endpoint, endpoint.id)
+                        if row is not None:
+                            self.service.purge_endpoint(session, row)
+                    self.services.events.publish("endpoint", endpoint.id, change="deleted", name=endpoint.name)
+                    self._dirty = True
+                continue
+            if status in (EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS):
+                if default is None:
+                    continue
+                if default.status in STAGE_FAILED:
+                    self._endpoint_status(endpoint.id, EP.CREATE_FAILED, f"default stage {default.name}: {default.status_reason}")
+                elif default.status == ST.ACTIVE:
+                    if status == EP.CREATE_REQUESTED:
+                        self._endpoint_status(endpoint.id, EP.CREATE_IN_PROGRESS, "")
+                    self._endpoint_status(endpoint.id, EP.ACTIVE, "")
+                elif status == EP.CREATE_REQUESTED and default.status != ST.CREATE_REQUESTED:
+                    self._endpoint_status(endpoint.id, EP.CREATE_IN_PROGRESS, "default stage being created")
+                continue
+            if status == EP.CREATE_FAILED:
+                continue
+            busy = [s for s in mine if s.status in STAGE_BUSY or s.status == ST.DELETE_IN_PROGRESS]
+            failed = [s for s in mine if s.status in STAGE_FAILED]
+            if busy:
+                target, reason = EP.UPDATE_IN_PROGRESS, f"stage {busy[0].name} is {busy[0].status}"
+            elif failed:
+                target, reason = EP.UPDATE_FAILED, f"stage {failed[0].name} is {failed[0].status}: {failed[0].status_reason}"
+            else:
+                target, reason = EP.ACTIVE, ""
+            if target != status:
+                self._endpoint_status(endpoint.id, target, reason)

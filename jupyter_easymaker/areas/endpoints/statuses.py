@@ -1,0 +1,107 @@
+"""Endpoints, their stages and stage resources: the guide's status tables and
+the transitions between them, plus the API Gateway status words."""
+from __future__ import annotations
+
+from jupyter_easymaker.core.state_machine import _machine
+
+
+class EndpointStatus:
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    UPDATE_IN_PROGRESS = "UPDATE IN PROGRESS"
+    DELETE_IN_PROGRESS = "DELETE IN PROGRESS"
+    ACTIVE = "ACTIVE"
+    CREATE_FAILED = "CREATE FAILED"
+    UPDATE_FAILED = "UPDATE FAILED"
+
+
+class StageStatus:
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    DEPLOY_IN_PROGRESS = "DEPLOY IN PROGRESS"
+    DELETE_IN_PROGRESS = "DELETE IN PROGRESS"
+    ACTIVE = "ACTIVE"
+    CREATE_FAILED = "CREATE FAILED"
+    DEPLOY_FAILED = "DEPLOY FAILED"
+
+
+class StageResourceStatus:
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    DELETE_IN_PROGRESS = "DELETE IN PROGRESS"
+    ACTIVE = "ACTIVE"
+    CREATE_FAILED = "CREATE FAILED"
+
+
+class ApiGatewayStatus:
+    """What the built-in gateway says about a stage's route (the guide's
+    API Gateway status column)."""
+
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    STAGE_DEPLOYING = "STAGE DEPLOYING"
+    ACTIVE = "ACTIVE"
+    NOT_FOUND_STAGE = "NOT FOUND: STAGE"
+    NOT_FOUND_STAGE_DEPLOY_RESULT = "NOT FOUND: STAGE DEPLOY RESULT"
+    STAGE_DEPLOY_FAIL = "STAGE DEPLOY FAIL"
+
+
+EP, ST, RS = EndpointStatus, StageStatus, StageResourceStatus
+
+ENDPOINT_MACHINE = _machine(
+    "endpoint",
+    EP.CREATE_REQUESTED,
+    {
+        EP.CREATE_REQUESTED: {EP.CREATE_IN_PROGRESS, EP.CREATE_FAILED, EP.DELETE_IN_PROGRESS},
+        EP.CREATE_IN_PROGRESS: {EP.ACTIVE, EP.CREATE_FAILED, EP.DELETE_IN_PROGRESS},
+        EP.ACTIVE: {EP.UPDATE_IN_PROGRESS, EP.UPDATE_FAILED, EP.DELETE_IN_PROGRESS},
+        EP.UPDATE_IN_PROGRESS: {EP.ACTIVE, EP.UPDATE_FAILED, EP.DELETE_IN_PROGRESS},
+        # the failing stage was deleted or retried
+        EP.UPDATE_FAILED: {EP.UPDATE_IN_PROGRESS, EP.ACTIVE, EP.DELETE_IN_PROGRESS},
+        EP.CREATE_FAILED: {EP.DELETE_IN_PROGRESS},  # the guide: delete it and create it again
+        EP.DELETE_IN_PROGRESS: set(),  # the row goes away at the end
+    },
+    # deleting stops whatever runs: every status but an ongoing deletion allows it
+    deletable={EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS, EP.ACTIVE, EP.UPDATE_IN_PROGRESS, EP.UPDATE_FAILED, EP.CREATE_FAILED},
+    words=EndpointStatus,
+    settled={EP.ACTIVE, EP.CREATE_FAILED, EP.UPDATE_FAILED},
+)
+
+STAGE_MACHINE = _machine(
+    "endpoint stage",
+    ST.CREATE_REQUESTED,
+    {
+        ST.CREATE_REQUESTED: {ST.CREATE_IN_PROGRESS, ST.CREATE_FAILED, ST.DELETE_IN_PROGRESS},
+        ST.CREATE_IN_PROGRESS: {ST.DEPLOY_IN_PROGRESS, ST.CREATE_FAILED, ST.DELETE_IN_PROGRESS},
+        ST.DEPLOY_IN_PROGRESS: {ST.ACTIVE, ST.DEPLOY_FAILED, ST.DELETE_IN_PROGRESS},
+        # a resource added or removed later deploys the stage again
+        ST.ACTIVE: {ST.DEPLOY_IN_PROGRESS, ST.DEPLOY_FAILED, ST.DELETE_IN_PROGRESS},
+        ST.CREATE_FAILED: {ST.CREATE_REQUESTED, ST.DELETE_IN_PROGRESS},  # the guide's "try again"
+        ST.DEPLOY_FAILED: {ST.DEPLOY_IN_PROGRESS, ST.ACTIVE, ST.DELETE_IN_PROGRESS},
+        ST.DELETE_IN_PROGRESS: set(),
+    },
+    deletable={ST.CREATE_REQUESTED, ST.CREATE_IN_PROGRESS, ST.DEPLOY_IN_PROGRESS, ST.ACTIVE, ST.CREATE_FAILED, ST.DEPLOY_FAILED},
+    words=StageStatus,
+    settled={ST.ACTIVE, ST.CREATE_FAILED, ST.DEPLOY_FAILED},
+)
+
+STAGE_RESOURCE_MACHINE = _machine(
+    "stage resource",
+    RS.CREATE_REQUESTED,
+    {
+        RS.CREATE_REQUESTED: {RS.CREATE_IN_PROGRESS, RS.CREATE_FAILED, RS.DELETE_IN_PROGRESS},
+        RS.CREATE_IN_PROGRESS: {RS.ACTIVE, RS.CREATE_FAILED, RS.DELETE_IN_PROGRESS},
+        RS.ACTIVE: {RS.DELETE_IN_PROGRESS},
+        RS.CREATE_FAILED: {RS.CREATE_REQUESTED, RS.DELETE_IN_PROGRESS},
+        RS.DELETE_IN_PROGRESS: set(),
+    },
+    deletable={RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.ACTIVE, RS.CREATE_FAILED},
+    words=StageResourceStatus,
+    settled={RS.ACTIVE, RS.CREATE_FAILED},
+)
+
+# statuses in which the controller still has work to do
+STAGE_RESOURCE_PENDING = frozenset({RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.DELETE_IN_PROGRESS})
+# a resource in these holds (or may hold) servers
+STAGE_RESOURCE_HOLDING = frozenset({RS.CREATE_IN_PROGRESS, RS.ACTIVE, RS.DELETE_IN_PROGRESS})
+STAGE_BUSY = frozenset({ST.CREATE_REQUESTED, ST.CREATE_IN_PROGRESS, ST.DEPLOY_IN_PROGRESS})
+STAGE_FAILED = frozenset({ST.CREATE_FAILED, ST.DEPLOY_FAILED})

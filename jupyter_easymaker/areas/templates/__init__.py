@@ -1,0 +1,10 @@
+"""Training templates: every field of a training saved under a name."""
+from jupyter_easymaker.core.area import Area
+
+AREA = Area(
+    name="templates",
+    capability="training-templates",
+    service="service:TemplateService",
+    requires=("trainings",),
+    machines=("statuses:TEMPLATE_MACHINE",),
+)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StrictModel
+from jupyter_easymaker.core.job_fields import TrainingFields
+
+
+class TemplateCreate(TrainingFields):
+    name: str = Name
+    description: str = Description
+
+
+class TemplateFromTraining(StrictModel):
+    """Save an existing training's fields as a new template."""
+
+    name: str = Name
+    description: str = Description
+
+
+class TemplateOut(ResourceOut):
+    spec: dict
+    hyperparameter_names: list[str] = Field(default_factory=list)

@@ -1,0 +1,14 @@
+"""Trainings: a script (or a built-in algorithm) run as a job, with its logs,
+metrics and model."""
+from jupyter_easymaker.core.area import Area, Guard, Work
+
+AREA = Area(
+    name="trainings",
+    capability="trainings",
+    service="service:TrainingService",
+    reconciler="reconciler:TrainingReconciler",
+    requires=("experiments", "templates"),
+    guards=(Guard("experiment", "trainings", "names_in_experiment"),),
+    work=(Work("trainings", "statuses:TRAINING_ACTIVE"),),
+    machines=("statuses:TRAINING_MACHINE",),
+)

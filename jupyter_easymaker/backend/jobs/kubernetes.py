@@ -1,0 +1,664 @@
+"""Kubernetes execution backend: every job becomes standard cluster objects.
+
+Only this module talks to the API server; the objects themselves are built by
+:mod:`jupyter_easymaker.backend.kubernetes.job_manifests` (see there for what a job
+becomes and how ``volume_mounts`` exposes NAS paths to pods). Import this
+module only when the Kubernetes backend is configured: it imports the
+``kubernetes`` client (the ``[k8s]`` extra).
+
+Handles look like ``{"backend": "kubernetes", "namespace", "name", "kind":
+"Job" | "PyTorchJob", "service", "job_id", "nodes"}``; ``stop()`` adds
+``"stop_requested": True`` to the handle it is given (the controller should
+store the handle afterwards) and annotates the Job, so that a job that ends
+because it was stopped reads STOPPED rather than FAILED or LOST.
+
+Responses are read as raw JSON (``_preload_content=False``) instead of the
+client's models: the code works on the same camelCase shapes the manifests
+use, and tolerates partial objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.utils import parse_quantity
+
+from jupyter_easymaker.backend.kubernetes import job_manifests as m
+from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, LogChunk, ResourceUsage
+from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
+
+JOB_KIND = "Job"
+PYTORCHJOB_KIND = "PyTorchJob"
+CRD_CACHE_SECONDS = 300.0
+MERGE_PATCH = "application/merge-patch+json"  # the one patch type both built-ins and CRDs accept
+COMPLETION_INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+REPLICA_TYPE_LABEL = "training.kubeflow.org/replica-type"
+REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"
+
+
+# -- pure helpers (tested without a server) ------------------------------------------
+def _epoch(value: Any) -> float | None:
+    if not value:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _labels_match(obj: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+def pod_rank(pod: Mapping[str, Any]) -> int:
+    """Node rank of a pod of an Indexed Job, a PyTorchJob or a plain Job."""
+    meta = pod.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+    try:
+        index = annotations.get(COMPLETION_INDEX_KEY) or labels.get(COMPLETION_INDEX_KEY)
+        if index is not None:
+            return int(index)
+        if str(labels.get(REPLICA_TYPE_LABEL, "")).lower() == "worker":
+            return int(labels.get(REPLICA_INDEX_LABEL, 0)) + 1
+    except ValueError:
+        pass
+    return 0
+
+
+def order_pods(pods: list[dict]) -> list[dict]:
+    return sorted(
+        pods,
+        key=lambda p: (
+            pod_rank(p),
+            str((p.get("metadata") or {}).get("creationTimestamp") or ""),
+            str((p.get("metadata") or {}).get("name")),
+        ),
+    )
+
+
+def pod_finished(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def assemble_logs(pods: list[dict], fetch: Callable[[dict], str], *, multi_node: bool) -> str:
+    """The job's log text, append-only across calls.
+
+    Pods are taken in rank order and the text stops after the first pod that
+    may still write (or that does not exist yet): a later rank's log is only
+    shown once every earlier rank has finished, so text already returned never
+    moves and an offset into it stays valid. On a running multi-node job that
+    means rank 0's log.
+    """
+    parts: list[str] = []
+    next_rank = 0
+    for pod in order_pods(pods):
+        rank = pod_rank(pod)
+        if multi_node and rank > next_rank:
+            break  # an earlier rank's pod is missing: it would land before this text later
+        next_rank = max(next_rank, rank + 1)
+        if multi_node:
+            parts.append(f"===== node {pod_rank(pod)} ({pod['metadata'].get('name')}) =====\n")
+        text = fetch(pod)
+        parts.append(text)
+        if not pod_finished(pod):
+            break
+        if multi_node and text and not text.endswith("\n"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _true_condition(obj: Mapping[str, Any], types: tuple[str, ...]) -> dict | None:
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") in types and str(cond.get("status")) == "True":
+            return cond
+    return None
+
+
+def _container_states(pod: Mapping[str, Any]) -> list[dict]:
+    return [cs.get("state") or {} for cs in (pod.get("status") or {}).get("containerStatuses") or []]
+
+
+def _started_at(pods: list[dict], job: Mapping[str, Any]) -> float | None:
+    times = [
+        _epoch((state.get("running") or state.get("terminated") or {}).get("startedAt"))
+        for pod in pods
+        for state in _container_states(pod)
+    ]
+    times = [t for t in times if t is not None]
+    return min(times) if times else _epoch((job.get("status") or {}).get("startTime"))
+
+
+def _failure_from_pods(pods: list[dict], memory: str = "") -> tuple[int | None, str]:
+    """(exit code, reason) of the first failed container in rank order."""
+    for pod in order_pods(pods):
+        for state in _container_states(pod):
+            term = state.get("terminated") or {}
+            code = term.get("exitCode")
+            if code is None or int(code) == 0:
+                continue
+            if term.get("reason") == "OOMKilled":
+                limit = f" of {memory}" if memory else ""
+                return int(code), f"out of memory: the container exceeded its memory limit{limit} (OOMKilled)"
+            reason = f"user code exited with {int(code)}"
+            last = [line for line in str(term.get("message") or "").splitlines() if line.strip()]
+            return int(code), f"{reason}: {last[-1].strip()}" if last else reason
+    return None, ""
+
+
+def _pending_state(pods: list[dict]) -> JobState | None:
+    """None for RUNNING, else QUEUED / STARTING (FAILED for a permanent start
+    error) from the pods of a job that has no terminal condition yet."""
+
+    def ran(pod: dict) -> bool:  # running now, or finished while the Job controller catches up
+        states = _container_states(pod)
+        return pod_finished(pod) or (
+            (pod.get("status") or {}).get("phase") == "Running" and any("running" in s for s in states)
+        )
+
+    if any(ran(p) for p in pods):
+        return None
+    for pod in pods:
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in ("InvalidImageName", "ErrImageNeverPull"):
+                return JobState(
+                    JobPhase.FAILED, reason=f"{waiting['reason']}: {waiting.get('message', '')}".rstrip(": ")
+                )
+            if waiting.get("reason") in ("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"):
+                return JobState(
+                    JobPhase.STARTING, reason=f"{waiting['reason']}: {waiting.get('message', '')}".rstrip(": ")
+                )
+        for cond in (pod.get("status") or {}).get("conditions") or []:
+            if (
+                cond.get("type") == "PodScheduled"
+                and str(cond.get("status")) == "False"
+                and cond.get("reason") == "Unschedulable"
+            ):
+                return JobState(
+                    JobPhase.QUEUED, reason=f"waiting for resources: {cond.get('message', '')}".rstrip(": ")
+                )
+    return JobState(JobPhase.STARTING)
+
+
+def job_state(
+    obj: Mapping[str, Any] | None, pods: list[dict], *, kind: str = JOB_KIND, stop_requested: bool = False
+) -> JobState:
+    """Map a Job or PyTorchJob (None when gone) and its pods to a JobState."""
+    if obj is None:
+        if stop_requested:
+            return JobState(JobPhase.STOPPED, reason="stopped by request", finished_at=time.time())
+        return JobState(JobPhase.LOST, reason="the job no longer exists in the cluster")
+    meta = obj.get("metadata") or {}
+    stop_requested = stop_requested or (meta.get("annotations") or {}).get(m.STOP_ANNOTATION) == "true"
+    status = obj.get("status") or {}
+    done_types = ("Complete",) if kind == JOB_KIND else ("Succeeded",)
+    started = _started_at(pods, obj)
+    done = _true_condition(obj, done_types)
+    if done:
+        finished = _epoch(status.get("completionTime")) or _epoch(done.get("lastTransitionTime"))
+        return JobState(JobPhase.SUCCEEDED, exit_code=0, started_at=started, finished_at=finished)
+    failed = _true_condition(obj, ("Failed",))
+    if failed:
+        finished = _epoch(failed.get("lastTransitionTime")) or _epoch(status.get("completionTime"))
+        if stop_requested:
+            return JobState(JobPhase.STOPPED, reason="stopped by request", started_at=started, finished_at=finished)
+        reason_code = str(failed.get("reason") or "")
+        message = str(failed.get("message") or "")
+        if "DeadlineExceeded" in reason_code or "deadline" in message.lower():
+            code, _ = _failure_from_pods(pods)
+            return JobState(
+                JobPhase.FAILED,
+                reason="maximum run time exceeded",
+                exit_code=code,
+                started_at=started,
+                finished_at=finished,
+            )
+        memory = _memory_limit(obj)
+        code, reason = _failure_from_pods(pods, memory)
+        return JobState(
+            JobPhase.FAILED,
+            reason=reason or message or reason_code or "the job failed",
+            exit_code=code,
+            started_at=started,
+            finished_at=finished,
+        )
+    if _true_condition(obj, ("Suspended",)) or (obj.get("spec") or {}).get("suspend") is True:
+        return JobState(JobPhase.QUEUED, reason="the job is suspended (waiting in a cluster queue)")
+    if stop_requested and meta.get("deletionTimestamp") and not pods:
+        return JobState(JobPhase.STOPPED, reason="stopped by request", started_at=started, finished_at=time.time())
+    pending = _pending_state(pods)
+    if pending is None:
+        return JobState(JobPhase.RUNNING, reason="stopping" if stop_requested else "", started_at=started)
+    return pending
+
+
+def _memory_limit(obj: Mapping[str, Any]) -> str:
+    spec = obj.get("spec") or {}
+    templates = [spec.get("template")] + [r.get("template") for r in (spec.get("pytorchReplicaSpecs") or {}).values()]
+    for template in templates:
+        for container in ((template or {}).get("spec") or {}).get("containers") or []:
+            limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+            if limit:
+                return str(limit)
+    return ""
+
+
+def handle_from_object(obj: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """Rebuild a job's handle from what is stored on its object (discover)."""
+    meta = obj.get("metadata") or {}
+    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+    handle = {
+        "backend": "kubernetes",
+        "namespace": meta.get("namespace"),
+        "name": meta.get("name"),
+        "kind": kind,
+        "service": annotations.get(m.SERVICE_ANNOTATION) or None,
+        "job_id": annotations.get(m.JOB_ID_ANNOTATION) or labels.get(m.ID_LABEL),
+        "nodes": int(annotations.get(m.NODES_ANNOTATION) or 1),
+    }
+    if annotations.get(m.STOP_ANNOTATION) == "true":
+        handle["stop_requested"] = True
+    return handle
+
+
+def _api_message(exc: ApiException) -> str:
+    try:
+        body = json.loads(exc.body or "")
+        if isinstance(body, dict) and body.get("message"):
+            return str(body["message"])
+    except ValueError:
+        pass
+    return str(exc.reason or exc.body or exc.status)
+
+
+# -- the backend ------------------------------------------------------------------------
+class KubernetesBackend:
+    """Runs jobs as Jobs / Indexed Jobs / PyTorchJobs in one namespace.
+
+    ``volume_mounts``: local path prefix -> pod volume source (e.g.
+    ``{"/mnt/nas1": {"nfs": {"server": "10.0.0.5", "path": "/export"}}}`` or
+    ``{"persistentVolumeClaim": {"claimName": "x"}}``); job paths under a
+    prefix are mounted at the same path in the pod. ``pytorchjob``: None
+    detects the Kubeflow CRD, True/False forces or forbids its use.
+    """
+
+    name = "kubernetes"
+
+    def __init__(
+        self,
+        namespace: str = "default",
+        image: str = m.DEFAULT_IMAGE,
+        api_client: Any = None,
+        kubeconfig: str | None = None,
+        in_cluster: bool = False,
+        volume_mounts: dict[str, dict] | None = None,
+        service_account: str | None = None,
+        image_pull_secrets: list[str] | None = None,
+        extra_env: dict | None = None,
+        pytorchjob: bool | None = None,
+        request_timeout: float = 30.0,
+    ):
+        self.namespace = namespace
+        self.options = m.PodOptions(
+            image=image or m.DEFAULT_IMAGE,  # the server passes "" when no default image is configured
+            volume_mounts=dict(volume_mounts or {}),
+            service_account=service_account,
+            image_pull_secrets=tuple(image_pull_secrets or ()),
+            extra_env={str(k): str(v) for k, v in (extra_env or {}).items()},
+        )
+        self.api_client = api_client if api_client is not None else self._load_client(kubeconfig, in_cluster)
+        self.core = k8s_client.CoreV1Api(self.api_client)
+        self.batch = k8s_client.BatchV1Api(self.api_client)
+        self.custom = k8s_client.CustomObjectsApi(self.api_client)
+        self._pytorchjob_forced = pytorchjob
+        self._crd_lock = threading.Lock()
+        self._crd_cache: tuple[float, bool] | None = None
+        self._timeout = request_timeout
+
+    @staticmethod
+    def _load_client(kubeconfig: str | None, in_cluster: bool) -> Any:
+        try:
+            if in_cluster:
+                configuration = k8s_client.Configuration()
+                k8s_config.load_incluster_config(client_configuration=configuration)
+                return k8s_client.ApiClient(configuration)
+            return k8s_config.new_client_from_config(config_file=kubeconfig)
+        except Exception as exc:  # noqa: BLE001 - any config problem is reported the same way
+            where = "the in-cluster service account" if in_cluster else (kubeconfig or "the default kubeconfig")
+            raise BackendError(f"cannot configure the Kubernetes client from {where}: {exc}") from exc
+
+    # -- API plumbing -------------------------------------------------------------
+    def _call(self, fn: Callable[..., Any], *args: Any, raw: bool = False, **kwargs: Any) -> Any:
+        """Call the API; JSON dict back (text when raw). ApiException passes
+        through for the caller to judge; transport failures become BackendError."""
+        try:
+            response = fn(*args, _preload_content=False, _request_timeout=self._timeout, **kwargs)
+        except ApiException:
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise BackendError(
+                f"cannot reach the Kubernetes API at {self.api_client.configuration.host}: {exc}"
+            ) from exc
+        try:
+            data = response.data
+        finally:
+            response.release_conn()
+        if raw:
+            return data.decode("utf-8", errors="replace")
+        try:
+            return json.loads(data) if data else {}
+        except ValueError as exc:
+            raise BackendError(f"the Kubernetes API answered something that is not JSON: {data[:200]!r}") from exc
+
+    def _fail(self, what: str, exc: ApiException) -> BackendError:
+        message = _api_message(exc)
+        if exc.status == 403 and "exceeded quota" in message:
+            return CapacityUnavailable(f"{what}: namespace quota exhausted ({message})")
+        return BackendError(f"{what}: Kubernetes answered {exc.status}: {message}")
+
+    def _ignore_missing(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._call(fn, *args, **kwargs)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise self._fail("cleaning up the job failed", exc) from exc
+
+    def _read_job(self, handle: Mapping[str, Any]) -> dict | None:
+        ns, name = handle["namespace"], handle["name"]
+        try:
+            if handle.get("kind") == PYTORCHJOB_KIND:
+                return self._call(
+                    self.custom.get_namespaced_custom_object,
+                    m.PYTORCHJOB_GROUP,
+                    m.PYTORCHJOB_VERSION,
+                    ns,
+                    m.PYTORCHJOB_PLURAL,
+                    name,
+                )
+            return self._call(self.batch.read_namespaced_job, name, ns)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise self._fail(f"reading job {name} failed", exc) from exc
+
+    def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
+        wanted = m.selector_labels(handle["job_id"])
+        selector = ",".join(f"{k}={v}" for k, v in wanted.items())
+        try:
+            items = (
+                self._call(self.core.list_namespaced_pod, handle["namespace"], label_selector=selector).get("items")
+                or []
+            )
+        except ApiException as exc:
+            raise self._fail("listing the job's pods failed", exc) from exc
+        return [p for p in items if _labels_match(p, wanted)]  # also filter here: selectors may be ignored
+
+    def _check_handle(self, handle: Mapping[str, Any]) -> None:
+        if not isinstance(handle, Mapping) or not all(handle.get(k) for k in ("namespace", "name", "job_id")):
+            raise BackendError(f"not a Kubernetes job handle: {handle!r}")
+
+    # -- facts ----------------------------------------------------------------------
+    def pytorchjob_available(self) -> bool:
+        """Whether the Kubeflow PyTorchJob CRD is served here; cached. A
+        namespaced list needs no cluster-wide rights (unlike reading the CRD)."""
+        if self._pytorchjob_forced is not None:
+            return self._pytorchjob_forced
+        with self._crd_lock:
+            now = time.monotonic()
+            if self._crd_cache and now - self._crd_cache[0] < CRD_CACHE_SECONDS:
+                return self._crd_cache[1]
+            try:
+                self._call(
+                    self.custom.list_namespaced_custom_object,
+                    m.PYTORCHJOB_GROUP,
+                    m.PYTORCHJOB_VERSION,
+                    self.namespace,
+                    m.PYTORCHJOB_PLURAL,
+                    limit=1,
+                )
+                present = True
+            except ApiException as exc:
+                if exc.status not in (403, 404):
+                    raise self._fail("checking for the PyTorchJob CRD failed", exc) from exc
+                present = False  # absent, or not usable with our rights
+            self._crd_cache = (now, present)
+            return present
+
+    def capabilities(self) -> dict[str, Any]:
+        try:
+            pytorchjob = self.pytorchjob_available()
+        except BackendError:
+            pytorchjob = False
+        return {
+            "name": self.name,
+            "namespace": self.namespace,
+            "image": self.options.image,
+            "pytorchjob": pytorchjob,
+            "multi_node": "PyTorchJob" if pytorchjob else "Indexed Job",
+            "gpu_resource": m.GPU_RESOURCE,
+            "volume_mounts": sorted(self.options.volume_mounts),
+        }
+
+    # -- lifecycle --------------------------------------------------------------------
+    def submit(self, spec: JobSpec) -> dict[str, Any]:
+        name = m.resource_name(spec.kind, spec.job_id)
+        ns = self.namespace
+        use_pytorchjob = spec.nodes > 1 and self.pytorchjob_available()
+        try:
+            if use_pytorchjob:
+                job = m.pytorchjob_manifest(spec, name=name, namespace=ns, options=self.options)
+            else:
+                job = m.job_manifest(spec, name=name, namespace=ns, options=self.options)
+            secret = m.secret_manifest(spec, name, ns)
+        except m.ManifestError as exc:
+            raise BackendError(str(exc)) from exc
+        service = (job["metadata"].get("annotations") or {}).get(m.SERVICE_ANNOTATION)
+        handle = {
+            "backend": "kubernetes",
+            "namespace": ns,
+            "name": name,
+            "kind": PYTORCHJOB_KIND if use_pytorchjob else JOB_KIND,
+            "service": service,
+            "job_id": spec.job_id,
+            "nodes": max(1, int(spec.nodes)),
+        }
+        secret_created = self._create(
+            self.core.create_namespaced_secret, ns, secret, what="creating the job's spec secret"
+        )
+        try:
+            if use_pytorchjob:
+                created = self._create(
+                    self.custom.create_namespaced_custom_object,
+                    m.PYTORCHJOB_GROUP,
+                    m.PYTORCHJOB_VERSION,
+                    ns,
+                    m.PYTORCHJOB_PLURAL,
+                    job,
+                    what=f"creating PyTorchJob {name}",
+                )
+            else:
+                created = self._create(self.batch.create_namespaced_job, ns, job, what=f"creating Job {name}")
+        except BackendError:
+            if secret_created is not None:
+                self._ignore_missing(self.core.delete_namespaced_secret, name, ns)
+            raise
+        if created is None:  # already there: a retry after a crash; make sure it is ours
+            existing = self._read_job(handle)
+            annotations = ((existing or {}).get("metadata") or {}).get("annotations") or {}
+            if existing is not None and annotations.get(m.JOB_ID_ANNOTATION) != spec.job_id:
+                raise BackendError(
+                    f"{handle['kind']} {name} already exists in namespace {ns} and belongs to another job"
+                )
+            created = existing or {}
+        uid = (created.get("metadata") or {}).get("uid")
+        owner = m.owner_reference(job["apiVersion"], job["kind"], name, uid) if uid else None
+        if owner:  # only garbage-collection help: release() deletes the secret anyway
+            with contextlib.suppress(ApiException):
+                patch = {"metadata": {"ownerReferences": [owner]}}
+                self._call(self.core.patch_namespaced_secret, name, ns, patch, _content_type=MERGE_PATCH)
+        if service:
+            svc = m.headless_service_manifest(spec, name=service, namespace=ns, owner=owner)
+            self._create(self.core.create_namespaced_service, ns, svc, what=f"creating headless Service {service}")
+        return handle
+
+    def _create(self, fn: Callable[..., Any], *args: Any, what: str) -> dict | None:
+        """Create an object; None when it already exists (409)."""
+        try:
+            return self._call(fn, *args)
+        except ApiException as exc:
+            if exc.status == 409:
+                return None
+            raise self._fail(what, exc) from exc
+
+    def status(self, handle: dict[str, Any]) -> JobState:
+        self._check_handle(handle)
+        obj = self._read_job(handle)
+        pods = self._pods(handle) if obj is not None else []
+        return job_state(
+            obj, pods, kind=handle.get("kind") or JOB_KIND, stop_requested=bool(handle.get("stop_requested"))
+        )
+
+    def _pod_log(self, pod: dict) -> str:
+        meta = pod.get("metadata") or {}
+        try:
+            return self._call(
+                self.core.read_namespaced_pod_log, meta["name"], meta.get("namespace") or self.namespace, raw=True
+            )
+        except ApiException as exc:
+            if exc.status in (400, 404):  # container not started yet, or pod just deleted
+                return ""
+            raise self._fail(f"reading the log of pod {meta.get('name')} failed", exc) from exc
+
+    def read_logs(self, handle: dict[str, Any], offset: int = 0, limit: int = 1 << 20) -> LogChunk:
+        """Logs of the job's pods in rank order, see :func:`assemble_logs`.
+        Logs live with the pods: after release() there is nothing to read."""
+        self._check_handle(handle)
+        text = assemble_logs(self._pods(handle), self._pod_log, multi_node=int(handle.get("nodes") or 1) > 1)
+        offset = max(0, int(offset))
+        if offset >= len(text):
+            return LogChunk(text="", offset=offset)
+        chunk = text[offset : offset + max(0, int(limit))]
+        return LogChunk(text=chunk, offset=offset + len(chunk))
+
+    def stop(self, handle: dict[str, Any], grace_seconds: float = 10.0) -> None:
+        """Mark the stop (handle flag + Job annotation), delete the job with
+        Foreground propagation, and delete its pods with the given grace so
+        they get SIGTERM (the launcher forwards it) and are killed after it."""
+        self._check_handle(handle)
+        handle["stop_requested"] = True
+        ns, name = handle["namespace"], handle["name"]
+        grace = max(0, int(math.ceil(grace_seconds)))
+        annotate = {"metadata": {"annotations": {m.STOP_ANNOTATION: "true"}}}
+        if handle.get("kind") == PYTORCHJOB_KIND:
+            args = (m.PYTORCHJOB_GROUP, m.PYTORCHJOB_VERSION, ns, m.PYTORCHJOB_PLURAL, name)
+            self._ignore_missing(self.custom.patch_namespaced_custom_object, *args, annotate, _content_type=MERGE_PATCH)
+            self._ignore_missing(
+                self.custom.delete_namespaced_custom_object,
+                *args,
+                grace_period_seconds=grace,
+                propagation_policy="Foreground",
+            )
+        else:
+            self._ignore_missing(self.batch.patch_namespaced_job, name, ns, annotate, _content_type=MERGE_PATCH)
+            self._ignore_missing(
+                self.batch.delete_namespaced_job, name, ns, grace_period_seconds=grace, propagation_policy="Foreground"
+            )
+        for pod in self._pods(handle):
+            self._ignore_missing(
+                self.core.delete_namespaced_pod, pod["metadata"]["name"], ns, grace_period_seconds=grace
+            )
+        if handle.get("service"):
+            self._ignore_missing(self.core.delete_namespaced_service, handle["service"], ns)
+
+    def usage(self, handle: dict[str, Any]) -> ResourceUsage | None:
+        """CPU and memory summed over the job's pods from metrics.k8s.io;
+        None without a metrics server or before the first sample."""
+        self._check_handle(handle)
+        try:
+            names = {p["metadata"]["name"] for p in self._pods(handle)}
+            metrics = self._call(
+                self.custom.list_namespaced_custom_object,
+                "metrics.k8s.io",
+                "v1beta1",
+                handle["namespace"],
+                "pods",
+                label_selector=f"{m.ID_LABEL}={m.label_value(handle['job_id'])}",
+            )
+        except (ApiException, BackendError):
+            return None
+        cpu = memory = 0.0
+        seen = False
+        for item in metrics.get("items") or []:
+            if (item.get("metadata") or {}).get("name") not in names:
+                continue
+            for container in item.get("containers") or []:
+                use = container.get("usage") or {}
+                cpu += float(parse_quantity(use.get("cpu", "0")))
+                memory += float(parse_quantity(use.get("memory", "0")))
+                seen = True
+        if not seen:
+            return None
+        return ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory))
+
+    def release(self, handle: dict[str, Any]) -> None:
+        """Delete whatever is left of the job (idempotent)."""
+        self._check_handle(handle)
+        ns, name = handle["namespace"], handle["name"]
+        if handle.get("kind") == PYTORCHJOB_KIND:
+            self._ignore_missing(
+                self.custom.delete_namespaced_custom_object,
+                m.PYTORCHJOB_GROUP,
+                m.PYTORCHJOB_VERSION,
+                ns,
+                m.PYTORCHJOB_PLURAL,
+                name,
+                propagation_policy="Background",
+            )
+        else:
+            self._ignore_missing(self.batch.delete_namespaced_job, name, ns, propagation_policy="Background")
+        if handle.get("service"):
+            self._ignore_missing(self.core.delete_namespaced_service, handle["service"], ns)
+        self._ignore_missing(self.core.delete_namespaced_secret, name, ns)
+
+    def adopt(self, handle: dict[str, Any]) -> None:
+        """Nothing to do: the cluster does its own capacity accounting."""
+
+    def discover(self) -> list[dict[str, Any]]:
+        """Handles of every job this backend created in its namespace, so a
+        restarted server can re-attach to them (see handle_from_object)."""
+        wanted = {m.MANAGED_BY_KEY: m.MANAGED_BY}
+        selector = f"{m.MANAGED_BY_KEY}={m.MANAGED_BY}"
+        try:
+            jobs = (
+                self._call(self.batch.list_namespaced_job, self.namespace, label_selector=selector).get("items") or []
+            )
+            found = [handle_from_object(j, JOB_KIND) for j in jobs if _labels_match(j, wanted)]
+            if self.pytorchjob_available():
+                ptjs = (
+                    self._call(
+                        self.custom.list_namespaced_custom_object,
+                        m.PYTORCHJOB_GROUP,
+                        m.PYTORCHJOB_VERSION,
+                        self.namespace,
+                        m.PYTORCHJOB_PLURAL,
+                        label_selector=selector,
+                    ).get("items")
+                    or []
+                )
+                found += [handle_from_object(p, PYTORCHJOB_KIND) for p in ptjs if _labels_match(p, wanted)]
+        except ApiException as exc:
+            raise self._fail("listing the jobs in the cluster failed", exc) from exc
+        return [h for h in found if h["job_id"]]

@@ -1,0 +1,280 @@
+"""Model servers on Kubernetes: Deployment + Service + HorizontalPodAutoscaler
+per stage resource, or one KServe InferenceService when that CRD is served.
+
+Shares the API client, pod options (image pull secrets, volume mounts, ...)
+and error handling of the job backend it is built from. Handles look like
+``{"backend": "kubernetes", "namespace", "name", "kind": "Deployment" |
+"InferenceService", "server_id", "service", "hpa", "desired", "address"}``.
+The cluster scales pods itself (HPA), so the controller never calls scale()
+for a resource with the pod autoscaler on.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from kubernetes import client as k8s_client
+from kubernetes.client.exceptions import ApiException
+from kubernetes.utils import parse_quantity
+
+from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
+from jupyter_easymaker.backend.base import BackendError, ResourceUsage
+from jupyter_easymaker.backend.kubernetes.job_manifests import ManifestError, PodOptions
+from jupyter_easymaker.backend.jobs.kubernetes import MERGE_PATCH, KubernetesBackend, _labels_match, _true_condition
+from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerSpec, ServerState, ServingOptions
+
+DEPLOYMENT = "Deployment"
+INFERENCESERVICE = "InferenceService"
+CRD_CACHE_SECONDS = 300.0
+_PERMANENT_WAITING = ("InvalidImageName", "ErrImageNeverPull")
+
+
+def _pod_ready(pod: Mapping[str, Any]) -> bool:
+    return bool(_true_condition(pod, ("Ready",))) and not (pod.get("metadata") or {}).get("deletionTimestamp")
+
+
+def _restarts(pod: Mapping[str, Any]) -> int:
+    return sum(int(cs.get("restartCount") or 0) for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+
+
+def _waiting(pod: Mapping[str, Any]) -> tuple[str, str]:
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason"):
+            return str(waiting["reason"]), str(waiting.get("message") or "")
+    return "", ""
+
+
+def server_state(obj: Mapping[str, Any] | None, pods: list[dict], *, kind: str, desired: int, address: str,
+                 max_restarts: int = 3) -> ServerState:
+    """Map a Deployment or InferenceService (None when gone) and its pods to a ServerState."""
+    if obj is None:
+        return ServerState(ServerPhase.LOST, reason=f"the {kind} no longer exists in the cluster")
+    states = []
+    for pod in sorted(pods, key=lambda p: str((p.get("metadata") or {}).get("name"))):
+        meta = pod.get("metadata") or {}
+        reason, message = _waiting(pod)
+        states.append(PodState(str(meta.get("name")), _pod_ready(pod), address, str((pod.get("spec") or {}).get("nodeName") or ""),
+                               _restarts(pod), f"{reason}: {message}".rstrip(": ") if reason else ""))
+    status = obj.get("status") or {}
+    ready = sum(p.ready for p in states)
+    if kind == DEPLOYMENT:
+        ready = max(ready, int(status.get("readyReplicas") or 0))
+        progressing = next((c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), None)
+        if progressing and str(progressing.get("status")) == "False" and progressing.get("reason") == "ProgressDeadlineExceeded" and ready == 0:
+            return ServerState(ServerPhase.FAILED, reason=str(progressing.get("message") or "the pods did not become ready in time"),
+                               pods=states, desired=desired)
+        up = ready >= 1 and ready >= min(desired, int((obj.get("spec") or {}).get("replicas") or desired))
+    else:
+        up = bool(_true_condition(obj, ("Ready",)) or _true_condition(obj, ("PredictorReady",)))
+        if up and not any(p.ready for p in states):  # KServe says ready; the pods may just not be listed to us
+            states = states or [PodState("predictor", True, address)]
+    for pod in states:
+        head = pod.reason.split(":", 1)[0]
+        if head in _PERMANENT_WAITING:
+            return ServerState(ServerPhase.FAILED, reason=pod.reason, pods=states, desired=desired)
+        if head == "CrashLoopBackOff" and pod.restarts >= max_restarts and ready == 0:
+            return ServerState(ServerPhase.FAILED, reason=f"{pod.name} keeps crashing ({pod.restarts} restarts): {pod.reason}",
+                               pods=states, desired=desired)
+    if up:
+        for pod in states:
+            pod.address = address
+        return ServerState(ServerPhase.READY, pods=states, desired=desired)
+    reason = next((p.reason for p in states if p.reason), "")
+    return ServerState(ServerPhase.STARTING, reason=reason, pods=states, desired=desired)
+
+
+class KubernetesServingBackend:
+    name = "kubernetes"
+    autoscales_itself = True
+
+    def __init__(self, jobs: KubernetesBackend, options: ServingOptions | None = None):
+        self.jobs = jobs  # API client, pod options and error handling are the job backend's
+        self.options = options or ServingOptions()
+        self.namespace = jobs.namespace
+        base: PodOptions = jobs.options
+        self.pod_options = PodOptions(
+            image=self.options.kubernetes_image or sm.DEFAULT_SERVING_IMAGE,
+            volume_mounts=base.volume_mounts,
+            service_account=base.service_account,
+            image_pull_secrets=base.image_pull_secrets,
+            extra_env=base.extra_env,
+        )
+        self.apps = k8s_client.AppsV1Api(jobs.api_client)
+        self.autoscaling = k8s_client.AutoscalingV2Api(jobs.api_client)
+        self.core = jobs.core
+        self.custom = jobs.custom
+        self._crd_lock = threading.Lock()
+        self._crd_cache: tuple[float, bool] | None = None
+
+    # -- facts --------------------------------------------------------------------
+    def inferenceservice_available(self) -> bool:
+        forced = self.options.kubernetes_inferenceservice
+        if forced is not None:
+            return forced
+        with self._crd_lock:
+            now = time.monotonic()
+            if self._crd_cache and now - self._crd_cache[0] < CRD_CACHE_SECONDS:
+                return self._crd_cache[1]
+            try:
+                self.jobs._call(self.custom.list_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, self.namespace,
+                                sm.ISVC_PLURAL, limit=1)
+                present = True
+            except ApiException as exc:
+                if exc.status not in (403, 404):
+                    raise self.jobs._fail("checking for the InferenceService CRD failed", exc) from exc
+                present = False
+            self._crd_cache = (now, present)
+            return present
+
+    def capabilities(self) -> dict[str, Any]:
+        try:
+            kserve = self.inferenceservice_available()
+        except BackendError:
+            kserve = False
+        return {"name": self.name, "namespace": self.namespace, "image": self.pod_options.image,
+                "objects": "InferenceService" if kserve else "Deployment + Service + HorizontalPodAutoscaler",
+                "autoscaler": "HorizontalPodAutoscaler"}
+
+    def _address(self, service: str) -> str:
+        return self.options.kubernetes_address_template.format(service=service, namespace=self.namespace,
+                                                               port=sm.SERVICE_PORT)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self, spec: ServerSpec) -> dict[str, Any]:
+        name = sm.server_name(spec.server_id)
+        ns = self.namespace
+        use_isvc = self.inferenceservice_available()
+        timeout = self.options.start_timeout_seconds
+        try:
+            if use_isvc:
+                isvc = sm.inferenceservice_manifest(spec, name=name, namespace=ns, options=self.pod_options,
+                                                    start_timeout_seconds=timeout)
+            else:
+                deployment = sm.deployment_manifest(spec, name=name, namespace=ns, options=self.pod_options,
+                                                    start_timeout_seconds=timeout)
+                service = sm.service_manifest(spec, name=name, namespace=ns)
+                hpa = sm.hpa_manifest(spec, name=name, namespace=ns, scale_down_seconds=self.options.scale_down_cooldown_seconds) \
+                    if spec.autoscaler.enabled else None
+        except ManifestError as exc:
+            raise BackendError(str(exc)) from exc
+        handle = {"backend": self.name, "namespace": ns, "name": name, "server_id": spec.server_id,
+                  "kind": INFERENCESERVICE if use_isvc else DEPLOYMENT, "desired": max(1, int(spec.pods))}
+        create = self.jobs._create
+        secret = sm.env_secret_manifest(spec, name=name, namespace=ns)
+        if create(self.core.create_namespaced_secret, ns, secret, what=f"creating Secret {secret['metadata']['name']}") is None:
+            # left over from an earlier attempt: the model's environment may have changed since
+            self.jobs._call(self.core.patch_namespaced_secret, secret["metadata"]["name"], ns,
+                            {"stringData": secret["stringData"]}, _content_type=MERGE_PATCH)
+        if use_isvc:
+            create(self.custom.create_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, isvc,
+                   what=f"creating InferenceService {name}")
+            # KServe's RawDeployment predictor Service
+            handle.update(service=f"{name}-predictor", hpa=spec.autoscaler.enabled, address=self._address(f"{name}-predictor"))
+            return handle
+        created = create(self.apps.create_namespaced_deployment, ns, deployment, what=f"creating Deployment {name}")
+        if created is None:  # already there: a retry after a crash; make sure it is ours
+            existing = self._read(handle) or {}
+            owner = ((existing.get("metadata") or {}).get("annotations") or {}).get(sm.SERVER_ID_ANNOTATION)
+            if owner != spec.server_id:
+                raise BackendError(f"Deployment {name} already exists in namespace {ns} and belongs to another server")
+        create(self.core.create_namespaced_service, ns, service, what=f"creating Service {name}")
+        if hpa is not None:
+            create(self.autoscaling.create_namespaced_horizontal_pod_autoscaler, ns, hpa,
+                   what=f"creating HorizontalPodAutoscaler {name}")
+        handle.update(service=name, hpa=hpa is not None, address=self._address(name))
+        return handle
+
+    def _read(self, handle: Mapping[str, Any]) -> dict | None:
+        ns, name = handle["namespace"], handle["name"]
+        try:
+            if handle.get("kind") == INFERENCESERVICE:
+                return self.jobs._call(self.custom.get_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns,
+                                       sm.ISVC_PLURAL, name)
+            return self.jobs._call(self.apps.read_namespaced_deployment, name, ns)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise self.jobs._fail(f"reading {handle.get('kind')} {name} failed", exc) from exc
+
+    def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
+        wanted = sm.selector_labels(handle["server_id"])
+        selector = ",".join(f"{k}={v}" for k, v in wanted.items())
+        try:
+            items = self.jobs._call(self.core.list_namespaced_pod, handle["namespace"], label_selector=selector).get("items") or []
+        except ApiException as exc:
+            raise self.jobs._fail("listing the server's pods failed", exc) from exc
+        return [p for p in items if _labels_match(p, wanted)]
+
+    def status(self, handle: dict[str, Any]) -> ServerState:
+        obj = self._read(handle)
+        pods = self._pods(handle) if obj is not None else []
+        return server_state(obj, pods, kind=handle.get("kind") or DEPLOYMENT, desired=int(handle.get("desired") or 1),
+                            address=handle.get("address") or "", max_restarts=self.options.max_restarts)
+
+    def drain_candidates(self, handle: dict[str, Any], pods: int) -> list[str]:
+        return []  # the Service stops sending to terminating pods itself
+
+    def scale(self, handle: dict[str, Any], pods: int) -> dict[str, Any]:
+        pods = max(1, int(pods))
+        ns, name = handle["namespace"], handle["name"]
+        patch = {"spec": {"replicas": pods}}
+        try:
+            self.jobs._call(self.apps.patch_namespaced_deployment_scale, name, ns, patch, _content_type=MERGE_PATCH)
+        except ApiException as exc:
+            raise self.jobs._fail(f"scaling Deployment {name} failed", exc) from exc
+        return {**handle, "desired": pods}
+
+    def stop(self, handle: dict[str, Any], grace_seconds: float = 10.0) -> None:
+        ns, name = handle["namespace"], handle["name"]
+        gone = self.jobs._ignore_missing
+        gone(self.core.delete_namespaced_secret, sm.env_secret_name(name), ns)
+        if handle.get("kind") == INFERENCESERVICE:
+            gone(self.custom.delete_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, name,
+                 propagation_policy="Foreground")
+            return
+        if handle.get("hpa"):
+            gone(self.autoscaling.delete_namespaced_horizontal_pod_autoscaler, name, ns)
+        gone(self.apps.delete_namespaced_deployment, name, ns, propagation_policy="Foreground",
+             grace_period_seconds=max(0, int(grace_seconds)))
+        gone(self.core.delete_namespaced_service, handle.get("service") or name, ns)
+
+    def adopt(self, handle: dict[str, Any]) -> None:
+        """Nothing to do: the cluster keeps its own objects."""
+
+    def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
+        try:
+            names = {p["metadata"]["name"] for p in self._pods(handle)}
+            selector = ",".join(f"{k}={v}" for k, v in sm.selector_labels(handle["server_id"]).items())
+            metrics = self.jobs._call(self.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
+                                      handle["namespace"], "pods", label_selector=selector)
+        except (ApiException, BackendError):
+            return []
+        out = []
+        for item in metrics.get("items") or []:
+            if (item.get("metadata") or {}).get("name") not in names:
+                continue
+            cpu = memory = 0.0
+            for c in item.get("containers") or []:
+                use = c.get("usage") or {}
+                cpu += float(parse_quantity(use.get("cpu", "0")))
+                memory += float(parse_quantity(use.get("memory", "0")))
+            out.append(ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory)))
+        return out
+
+    def read_logs(self, handle: dict[str, Any], tail: int = 200) -> str:
+        parts = []
+        try:
+            pods = self._pods(handle)
+        except BackendError:
+            return ""
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            try:
+                text = self.jobs._call(self.core.read_namespaced_pod_log, name, handle["namespace"], raw=True, tail_lines=tail)
+            except (ApiException, BackendError):
+                continue
+            parts.append(f"===== {name} =====\n{text}")
+        return "\n".join(parts)

@@ -1,1 +1,0 @@
-"""Long-running work: the reconcile loop that drives jobs on the backends."""

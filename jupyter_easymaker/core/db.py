@@ -1,0 +1,138 @@
+"""Engine, sessions and schema upgrades."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def sqlite_url(path: str) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            # transactions are begun below, not by the driver (whose BEGIN comes too late for SAVEPOINTs)
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            # WAL: readers never block the writer; NORMAL sync is durable across process kills
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):  # noqa: ANN001
+            # A unit of work that reads, then writes must not find, at its first write, that another
+            # thread committed since its read (WAL answers that at once with "database is locked"):
+            # it takes the write lock when it begins, waiting up to the busy timeout for it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine, extra_dirs: list[str]):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    # the core's history and each area's own revisions form one chain
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join([os.path.join(MIGRATIONS_DIR, "versions"), *extra_dirs]))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision(extra_dirs: list[str] = ()) -> str:
+    """The newest revision id, read from file names so Alembic need not be
+    imported (revision files are named ``NNNN_what.py`` with id ``NNNN``)."""
+    revs = [f.split("_", 1)[0] for folder in (os.path.join(MIGRATIONS_DIR, "versions"), *extra_dirs)
+            for f in os.listdir(folder) if f.endswith(".py") and f[0].isdigit()]
+    return max(revs)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine, extra_dirs: list[str] = ()) -> None:
+    """Bring the schema to the newest revision. Alembic is imported only when
+    there is something to do, which keeps start-up fast."""
+    if current_revision(engine) == head_revision(extra_dirs):
+        return
+    from alembic import command
+
+    command.upgrade(_alembic_config(engine, list(extra_dirs)), "head")
+
+
+def _conflict(exc: IntegrityError) -> Exception:
+    """A unique key taken by a concurrent request: a 409 naming the column, not a 500."""
+    from jupyter_easymaker.core.errors import Conflict
+
+    text_ = str(exc.orig)
+    match = re.search(r"UNIQUE constraint failed: (\w+)\.(\w+)", text_) or re.search(r"Key \((\w+)\)=", text_)
+    column = match.group(match.lastindex) if match else None
+    if column is None or "unique" not in text_.lower() and "duplicate" not in text_.lower():
+        return exc
+    return Conflict(f"{column}: a row with this {column} was just stored by another request", field=column)
+
+
+class Database:
+    def __init__(self, url: str, migration_dirs: list[str] = ()):
+        self.url = url
+        self.engine = make_engine(url)
+        upgrade(self.engine, migration_dirs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._current = threading.local()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error.
+
+        A unit of work opened inside another one on the same thread (one
+        service asking another within its transaction) joins it as a savepoint:
+        a second connection would wait for the first one's write lock forever."""
+        outer = getattr(self._current, "session", None)
+        if outer is not None:
+            with outer.begin_nested():
+                yield outer
+            return
+        session = self._sessions()
+        self._current.session = session
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise _conflict(exc) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            self._current.session = None
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()

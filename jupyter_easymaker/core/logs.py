@@ -1,0 +1,185 @@
+"""Structured logs and scraped metrics of jobs.
+
+Job output arrives as text; each line becomes a log record with the guide's
+fields, and ``name=value`` pairs on it become metric points (Katib's default
+metric format, so the same lines drive hyperparameter tuning later).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from jupyter_easymaker.core.errors import InvalidInput
+from jupyter_easymaker.areas.tuning.tables import HpoTrial
+from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
+
+KATIB_METRIC = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
+STEP_KEYS = ("step", "global_step", "epoch", "iteration", "iter")
+_ERROR = re.compile(r"\b(Traceback|Error|Exception|FATAL|CRITICAL)\b")
+_WARNING = re.compile(r"\b(WARN|WARNING|Warning)\b")
+LOG_TYPE = "jupyter-easymaker"
+
+# query words -> columns: the guide's field names as Log & Crash Search spells them
+_QUERY_COLUMNS = {"category": "category", "logLevel": "log_level", "logType": "log_type", "body": "body"}
+
+
+def parse_metrics(line: str) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for match in KATIB_METRIC.finditer(line):
+        raw = match.group(2)
+        if raw in ("", "+", "-", ".") or not any(c.isdigit() for c in raw):
+            continue
+        try:
+            values[match.group(1)] = float(raw)
+        except ValueError:
+            continue
+    return values
+
+
+def log_level(line: str) -> str:
+    if _ERROR.search(line):
+        return "ERROR"
+    if _WARNING.search(line):
+        return "WARNING"
+    return "INFO"
+
+
+@dataclass
+class IngestResult:
+    lines: int
+    metrics: int
+
+
+class LogService:
+    def __init__(self, db, settings):
+        self.db = db
+        self.settings = settings
+
+    def ingest(
+        self, session: Session, resource_id: str, text: str, *, category: str, fields: dict[str, Any],
+        parse: Callable[[str], dict[str, float]] | None = None, keep_records: bool = True,
+    ) -> IngestResult:
+        """Store complete lines of job output; the caller commits them together
+        with the new read offset, so a restart never stores a line twice.
+        ``parse`` replaces the default metric format (a tuning's per-metric regexes);
+        ``keep_records=False`` (the job's log management is off) keeps only its metrics."""
+        parse = parse or parse_metrics
+        now = utcnow()
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            return IngestResult(0, 0)
+        steps = dict(
+            session.execute(
+                select(MetricPoint.name, func.max(MetricPoint.step)).where(MetricPoint.resource_id == resource_id).group_by(MetricPoint.name)
+            ).all()
+        )
+        records, points = [], []
+        for line in lines:
+            records.append(
+                {"time": now, "category": category, "log_level": log_level(line), "log_type": self.settings.log_type, "body": line,
+                 "resource_id": resource_id, "fields": fields}
+            )
+            if line.startswith("[easymaker]"):
+                continue
+            values = parse(line)
+            step_key = next((k for k in STEP_KEYS if k in values), None)
+            for name, value in values.items():
+                if name == step_key:
+                    continue
+                step = int(values[step_key]) if step_key else int(steps.get(name, -1)) + 1
+                steps[name] = step
+                points.append({"resource_id": resource_id, "name": name, "step": step, "value": value, "time": now})
+        if keep_records:
+            session.execute(LogRecord.__table__.insert(), records)
+        if points:
+            session.execute(MetricPoint.__table__.insert(), points)
+        return IngestResult(len(records) if keep_records else 0, len(points))
+
+    def records(self, resource_id: str, *, after: int = 0, limit: int = 1000, query: str | None = None) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            stmt = select(LogRecord).where(LogRecord.resource_id == resource_id, LogRecord.id > after)
+            stmt = self._apply_query(stmt, query)
+            rows = session.scalars(stmt.order_by(LogRecord.id).limit(limit)).all()
+            return [self.record_dict(r) for r in rows]
+
+    def search(self, query: str | None, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            stmt = self._apply_query(select(LogRecord).where(LogRecord.id > after), query)
+            return [self.record_dict(r) for r in session.scalars(stmt.order_by(LogRecord.id).limit(limit))]
+
+    @staticmethod
+    def record_dict(r: LogRecord) -> dict[str, Any]:
+        return {"id": r.id, "time": r.time.isoformat(), "category": r.category, "logLevel": r.log_level,
+                "logType": r.log_type, "body": r.body, **r.fields}
+
+    @staticmethod
+    def _apply_query(stmt, query: str | None):
+        """``category:"easymaker.training" logLevel:ERROR some words`` - the
+        guide's Log & Crash Search style: field:value terms and free text."""
+        if not query:
+            return stmt
+        try:
+            terms = shlex.split(query)
+        except ValueError as exc:
+            raise InvalidInput(f"query: {exc}", field="query") from None
+        conditions = []
+        for term in terms:
+            key, sep, value = term.partition(":")
+            value = value.replace("\\-", "-")
+            if sep and key in _QUERY_COLUMNS:
+                conditions.append(getattr(LogRecord, _QUERY_COLUMNS[key]) == value)
+            elif sep and key == "hyperparameterTuningId":
+                # a tuning's lines are its trials' (each trial logs under its own id)
+                trials = select(HpoTrial.id).where(HpoTrial.tuning_id == value)
+                conditions.append(or_(LogRecord.resource_id == value, LogRecord.resource_id.in_(trials)))
+            elif sep and key in ("trainingId", "endpointId", "endpointStageId", "batchInferenceId", "inferenceId", "modelName", "action"):
+                # a record belongs to one resource; other ids it carries are fields (inference logs: endpointId)
+                conditions.append(or_(LogRecord.resource_id == value, LogRecord.fields[key].as_string() == value))
+            else:
+                conditions.append(LogRecord.body.like(f"%{term}%"))
+        return stmt.where(and_(*conditions))
+
+    def metrics(self, resource_id: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Series per metric name; ``since`` keeps only points stored after it (live charts)."""
+        with self.db.session() as session:
+            stmt = select(MetricPoint.name, MetricPoint.step, MetricPoint.value).where(MetricPoint.resource_id == resource_id)
+            if since is not None:
+                stmt = stmt.where(MetricPoint.time > since)
+            rows = session.execute(stmt.order_by(MetricPoint.name, MetricPoint.step, MetricPoint.id)).all()
+        series: dict[str, dict[str, Any]] = {}
+        for name, step, value in rows:
+            s = series.setdefault(name, {"name": name, "steps": [], "values": []})
+            s["steps"].append(step)
+            s["values"].append(value)
+        for s in series.values():
+            s["last"] = s["values"][-1] if s["values"] else None
+        return list(series.values())
+
+    def add_sample(self, session: Session, resource_id: str, usage) -> None:
+        session.add(ResourceSample(resource_id=resource_id, cpu_percent=usage.cpu_percent, memory_bytes=usage.memory_bytes,
+                                   gpu_percent=usage.gpu_percent, gpu_memory_bytes=usage.gpu_memory_bytes))
+
+    def samples(self, resource_id: str, limit: int = 2000, since: datetime | None = None) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            stmt = select(ResourceSample).where(ResourceSample.resource_id == resource_id)
+            if since is not None:
+                stmt = stmt.where(ResourceSample.time > since)
+            rows = session.scalars(stmt.order_by(ResourceSample.id.desc()).limit(limit)).all()
+        return [
+            {"time": r.time.isoformat(), "cpu_percent": r.cpu_percent, "memory_bytes": r.memory_bytes,
+             "gpu_percent": r.gpu_percent, "gpu_memory_bytes": r.gpu_memory_bytes}
+            for r in reversed(rows)
+        ]
+
+    def purge_older_than_retention(self) -> int:
+        cutoff = utcnow() - timedelta(days=self.settings.retention_days)
+        with self.db.session() as session:
+            n = session.execute(delete(LogRecord).where(LogRecord.time < cutoff)).rowcount or 0
+            session.execute(delete(ResourceSample).where(ResourceSample.time < cutoff))
+        return n

@@ -1,0 +1,176 @@
+"""The reconcile loop: makes stored intent true on the backends.
+
+Each area with long-running work has a reconciler (``recover()`` once, then
+``async reconcile_once()`` every pass, ``async shutdown()`` optionally when
+the server stops). The controller drives them all from one asyncio loop: every tick,
+and at once when a service publishes a change. It keeps no state of its own
+beyond caches: everything is in the store (statuses, backend handles, log
+offsets), so a server killed at any moment finds every job again.
+
+Areas load lazily. At start the controller asks the store, without loading
+any area, which areas have unfinished rows (each area's ``Work``), and starts
+those areas' reconcilers; an area loaded later (a request used it) gets its
+reconciler then. Loading and ``recover()`` run in a worker thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any
+
+from jupyter_easymaker.core.area import Area
+
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+class Controller:
+    def __init__(self, platform: Any, *, log: logging.Logger | None = None):
+        self.platform = platform
+        self.log = log or logging.getLogger("jupyter_easymaker.controller")
+        self.reconcilers: dict[str, Any] = {}  # area name -> its reconciler
+        self._waiting: list[Area] = []  # loaded areas whose reconciler is not started yet
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._events_task: asyncio.Task | None = None
+        self._last_purge = 0.0
+        self._running = False
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        platform.wake = self.wake
+        platform.on_load.append(self._area_loaded)
+
+    # -- lifecycle ------------------------------------------------------------
+    async def start(self) -> None:
+        if self._running:
+            return
+        self._running = True
+        self._event_loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        self._events_task = asyncio.create_task(self._listen(), name="easymaker-controller-events")
+        busy = await asyncio.to_thread(self._areas_with_work)
+        for name in busy:
+            await self.platform.load(name)  # its reconciler follows through _area_loaded
+        await self._start_waiting()
+        self._task = asyncio.create_task(self._loop(), name="easymaker-controller")
+
+    async def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+        for task in (self._task, self._events_task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                    pass
+        for reconciler in list(self.reconcilers.values()):
+            shutdown = getattr(reconciler, "shutdown", None)
+            if shutdown is not None:
+                try:
+                    await shutdown()
+                except Exception:  # noqa: BLE001 - shutting down: the others must still stop
+                    self.log.exception("easymaker: stopping %s failed", type(reconciler).__name__)
+
+    def wake(self) -> None:
+        """Look at the work now; callable from any thread (a job's exit is noticed in one)."""
+        loop = self._event_loop
+        if loop is None or threading.get_ident() == self._loop_thread:
+            self._wake.set()
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake.set)
+        except RuntimeError:
+            pass  # the loop has closed: the server is shutting down
+
+    # -- which areas run -------------------------------------------------------
+    def _areas_with_work(self) -> list[str]:
+        """Areas with unfinished rows, read with plain SQL (no area is imported but
+        for its status words)."""
+        from sqlalchemy import bindparam, inspect, text
+
+        engine = self.platform.db.engine
+        busy = []
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            for area in self.platform.areas.values():
+                if area.reconciler is None:
+                    continue
+                if area.always:
+                    busy.append(area.name)
+                    continue
+                for work in area.work:
+                    if work.table not in tables:
+                        continue
+                    if work.active is None:
+                        found = conn.execute(text(f"SELECT 1 FROM {work.table} LIMIT 1")).first()
+                    else:
+                        statuses = sorted(area.resolve(work.active))
+                        query = text(f"SELECT 1 FROM {work.table} WHERE status IN :statuses LIMIT 1").bindparams(
+                            bindparam("statuses", expanding=True))
+                        found = conn.execute(query, {"statuses": statuses}).first()
+                    if found is not None:
+                        busy.append(area.name)
+                        break
+        return busy
+
+    def _area_loaded(self, area: Area) -> None:
+        # any thread: the loop starts the reconciler on its next turn
+        if area.reconciler is not None and area.name not in self.reconcilers:
+            self._waiting.append(area)
+            self.wake()
+
+    async def _start_waiting(self) -> None:
+        while self._waiting:
+            area = self._waiting.pop(0)
+            if area.name in self.reconcilers:
+                continue
+            try:
+                reconciler = await asyncio.to_thread(self._make, area)
+            except Exception:  # noqa: BLE001 - one area's failure must not stop the others
+                self.log.exception("easymaker: starting the %s reconciler failed", area.name)
+                continue
+            self.reconcilers[area.name] = reconciler
+
+    def _make(self, area: Area) -> Any:
+        reconciler = area.resolve(area.reconciler)(self.platform)
+        reconciler.recover()
+        return reconciler
+
+    # -- the loop ---------------------------------------------------------------
+    async def _listen(self) -> None:
+        queue = self.platform.events.subscribe()
+        try:
+            while True:
+                event = await queue.get()
+                if event.get("change") in ("created", "status"):
+                    self._wake.set()
+        finally:
+            self.platform.events.unsubscribe(queue)
+
+    async def _loop(self) -> None:
+        while self._running:
+            self._wake.clear()
+            try:
+                await self.reconcile_once()
+            except Exception:  # noqa: BLE001 - one bad tick must not end the loop
+                self.log.exception("easymaker controller tick failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.platform.settings.controller_interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def reconcile_once(self) -> None:
+        await self._start_waiting()
+        if time.monotonic() - self._last_purge > RETENTION_CHECK_SECONDS:
+            self._last_purge = time.monotonic()
+            removed = await asyncio.to_thread(self.platform.logs.purge_older_than_retention)
+            if removed:
+                self.log.info("easymaker: removed %d log records past the %d-day retention", removed,
+                              self.platform.settings.retention_days)
+        for name in [n for n in self.platform.areas if n in self.reconcilers]:  # in the areas' order
+            reconciler = self.reconcilers[name]
+            try:
+                await reconciler.reconcile_once()
+            except Exception:  # noqa: BLE001 - one area's failure must not stall the others
+                self.log.exception("easymaker: the %s reconciler failed", name)

@@ -1,1 +1,0 @@
-"""Resource kinds, their statuses and state machines, and validation rules."""

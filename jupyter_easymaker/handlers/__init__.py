@@ -1,1 +1,0 @@
-"""Thin tornado handlers: parse, authorize, call a service, answer."""

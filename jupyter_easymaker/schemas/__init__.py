@@ -1,1 +1,0 @@
-"""pydantic request/response models: the OpenAPI document is built from them."""

@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy tables, sessions and Alembic migrations."""
