@@ -46,12 +46,12 @@ async def test_model_from_path_validated_listed_copied_deleted(api, tmp_path, jp
     assert renamed["description"] == "new"
     spec = jp_serverapp.web_app.settings["easymaker"].models.serving_spec("iris")
     assert spec["framework"] == "scikit-learn" and spec["env"]["MAX_BATCH"] == "8" and spec["parameters"]["maxBatch"] == "8"
-    # endpoints register themselves as dependents; a model in use cannot be deleted
-    models = jp_serverapp.web_app.settings["easymaker"].models
-    models.dependents.append(("endpoints", lambda session, model_id: 1))
+    # areas whose rows use a model guard its deletion; a model in use cannot be deleted
+    endpoints = jp_serverapp.web_app.settings["easymaker"].endpoints
+    endpoints.count_for_model = lambda session, model_id: 1
     blocked = await api.call("DELETE", "models/iris", expect=409)
-    assert "endpoints" in blocked["error"]
-    models.dependents.pop()
+    assert "endpoint stage resources" in blocked["error"]
+    del endpoints.count_for_model
     await api.call("DELETE", "models/iris", expect=204)
     await api.get("models/iris", expect=404)
 

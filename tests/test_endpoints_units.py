@@ -229,8 +229,9 @@ def test_stage_and_resource_events_name_their_endpoint():
 
     bus = EventBus()
     queue = bus.subscribe()
-    StageKind(None, None, bus).publish(SimpleNamespace(id="s1", status="ACTIVE", name="next", endpoint_id="e1"), "status")
-    StageResourceKind(None, None, bus).publish(
+    platform = SimpleNamespace(db=None, settings=None, events=bus)
+    StageKind(platform).publish(SimpleNamespace(id="s1", status="ACTIVE", name="next", endpoint_id="e1"), "status")
+    StageResourceKind(platform).publish(
         SimpleNamespace(id="r1", status="ACTIVE", model_name="iris", endpoint_id="e1", stage_id="s1"), "created")
     stage, resource = queue.get_nowait(), queue.get_nowait()
     assert (stage["kind"], stage["id"], stage["endpoint_id"], stage["name"]) == ("endpoint stage", "s1", "e1", "next")

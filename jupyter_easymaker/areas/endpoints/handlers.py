@@ -21,9 +21,6 @@ class EndpointBase(EasyMakerHandler):
         """Scheme, host and base URL this server is reached at: stage URLs are absolute."""
         return f"{self.request.protocol}://{self.request.host}{self.base_url}"
 
-    def no_content(self) -> None:
-        self.no_content()
-
 
 class EndpointsHandler(EndpointBase):
     @api

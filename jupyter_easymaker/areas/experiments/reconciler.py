@@ -2,6 +2,7 @@
 folder of its runs), then is ACTIVE."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -21,7 +22,7 @@ class ExperimentReconciler:
         """Nothing runs outside the server: a pending experiment is simply created again."""
 
     async def reconcile_once(self) -> None:
-        self._experiments()
+        await asyncio.to_thread(self._experiments)
 
     def _experiments(self) -> None:
         service = self.experiments

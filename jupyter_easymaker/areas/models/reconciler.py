@@ -20,10 +20,10 @@ class ModelReconciler:
 
     async def reconcile_once(self) -> None:
         loop = asyncio.get_running_loop()
-        for model_id in self.models.pending():
+        for model_id in await asyncio.to_thread(self.models.pending):
             if model_id in self._running:
                 continue
-            job = self.models.begin_fetch(model_id)
+            job = await asyncio.to_thread(self.models.begin_fetch, model_id)
             if job is None:
                 continue
             self._running[model_id] = loop.run_in_executor(None, self._fetch, job)
