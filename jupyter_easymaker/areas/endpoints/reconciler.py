@@ -16,12 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 
 from jupyter_easymaker.backend.base import BackendError
 from jupyter_easymaker.backend.serving.base import ServerPhase, ServerState, ServingBackend
-from jupyter_easymaker.areas.endpoints.statuses import STAGE_BUSY, STAGE_FAILED, STAGE_RESOURCE_HOLDING, ApiGatewayStatus, EndpointStatus, StageResourceStatus, StageStatus
-from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
+from jupyter_easymaker.areas.endpoints.statuses import STAGE_BUSY, STAGE_FAILED, ApiGatewayStatus, EndpointStatus, StageResourceStatus, StageStatus
+from jupyter_easymaker.areas.endpoints.tables import EndpointStage, StageResource
 from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
@@ -50,11 +49,8 @@ def desired_pods(current: int, utilisation: float, threshold: float, low: int, h
 
 class EndpointReconciler:
     def __init__(self, platform: Any, *, log: logging.Logger | None = None):
-        self.services = platform
         self.service = platform.service("endpoints")
         self.gateway = self.service.gateway
-        self.logs = platform.logs
-        self.db = platform.db
         self.settings = platform.settings
         self.options = self.service.options
         self.backends: dict[str, ServingBackend] = self.service.serving_backends
@@ -70,37 +66,32 @@ class EndpointReconciler:
 
     # -- controller hooks -------------------------------------------------------------
     def recover(self) -> None:
-        with self.db.session() as session:
-            rows = session.scalars(select(StageResource).where(StageResource.status.in_(STAGE_RESOURCE_HOLDING),
-                                                               StageResource.handle.is_not(None))).all()
-            for row in rows:
-                backend = self.backends.get(row.backend)
-                if backend is not None:
-                    backend.adopt(row.handle)
+        rows = self.service.holding_resources()
+        for backend_name, handle in rows:
+            backend = self.backends.get(backend_name)
+            if backend is not None:
+                backend.adopt(handle)
         if rows:
             self.log.info("easymaker: re-attached to the servers of %d stage resource(s)", len(rows))
         self.gateway.reload()
 
     async def reconcile_once(self) -> None:
         if not self.gateway.loaded:
-            self.gateway.reload()
+            await asyncio.to_thread(self.gateway.reload)
         if self.gateway.flush_due():  # statistics and inference logs: written off the event loop
             await asyncio.to_thread(self.gateway.flush)
-        with self.db.session() as session:
-            rows = session.execute(select(StageResource.id, StageResource.status, StageResource.handle, StageResource.backend,
-                                          StageResource.spec).order_by(StageResource.created_at)).all()
-        for resource_id, status, handle, backend, spec in rows:
+        for resource_id, status, handle, backend, spec in await asyncio.to_thread(self.service.resource_work):
             if resource_id in self._tasks:
                 continue  # a start or stop is under way
             try:
-                await self._resource(resource_id, status, dict(handle) if handle else None, backend, spec or {})
+                await self._resource(resource_id, status, handle, backend, spec)
             except Exception:  # noqa: BLE001 - one resource must not stall the others
                 self.log.exception("easymaker: reconciling stage resource %s failed", resource_id)
-        self._stages()
-        self._endpoints()
+        await asyncio.to_thread(self._stages)
+        await asyncio.to_thread(self._endpoints)
         if self._dirty:
             self._dirty = False
-            self.gateway.reload()
+            await asyncio.to_thread(self.gateway.reload)
 
     async def shutdown(self) -> None:
         """Let background starts / stops finish (the server is shutting down)."""
@@ -121,23 +112,8 @@ class EndpointReconciler:
 
         task.add_done_callback(done)
 
-    def _set(self, kind, table, row_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
-        """One status change (if ``target``) plus field updates, committed and published."""
-        with self.db.session() as session:
-            row = session.get(table, row_id)
-            if row is None:
-                return False
-            changed = target is not None and row.status != target
-            if changed:
-                kind.set_status(session, row, target, reason)
-            for key, value in fields.items():
-                setattr(row, key, value)
-        if changed:
-            kind.publish(row, "status")
-        return changed
-
-    def _resource_status(self, resource_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
-        return self._set(self.service.resources, StageResource, resource_id, target, reason, **fields)
+    async def _resource_status(self, resource_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
+        return await asyncio.to_thread(self.service.record, "resource", resource_id, target, reason, **fields)
 
     # -- resources ------------------------------------------------------------------------------
     async def _resource(self, resource_id: str, status: str, handle: dict[str, Any] | None, backend_name: str,
@@ -148,7 +124,7 @@ class EndpointReconciler:
             return
         if backend is None:
             if status in (RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS):
-                self._resource_status(resource_id, RS.CREATE_FAILED, f"the {backend_name} backend is not configured on this server")
+                await self._resource_status(resource_id, RS.CREATE_FAILED, f"the {backend_name} backend is not configured on this server")
             return
         if status == RS.CREATE_REQUESTED:
             self._spawn(resource_id, self._start(resource_id, backend))
@@ -158,23 +134,15 @@ class EndpointReconciler:
             await self._running(resource_id, backend, handle, spec)
 
     async def _start(self, resource_id: str, backend: ServingBackend) -> None:
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            spec = self.service.server_spec(session, row)
+        spec = await asyncio.to_thread(self.service.server_spec_of, resource_id)
         try:
             handle = await asyncio.to_thread(backend.start, spec)
         except BackendError as exc:
-            self._resource_status(resource_id, RS.CREATE_FAILED, str(exc))
+            await self._resource_status(resource_id, RS.CREATE_FAILED, str(exc))
             return
         handle["requested_at"] = time.time()
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            if row is None or row.status != RS.CREATE_REQUESTED:  # deleted meanwhile: the delete path stops it
-                if row is not None:
-                    row.handle = handle
-                return
-        self._resource_status(resource_id, RS.CREATE_IN_PROGRESS, f"servers starting on the {backend.name} backend",
-                              handle=handle, pods_total=spec.pods)
+        await asyncio.to_thread(self.service.resource_started, resource_id, handle, spec.pods,
+                                f"servers starting on the {backend.name} backend")
 
     def _observed(self, state: ServerState) -> dict[str, Any]:
         return {"pods_ready": len(state.ready_pods), "pods_total": len(state.pods), "nodes": state.nodes}
@@ -182,18 +150,18 @@ class EndpointReconciler:
     async def _starting(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any]) -> None:
         state = await asyncio.to_thread(backend.status, handle)
         if state.phase == ServerPhase.READY:
-            self._resource_status(resource_id, RS.ACTIVE, "", addresses=state.addresses, started_at=utcnow(),
-                                  **self._observed(state))
+            await self._resource_status(resource_id, RS.ACTIVE, "", addresses=state.addresses, started_at=utcnow(),
+                                        **self._observed(state))
             self._polled[resource_id] = time.monotonic()
             self._dirty = True
             return
         waited = time.time() - float(handle.get("requested_at") or time.time())
         if state.phase in (ServerPhase.FAILED, ServerPhase.LOST, ServerPhase.STOPPED) or waited > self.options.start_timeout_seconds:
             reason = state.reason or f"the servers were not ready within {self.options.start_timeout_seconds:g} s"
-            self._resource_status(resource_id, RS.CREATE_FAILED, reason, addresses=[], **self._observed(state))
+            await self._resource_status(resource_id, RS.CREATE_FAILED, reason, addresses=[], **self._observed(state))
             self._spawn(resource_id, asyncio.to_thread(backend.stop, handle, self.settings.stop_grace_seconds))
             return
-        self._resource_status(resource_id, None, status_reason=state.reason or "", **self._observed(state))
+        await self._resource_status(resource_id, None, status_reason=state.reason or "", **self._observed(state))
 
     async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> None:
         now = time.monotonic()
@@ -212,16 +180,10 @@ class EndpointReconciler:
                 reason = ""
             seen = (addresses, self._observed(state), reason)
             if seen != self._seen.get(resource_id):  # the store is written only when something changed
-                with self.db.session() as session:
-                    row = session.get(StageResource, resource_id)
-                    if row is None or row.status != RS.ACTIVE:
-                        return
-                    if addresses != list(row.addresses or []):
-                        row.addresses = addresses
-                        self._dirty = True
-                    for key, value in seen[1].items():
-                        setattr(row, key, value)
-                    row.status_reason = reason
+                moved = await asyncio.to_thread(self.service.resource_observed, resource_id, addresses, seen[1], reason)
+                if moved is None:
+                    return
+                self._dirty = self._dirty or moved
                 self._seen[resource_id] = seen
         due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
         pod_autoscaler = spec.get("pod_autoscaler") or {}
@@ -236,8 +198,7 @@ class EndpointReconciler:
             if usages:
                 total = type(usages[0])(time=usages[0].time, cpu_percent=sum(u.cpu_percent for u in usages),
                                         memory_bytes=sum(u.memory_bytes for u in usages))
-                with self.db.session() as session:
-                    self.logs.add_sample(session, resource_id, total)
+                await asyncio.to_thread(self.service.record_usage, resource_id, total)
         if due_scale:
             await self._autoscale(resource_id, backend, handle, auto, usages)
 
@@ -262,7 +223,7 @@ class EndpointReconciler:
             scaling.low_since = None
             scaling.last_up = now
             new_handle = await asyncio.to_thread(backend.scale, handle, want)
-            self._resource_status(resource_id, None, handle={**handle, **new_handle})
+            await self._resource_status(resource_id, None, handle={**handle, **new_handle})
             self._polled[resource_id] = 0.0
             self.log.info("easymaker: %s scaled up to %d pods (%s use %.0f%% of allocation)", resource_id, want,
                           auto.get("metric"), use)
@@ -284,11 +245,7 @@ class EndpointReconciler:
             return
         removed = list(scaling.draining)
         new_handle = await asyncio.to_thread(backend.scale, handle, scaling.drain_target)
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            if row is not None:
-                row.handle = {**handle, **new_handle}
-                row.addresses = [a for a in row.addresses or [] if a not in removed]
+        await asyncio.to_thread(self.service.resource_scaled_down, resource_id, {**handle, **new_handle}, removed)
         # the reload at the end of this pass no longer sees the stopped pods
         self.gateway.undrain(removed)
         self.log.info("easymaker: %s scaled down to %d pods", resource_id, scaling.drain_target)
@@ -306,37 +263,26 @@ class EndpointReconciler:
                 return
             self._spawn(resource_id, self._stop_and_purge(resource_id, backend, handle))
             return
-        self._purge(resource_id)
+        await asyncio.to_thread(self._purge, resource_id)
 
     async def _stop_and_purge(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any]) -> None:
         try:
             await asyncio.to_thread(backend.stop, handle, self.settings.stop_grace_seconds)
         except BackendError as exc:
-            with self.db.session() as session:
-                row = session.get(StageResource, resource_id)
-                if row is not None:
-                    row.status_reason = f"stopping the servers failed, will retry: {exc}"
+            await self._resource_status(resource_id, None, status_reason=f"stopping the servers failed, will retry: {exc}")
             return
-        self._purge(resource_id)
+        await asyncio.to_thread(self._purge, resource_id)
 
     def _purge(self, resource_id: str) -> None:
-        with self.db.session() as session:
-            row = session.get(StageResource, resource_id)
-            if row is None:
-                return
-            self.service.purge_resource(session, row)
+        if self.service.purge_resource_row(resource_id) is None:
+            return
         for cache in (self._polled, self._sampled, self._scaling, self._delete_since, self._seen):
             cache.pop(resource_id, None)
-        self.services.events.publish("stage resource", resource_id, change="deleted", stage_id=row.stage_id,
-                                     endpoint_id=row.endpoint_id)
         self._dirty = True
 
     # -- stages -------------------------------------------------------------------------------------
     def _stages(self) -> None:
-        with self.db.session() as session:
-            stages = session.scalars(select(EndpointStage).where(EndpointStage.status != ST.ACTIVE)).all()
-            resources = session.scalars(select(StageResource).where(StageResource.stage_id.in_([s.id for s in stages]))).all() \
-                if stages else []
+        stages, resources = self.service.stage_work()
         for stage in stages:
             mine = [r for r in resources if r.stage_id == stage.id]
             try:
@@ -345,17 +291,13 @@ class EndpointReconciler:
                 self.log.exception("easymaker: reconciling stage %s failed", stage.id)
 
     def _stage_status(self, stage_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
-        return self._set(self.service.stages, EndpointStage, stage_id, target, reason, **fields)
+        return self.service.record("stage", stage_id, target, reason, **fields)
 
     def _stage(self, stage: EndpointStage, resources: list[StageResource]) -> None:
         status = stage.status
         if status == ST.DELETE_IN_PROGRESS:
             if not resources:
-                with self.db.session() as session:
-                    row = session.get(EndpointStage, stage.id)
-                    if row is not None:
-                        self.service.purge_stage(session, row)
-                self.services.events.publish("endpoint stage", stage.id, change="deleted", endpoint_id=stage.endpoint_id)
+                self.service.purge_stage_row(stage.id)
                 self._dirty = True
             return
         live = [r for r in resources if r.status != RS.DELETE_IN_PROGRESS]
@@ -388,23 +330,17 @@ class EndpointReconciler:
 
     # -- endpoints ---------------------------------------------------------------------------------------
     def _endpoint_status(self, endpoint_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
-        return self._set(self.service, Endpoint, endpoint_id, target, reason, **fields)
+        return self.service.record("endpoint", endpoint_id, target, reason, **fields)
 
     def _endpoints(self) -> None:
-        with self.db.session() as session:
-            endpoints = session.scalars(select(Endpoint)).all()
-            stages = session.scalars(select(EndpointStage)).all()
+        endpoints, stages = self.service.endpoint_work()
         for endpoint in endpoints:
             mine = [s for s in stages if s.endpoint_id == endpoint.id]
             default = next((s for s in mine if s.id == endpoint.default_stage_id), None)
             status = endpoint.status
             if status == EP.DELETE_IN_PROGRESS:
                 if not mine:
-                    with self.db.session() as session:
-                        row = session.get(Endpoint, endpoint.id)
-                        if row is not None:
-                            self.service.purge_endpoint(session, row)
-                    self.services.events.publish("endpoint", endpoint.id, change="deleted", name=endpoint.name)
+                    self.service.purge_endpoint_row(endpoint.id)
                     self._dirty = True
                 continue
             if status in (EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS):
