@@ -16,6 +16,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
 import { AREAS } from './areas';
+import { CommandIDs } from './commands';
 import { createApi } from './shared/api';
 import { ApiError } from './shared/api/client';
 import { ChangeFeed } from './shared/api/events';
@@ -26,7 +27,6 @@ import { AreaRegistry } from './shared/plugin/areaRegistry';
 import { easymakerIcon } from './shared/plugin/icon';
 import { Openers } from './shared/plugin/openers';
 import { judgeHandshake, judgeHandshakeError } from './shared/state/handshake';
-import { CommandIDs } from './commands';
 import { IEasyMakerAreas, PLUGIN_ID, SIDEBAR_ID } from './tokens';
 import { LABEXTENSION_VERSION } from './version';
 

@@ -11,6 +11,7 @@ import {
   StatusKind,
   clockRuns,
   isSettled,
+  isStarting,
   isStoppable,
   settledOf,
   statusColor,
@@ -67,5 +68,6 @@ describe('status words', () => {
     const ticking = statusesOf('training').filter(s => clockRuns('training', s));
     expect(ticking.sort()).toEqual(['COMPLETE IN PROGRESS', 'FAIL TRAIN IN PROGRESS', 'RUNNING', 'STOP IN PROGRESS']);
     expect(statusesOf('trial').filter(s => clockRuns('trial', s))).toEqual(['CREATED', 'RUNNING']);
+    expect(statusesOf('training').filter(s => isStarting('training', s))).toEqual(['CREATE REQUESTED', 'CREATE IN PROGRESS']);
   });
 });

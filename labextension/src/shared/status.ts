@@ -60,14 +60,16 @@ export function isStoppable(kind: StatusKind, status: string): boolean {
 }
 
 /**
- * The job's clock runs: it has started and not settled. The stoppable
- * statuses other than RUNNING are those before a job starts (requested,
- * being created).
+ * The job has not started yet: requested or being created (the stoppable
+ * statuses other than RUNNING).
  */
+export function isStarting(kind: StatusKind, status: string): boolean {
+  return isStoppable(kind, status) && status !== 'RUNNING';
+}
+
+/** The job's clock runs: it has started and not settled. */
 export function clockRuns(kind: StatusKind, status: string): boolean {
-  const words = statusWords(kind);
-  const waiting = words.stoppable.includes(status) && status !== 'RUNNING';
-  return !words.settled.includes(status) && !waiting;
+  return !isSettled(kind, status) && !isStarting(kind, status);
 }
 
 /** The badge colours of a status word. */

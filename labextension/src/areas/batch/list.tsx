@@ -1,15 +1,15 @@
 /** The Batch inference area: columns and actions of the batch inferences table. */
 import * as React from 'react';
 
-import type { IBatchInference } from './api';
 import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatElapsed } from '../../shared/state/format';
-import { statusesOf } from '../../shared/status';
 import { NameCell, ProgressCell, TimeCell } from '../../shared/panels/cells';
 import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { formatElapsed } from '../../shared/state/format';
+import { statusesOf } from '../../shared/status';
+import type { IBatchInference } from './api';
 import { batchInferencesApi } from './api';
 
 export function batchConfig(ctx: EasyMakerContext): IResourceListConfig<IBatchInference> {

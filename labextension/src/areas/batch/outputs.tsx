@@ -5,9 +5,9 @@
  */
 import * as React from 'react';
 
-import type { BatchInferencesApi, IBatchInference, IBatchOutputs } from './api';
 import { useTrans } from '../../shared/i18n/react';
 import { errorText } from '../../shared/state/listModel';
+import type { BatchInferencesApi, IBatchInference, IBatchOutputs } from './api';
 
 interface IFileSummary {
   input: string;

@@ -4,13 +4,13 @@
  */
 import * as React from 'react';
 
-import { fetchDashboard, type IDashboard } from './api';
-import type { IChangeEvent } from '../../shared/api/types';
 import { CommandIDs } from '../../commands';
+import type { IChangeEvent } from '../../shared/api/types';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
-import { errorText } from '../../shared/state/listModel';
 import { EasyMakerPanel } from '../../shared/panels/base';
+import { errorText } from '../../shared/state/listModel';
+import { fetchDashboard, type IDashboard } from './api';
 
 export class DashboardPanel extends EasyMakerPanel {
   constructor(ctx: EasyMakerContext) {

@@ -4,12 +4,12 @@
  */
 import * as React from 'react';
 
-import { endpointsApi, type IApiKey } from './api';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
+import { notifyError } from '../../shared/panels/base';
 import { formatTime } from '../../shared/state/format';
 import { errorText } from '../../shared/state/listModel';
-import { notifyError } from '../../shared/panels/base';
+import { endpointsApi, type IApiKey } from './api';
 import { CopyButton, confirmAction } from './parts';
 
 export function ApiKeysView(props: { ctx: EasyMakerContext; endpointId: string; endpointName: string }): JSX.Element {

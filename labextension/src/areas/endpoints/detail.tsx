@@ -5,23 +5,23 @@
  */
 import * as React from 'react';
 
-import type { IChangeEvent } from '../../shared/api/types';
-import type { IEndpoint, IEndpointStats, IStage, IStageResource } from './api';
 import { CommandIDs } from '../../commands';
+import type { IChangeEvent } from '../../shared/api/types';
+import { confirmDelete } from '../../shared/components/dialogs';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
 import { StatusBadge } from '../../shared/components/StatusBadge';
-import { confirmDelete } from '../../shared/components/dialogs';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatNumber, formatTime } from '../../shared/state/format';
-import { isSettled, settledOf } from '../../shared/status';
 import { DetailTable, notifyError } from '../../shared/panels/base';
 import { historyTab, identityRows } from '../../shared/panels/detailTabs';
 import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
+import { formatNumber, formatTime } from '../../shared/state/format';
+import { isSettled, settledOf } from '../../shared/status';
+import type { IEndpoint, IEndpointStats, IStage, IStageResource } from './api';
+import { endpointsApi } from './api';
 import { ApiKeysView } from './apiKeys';
 import { CopyButton, UrlWithCopy, confirmAction } from './parts';
 import { StageView } from './stageView';
 import { StatsRange, stageActions } from './stats';
-import { endpointsApi } from './api';
 
 export const ENDPOINT_TABS = ['overview', 'stages', 'stage', 'api-keys', 'history'];
 

@@ -1,6 +1,6 @@
 /** Layout of the create forms of an endpoint, a stage and a stage resource (the guide's sections). */
-import { N_ } from '../../shared/i18n';
 import type { IFormHints } from '../../shared/forms/hints';
+import { N_ } from '../../shared/i18n';
 
 const RESOURCE_LABELS: { [path: string]: string } = {
   model: N_('Model'),

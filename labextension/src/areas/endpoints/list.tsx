@@ -1,14 +1,14 @@
 /** The Endpoints area: columns and actions of the endpoints table. */
 import * as React from 'react';
 
-import type { IEndpoint } from './api';
 import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { statusesOf } from '../../shared/status';
 import { NameCell, TimeCell } from '../../shared/panels/cells';
 import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { statusesOf } from '../../shared/status';
+import type { IEndpoint } from './api';
 import { endpointsApi } from './api';
 
 export function endpointsConfig(ctx: EasyMakerContext): IResourceListConfig<IEndpoint> {

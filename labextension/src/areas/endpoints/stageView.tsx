@@ -6,17 +6,17 @@
  */
 import * as React from 'react';
 
-import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from './api';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import { CHART_COLORS, TimeChart } from '../../shared/components/TimeChart';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
+import { StatusHistory } from '../../shared/panels/cells';
 import { formatNumber, formatTime } from '../../shared/state/format';
 import { errorText } from '../../shared/state/listModel';
 import { isSettled } from '../../shared/status';
-import { StatusHistory } from '../../shared/panels/cells';
+import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from './api';
+import { endpointsApi } from './api';
 import { CopyButton, UrlWithCopy, usePolling } from './parts';
-import { TryIt } from './tryIt';
 import {
   STATS_RANGES,
   StatsRange,
@@ -29,7 +29,7 @@ import {
   statsSeries,
   statsTotals
 } from './stats';
-import { endpointsApi } from './api';
+import { TryIt } from './tryIt';
 
 /** Seconds between re-reads of the charts and the log tail while seen. */
 export const STATS_REFRESH_MS = 5000;

@@ -2,9 +2,9 @@
  * Shaping of a stage's API statistics, monitoring and inference logs for
  * the charts and tables (no DOM, unit-tested).
  */
-import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from './api';
 import { parseTime } from '../../shared/state/format';
 import { isSettled } from '../../shared/status';
+import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from './api';
 
 export type StatsRange = '1h' | '6h' | '24h' | '7d';
 

@@ -1,12 +1,12 @@
 /** "Try it": send a JSON body to one model of a stage with an API key the user pastes, and show the answer. */
 import * as React from 'react';
 
+import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
 import { errorText } from '../../shared/state/listModel';
-import type { EasyMakerContext } from '../../shared/context';
+import { modelsApi } from '../models/api';
 import type { IStage } from './api';
 import { formatLatency, sampleBody } from './stats';
-import { modelsApi } from '../models/api';
 
 interface ITryAnswer {
   status: number;

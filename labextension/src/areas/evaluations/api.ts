@@ -1,9 +1,9 @@
 /** Model evaluations (`model-evaluations`): metrics, curves, comparison. */
-import type { IBatchProgress } from '../batch/api';
 import { familyApi } from '../../shared/api';
 import type { ApiClient } from '../../shared/api/client';
 import { ResourceApi } from '../../shared/api/resources';
 import type { ILogRecord, IResource, IStatusEvent } from '../../shared/api/types';
+import type { IBatchProgress } from '../batch/api';
 
 export interface IEvaluation extends IResource {
   model_id: string;

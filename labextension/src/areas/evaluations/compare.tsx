@@ -5,16 +5,16 @@
  */
 import * as React from 'react';
 
-import type { IEvaluationComparison } from './api';
 import { ConfusionMatrix } from '../../shared/components/ConfusionMatrix';
 import { XYChart } from '../../shared/components/XYChart';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
-import { METRIC_LABELS } from './chartData';
+import { EasyMakerPanel } from '../../shared/panels/base';
 import { formatNumber } from '../../shared/state/format';
 import { errorText } from '../../shared/state/listModel';
-import { EasyMakerPanel } from '../../shared/panels/base';
+import type { IEvaluationComparison } from './api';
 import { evaluationsApi } from './api';
+import { METRIC_LABELS } from './chartData';
 
 let counter = 0;
 

@@ -1,16 +1,16 @@
 /** The Model evaluation area: columns and actions of the evaluations table. */
 import * as React from 'react';
 
-import type { IEvaluation } from './api';
 import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { METRIC_LABELS, headlineMetric } from './chartData';
-import { statusesOf } from '../../shared/status';
 import { NameCell, NumberCell, TimeCell } from '../../shared/panels/cells';
 import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { statusesOf } from '../../shared/status';
+import type { IEvaluation } from './api';
 import { evaluationsApi } from './api';
+import { METRIC_LABELS, headlineMetric } from './chartData';
 
 export function evaluationsConfig(ctx: EasyMakerContext): IResourceListConfig<IEvaluation> {
   const { trans } = ctx;

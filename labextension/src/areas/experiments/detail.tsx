@@ -1,21 +1,21 @@
 /** One experiment: its trainings (the guide's 학습 tab) and overview. */
 import * as React from 'react';
 
-import type { IChangeEvent } from '../../shared/api/types';
 import { CommandIDs } from '../../commands';
+import type { IChangeEvent } from '../../shared/api/types';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
+import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatTime } from '../../shared/state/format';
-import { settledOf } from '../../shared/status';
-import { ResourceListModel } from '../../shared/state/listModel';
 import { notifyError } from '../../shared/panels/base';
 import { overviewTab } from '../../shared/panels/detailTabs';
-import { StatusBadge } from '../../shared/components/StatusBadge';
 import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
 import { IResourceListConfig, ResourceListView, connectListModel } from '../../shared/panels/resourceList';
+import { formatTime } from '../../shared/state/format';
+import { ResourceListModel } from '../../shared/state/listModel';
+import { settledOf } from '../../shared/status';
+import { trainingsApi, type ITraining } from '../trainings/api';
 import { trainingsConfig, trainingsModel } from '../trainings/list';
 import { experimentsApi, type IExperiment } from './api';
-import { trainingsApi, type ITraining } from '../trainings/api';
 
 export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   constructor(ctx: EasyMakerContext, experimentId: string, tab = 'trainings') {

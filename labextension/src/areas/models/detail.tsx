@@ -1,15 +1,15 @@
 /** One model: overview (framework, artifact, source, parameters), artifact check and status history. */
 import * as React from 'react';
 
-import type { IModel } from './api';
 import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatTime } from '../../shared/state/format';
-import { settledOf } from '../../shared/status';
 import { DetailTable } from '../../shared/panels/base';
 import { CommandLink, historyTab, overviewTab } from '../../shared/panels/detailTabs';
 import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
+import { formatTime } from '../../shared/state/format';
+import { settledOf } from '../../shared/status';
+import type { IModel } from './api';
 import { modelsApi } from './api';
 
 export class ModelDetailPanel extends ResourceDetailPanel<IModel> {

@@ -1,6 +1,6 @@
 /** Layout of the create form of a model (the guide's sections). */
-import { N_ } from '../../shared/i18n';
 import type { IFormHints } from '../../shared/forms/hints';
+import { N_ } from '../../shared/i18n';
 
 export const MODEL_FORM: IFormHints = {
   schema: 'ModelCreate',

@@ -1,14 +1,14 @@
 /** The Models area: columns and actions of the models table. */
 import * as React from 'react';
 
-import type { IModel } from './api';
 import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { statusesOf } from '../../shared/status';
 import { NameCell, TimeCell } from '../../shared/panels/cells';
 import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { statusesOf } from '../../shared/status';
+import type { IModel } from './api';
 import { modelsApi } from './api';
 
 /** Where a model came from, in a few words. */

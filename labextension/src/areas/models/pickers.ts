@@ -1,6 +1,6 @@
 /** The ACTIVE-model picker of other areas' create forms (batch inference, evaluation, endpoint resources). */
-import type { IChoice } from '../../shared/forms/formKinds';
 import type { IHasApi } from '../../shared/api';
+import type { IChoice } from '../../shared/forms/formKinds';
 import { modelsApi } from './api';
 
 /** The ACTIVE models, newest first, as choices of a form field that names a model. */

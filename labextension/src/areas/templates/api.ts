@@ -1,6 +1,6 @@
+import { familyApi } from '../../shared/api';
 import type { ApiClient } from '../../shared/api/client';
 import { ResourceApi } from '../../shared/api/resources';
-import { familyApi } from '../../shared/api';
 import type { IResource } from '../../shared/api/types';
 import type { ITrainingSpec } from '../trainings/api';
 

@@ -8,6 +8,7 @@ import { N_ } from '../../shared/i18n';
 import { notifyError } from '../../shared/panels/base';
 import { IArea, registerResourceCommands, strArg } from '../../shared/plugin/areaModule';
 import { trainingsApi } from '../trainings/api';
+import { ALGORITHM_FORM } from '../trainings/formAddons';
 import { templatesApi } from './api';
 import { KO } from './catalog.ko';
 import { TemplateDetailPanel } from './detail';
@@ -29,6 +30,7 @@ export const templatesArea: IArea = {
       copy: (c, ref) => templatesApi(c).copy(ref),
       heading: (t, copy) => (copy ? t.__('Copy training template') : t.__('Create training template')),
       submitLabel: t => t.__('Create training template'),
+      ...ALGORITHM_FORM,
       opened: (c, created) => void c.app.commands.execute(CommandIDs.openTemplate, { id: created.id })
     });
 

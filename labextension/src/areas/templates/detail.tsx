@@ -4,13 +4,13 @@ import * as React from 'react';
 import { CommandIDs } from '../../commands';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatTime } from '../../shared/state/format';
-import { settledOf } from '../../shared/status';
 import { overviewTab } from '../../shared/panels/detailTabs';
 import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
-import { algorithmText } from './list';
+import { formatTime } from '../../shared/state/format';
+import { settledOf } from '../../shared/status';
 import { Hyperparameters } from '../trainings/hyperparameters';
 import { templatesApi, type ITemplate } from './api';
+import { algorithmText } from './list';
 
 export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
   constructor(ctx: EasyMakerContext, templateId: string) {

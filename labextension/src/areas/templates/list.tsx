@@ -2,13 +2,13 @@
 import * as React from 'react';
 
 import { CommandIDs } from '../../commands';
-import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
+import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { statusesOf } from '../../shared/status';
-import { standardActions } from '../../shared/panels/listActions';
 import { NameCell, TimeCell } from '../../shared/panels/cells';
+import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { statusesOf } from '../../shared/status';
 import { templatesApi, type ITemplate } from './api';
 
 export function algorithmText(spec: ITemplate['spec'] | undefined): string {

@@ -7,8 +7,8 @@
 import { IFrame, MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { startTensorBoard, tensorBoardUrl, TensorBoardTarget } from './api';
 import type { EasyMakerContext } from '../../shared/context';
+import { startTensorBoard, tensorBoardUrl, TensorBoardTarget } from './api';
 
 export class TensorBoardWidget extends MainAreaWidget<IFrame> {
   constructor(

@@ -1,6 +1,6 @@
+import { familyApi } from '../../shared/api';
 import type { ApiClient } from '../../shared/api/client';
 import { ResourceApi } from '../../shared/api/resources';
-import { familyApi } from '../../shared/api';
 import type { ILogRecord, IMetrics, IResource, IStatusEvent } from '../../shared/api/types';
 
 export interface ITraining extends IResource {

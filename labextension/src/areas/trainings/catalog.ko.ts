@@ -1,6 +1,7 @@
 /** Korean labels of the trainings area (msgid = the English label). */
 
 export const KO: { readonly [msgid: string]: string } = {
+  '+ New experiment…': '+ 새 실험 추가…',
   'A directory: local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.': '디렉터리 경로: 로컬 경로, file://, nas://{NAS ID}:/{path} 또는 obs://{엔드포인트}/{containerName}/{path} 형식으로 입력합니다.',
   "A model from this COMPLETE training's model directory": 'COMPLETE 상태인 이 학습의 모델 디렉터리로 모델을 만듭니다',
   'Algorithm information': '알고리즘 정보',
@@ -18,13 +19,16 @@ export const KO: { readonly [msgid: string]: string } = {
   'Delete the selected trainings': '선택한 학습 삭제',
   'Directory of the data set; the job finds it in EM_DATASET_{NAME}.': '데이터 세트 디렉터리입니다. 작업에서는 EM_DATASET_{NAME} 환경 변수로 찾을 수 있습니다.',
   'Distributed nodes': '분산 노드 수',
+  'Do not use': '사용 안 함',
   'ended (%1)': '종료됨 (%1)',
   'Entry point': '엔트리 포인트',
+  'Experiments group related trainings. Choose "+ New experiment…" to add one.': '실험은 연관된 학습을 그룹화합니다. 생성된 실험이 없으면 "+ 새 실험 추가…"를 선택하세요.',
   'File in the algorithm path where training starts; a requirements.txt next to it is installed.': '학습이 시작되는 알고리즘 경로의 파일입니다. 같은 경로의 requirements.txt에 있는 패키지가 설치됩니다.',
   'File: %1': '파일: %1',
   Image: '이미지',
   'Keep the job output as searchable structured logs.': '학습 중 발생하는 로그를 검색 가능한 구조화 로그로 저장합니다.',
   'Maximum training time (seconds)': '최대 학습 시간 (초)',
+  'New experiment name': '새 실험 이름',
   No: '아니요',
   'No hyperparameters.': '하이퍼파라미터가 없습니다.',
   'No trainings yet. Create one with "Create training".': '학습이 없습니다. "학습 생성"으로 학습을 만드세요.',
@@ -49,6 +53,7 @@ export const KO: { readonly [msgid: string]: string } = {
   'Training instance type': '학습 인스턴스 타입',
   'Training name': '학습 이름',
   'Training resource information': '학습 리소스 정보',
+  'Training template': '학습 템플릿',
   'Training time': '학습 시간',
   trainings: '학습',
   'Use torchrun': 'torchrun 사용 여부',

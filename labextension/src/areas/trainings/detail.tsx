@@ -7,25 +7,25 @@
  */
 import * as React from 'react';
 
-import type { IChangeEvent, IMetrics } from '../../shared/api/types';
 import { CommandIDs } from '../../commands';
+import type { IChangeEvent, IMetrics } from '../../shared/api/types';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
 import { LogView } from '../../shared/components/LogView';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { formatTime } from '../../shared/state/format';
 import type { ITrans } from '../../shared/i18n';
-import { errorText } from '../../shared/state/listModel';
-import { LogModel } from '../../shared/state/logModel';
-import { clockRuns, isSettled, isStoppable, settledOf } from '../../shared/status';
-import { DetailRows, historyTab, overviewTab } from '../../shared/panels/detailTabs';
-import { Hyperparameters } from './hyperparameters';
 import { ElapsedCell } from '../../shared/panels/cells';
-import { LogTail } from './logTail';
+import { DetailRows, historyTab, overviewTab } from '../../shared/panels/detailTabs';
 import { download } from '../../shared/panels/download';
 import { MetricsView, MonitoringView } from '../../shared/panels/metricsViews';
 import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
+import { formatTime } from '../../shared/state/format';
+import { errorText } from '../../shared/state/listModel';
+import { LogModel } from '../../shared/state/logModel';
+import { clockRuns, isSettled, isStarting, isStoppable, settledOf } from '../../shared/status';
 import { trainingsApi, type ITraining } from './api';
+import { Hyperparameters } from './hyperparameters';
+import { LogTail } from './logTail';
 
 
 export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
@@ -151,7 +151,6 @@ export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
   protected tabs(): IDetailTab[] {
     const { trans, ctx } = this;
     const t = this.resource as ITraining;
-    const creating = t.status === 'CREATE REQUESTED' || t.status === 'CREATE IN PROGRESS';
     return [
       overviewTab(trans, t, overviewRows(trans, t)),
       { id: 'hyperparameters', label: trans.__('Hyperparameters'), render: () => <Hyperparameters values={t.spec?.hyperparameters ?? {}} /> },
@@ -174,7 +173,7 @@ export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
       },
       { id: 'metrics', label: trans.__('Metrics'), render: () => <MetricsView metrics={this._metrics} error={this._metricsError} /> },
       // the guide: the monitoring tab is disabled while the training is being created
-      { id: 'monitoring', label: trans.__('Monitoring'), disabled: creating, render: () => <MonitoringView metrics={this._metrics} error={this._metricsError} /> },
+      { id: 'monitoring', label: trans.__('Monitoring'), disabled: isStarting('training', t.status), render: () => <MonitoringView metrics={this._metrics} error={this._metricsError} /> },
       historyTab(trans, t.history)
     ];
   }

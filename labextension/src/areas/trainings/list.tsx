@@ -2,14 +2,14 @@
 import * as React from 'react';
 
 import { CommandIDs } from '../../commands';
-import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { IToolbarAction } from '../../shared/components/ListToolbar';
+import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
+import { ElapsedCell, NameCell, TimeCell } from '../../shared/panels/cells';
+import { standardActions } from '../../shared/panels/listActions';
+import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
 import { ResourceListModel } from '../../shared/state/listModel';
 import { statusesOf } from '../../shared/status';
-import { standardActions } from '../../shared/panels/listActions';
-import { ElapsedCell, NameCell, TimeCell } from '../../shared/panels/cells';
-import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
 import { trainingsApi, type ITraining } from './api';
 
 export function trainingsModel(ctx: EasyMakerContext, experimentId?: string): ResourceListModel<ITraining> {

@@ -6,9 +6,9 @@
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { TrainingsApi } from './api';
 import type { ILogRecord } from '../../shared/api/types';
 import type { LogModel } from '../../shared/state/logModel';
+import type { TrainingsApi } from './api';
 
 export type TailState = 'idle' | 'streaming' | 'polling' | 'ended';
 

@@ -6,8 +6,8 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import type { ISubmitFileBody } from './api';
 import type { EasyMakerContext } from '../../shared/context';
+import type { ISubmitFileBody } from './api';
 import { trainingsApi } from './api';
 
 /** A training name from a file name: `train model.py` -> `train-model-0131-1405`. */

@@ -7,9 +7,9 @@
  */
 import * as React from 'react';
 
-import type { ITuningMetrics } from './api';
 import { CHART_COLORS, TimeChart } from '../../shared/components/TimeChart';
 import { useTrans } from '../../shared/i18n/react';
+import type { ITuningMetrics } from './api';
 import { IAxis, IObjectiveData, formatValue, intermediateData, makeAxis, parallelData } from './chartData';
 
 /** The width of a container, following resizes. */

@@ -9,28 +9,28 @@
 import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import type { IParameterSpec, ITrial, ITuning, ITuningMetrics } from './api';
-import type { IChangeEvent, ILogRecord, IMetrics } from '../../shared/api/types';
 import { CommandIDs } from '../../commands';
-import type { IToolbarAction } from '../../shared/components/ListToolbar';
+import type { IChangeEvent, ILogRecord, IMetrics } from '../../shared/api/types';
 import { confirmDelete } from '../../shared/components/dialogs';
+import type { IToolbarAction } from '../../shared/components/ListToolbar';
 import { LogView } from '../../shared/components/LogView';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
+import { notifyError } from '../../shared/panels/base';
+import { historyTab } from '../../shared/panels/detailTabs';
+import { download } from '../../shared/panels/download';
+import { LogPoller } from '../../shared/panels/logPoller';
+import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
 import { errorText } from '../../shared/state/listModel';
 import { LogModel } from '../../shared/state/logModel';
 import { isSettled, isStoppable, settledOf } from '../../shared/status';
-import { notifyError } from '../../shared/panels/base';
-import { historyTab } from '../../shared/panels/detailTabs';
-import { IDetailTab, ResourceDetailPanel } from '../../shared/panels/resourceDetail';
-import { download } from '../../shared/panels/download';
+import { modelsApi } from '../models/api';
+import type { IParameterSpec, ITrial, ITuning, ITuningMetrics } from './api';
+import { tuningsApi } from './api';
 import { objectiveData } from './chartData';
 import { IntermediateChart, ObjectiveChart, ParallelCoordinates } from './charts';
-import { LogPoller } from '../../shared/panels/logPoller';
 import { TuningOverview } from './overview';
 import { TrialDetail, TrialsTable } from './trials';
-import { modelsApi } from '../models/api';
-import { tuningsApi } from './api';
 
 export const TUNING_TABS = ['overview', 'trials', 'charts', 'logs', 'history'] as const;
 

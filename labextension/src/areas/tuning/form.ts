@@ -1,6 +1,6 @@
 /** Layout of the create form of a hyperparameter tuning: the training's sections and the guide's tuning sections. */
-import { N_ } from '../../shared/i18n';
 import type { IFormHints } from '../../shared/forms/hints';
+import { N_ } from '../../shared/i18n';
 import { TRAINING_HELP, TRAINING_LABELS, TRAINING_SECTIONS } from '../trainings/form';
 
 export const TUNING_FORM: IFormHints = {

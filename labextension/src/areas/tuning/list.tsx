@@ -1,14 +1,14 @@
 /** The Hyperparameter tuning area: columns and actions of the tunings table. */
 import * as React from 'react';
 
-import type { ITuning } from './api';
 import { CommandIDs } from '../../commands';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import type { EasyMakerContext } from '../../shared/context';
-import { statusesOf } from '../../shared/status';
 import { NameCell, NumberCell, TimeCell } from '../../shared/panels/cells';
 import { standardActions } from '../../shared/panels/listActions';
 import { IResourceListConfig, ResourceListPanel, createListPanel } from '../../shared/panels/resourceList';
+import { statusesOf } from '../../shared/status';
+import type { ITuning } from './api';
 import { tuningsApi } from './api';
 
 export function tuningsConfig(ctx: EasyMakerContext): IResourceListConfig<ITuning> {

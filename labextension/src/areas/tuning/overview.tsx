@@ -1,14 +1,14 @@
 /** The overview tab of a hyperparameter tuning: the best trial, the settings, the counts and the search space. */
 import * as React from 'react';
 
-import type { IParameterSpec, ITuning } from './api';
 import { useNow } from '../../shared/components/hooks';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import { useTrans } from '../../shared/i18n/react';
-import { formatElapsed, formatTime, trainingElapsed } from '../../shared/state/format';
-import { isSettled } from '../../shared/status';
 import { DetailTable } from '../../shared/panels/base';
 import { DetailRows, identityRows } from '../../shared/panels/detailTabs';
+import { formatElapsed, formatTime, trainingElapsed } from '../../shared/state/format';
+import { isSettled } from '../../shared/status';
+import type { IParameterSpec, ITuning } from './api';
 import { formatValue } from './chartData';
 
 export function TuningOverview(props: { tuning: ITuning; onSelectTrial(id: string): void; onOpenExperiment(): void }): JSX.Element {

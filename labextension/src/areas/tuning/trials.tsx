@@ -1,18 +1,18 @@
 /** The trials tab of a tuning: a sortable table (best trial highlighted) and the selected trial's metrics and log tail. */
 import * as React from 'react';
 
-import type { IParameterSpec, ITrial } from './api';
 import type { IMetrics } from '../../shared/api/types';
 import { useNow } from '../../shared/components/hooks';
 import { LogView } from '../../shared/components/LogView';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import { useTrans } from '../../shared/i18n/react';
-import { formatElapsed, formatTime, parseTime } from '../../shared/state/format';
-import type { LogModel } from '../../shared/state/logModel';
 import { DetailTable } from '../../shared/panels/base';
 import { StatusHistory } from '../../shared/panels/cells';
 import { MetricsView } from '../../shared/panels/metricsViews';
+import { formatElapsed, formatTime, parseTime } from '../../shared/state/format';
+import type { LogModel } from '../../shared/state/logModel';
 import { clockRuns } from '../../shared/status';
+import type { IParameterSpec, ITrial } from './api';
 import { TrialSortKey, formatValue, sortTrials } from './chartData';
 
 

@@ -1,5 +1,5 @@
-import * as React from 'react';
 import type { ISignal } from '@lumino/signaling';
+import * as React from 'react';
 
 /** Re-render when a Lumino signal fires. */
 export function useSignal<T>(signal: ISignal<T, unknown> | null | undefined): number {

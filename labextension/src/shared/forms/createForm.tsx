@@ -1,93 +1,87 @@
 /**
- * Create forms (experiment, training, template) generated from the
- * server's OpenAPI schema. Client-side checks come from the schema; the
- * API's 4xx answers land under the field they name (`field`), or on top of
- * the form when no input matches.
+ * A create form tab, on JupyterLab's own form component (`FormComponent`:
+ * react-jsonschema-form with JupyterLab's templates, as the settings
+ * editor), fed from the server's OpenAPI document: the schema's types and
+ * limits are checked in the browser (ajv), the guide's sections and labels
+ * come from the kind's hints, fields that pick something become selects,
+ * and a 4xx answer's `field` is shown under the input it names (or its
+ * nearest shown ancestor, or on top of the form).
  */
 import { Notification } from '@jupyterlab/apputils';
+import { FormComponent } from '@jupyterlab/ui-components';
+import type { ErrorSchema, FormValidation, RJSFValidationError, UiSchema } from '@rjsf/utils';
+import { customizeValidator } from '@rjsf/validator-ajv8';
 import * as React from 'react';
 
 import { ApiError } from '../api/client';
-import type { IAlgorithm, IResource } from '../api/types';
-import type { IExperiment } from '../../areas/experiments/api';
-import type { ITemplate } from '../../areas/templates/api';
-import { useTrans } from '../i18n/react';
-import { SchemaForm, inputId } from './SchemaForm';
+import type { IResource } from '../api/types';
 import type { EasyMakerContext } from '../context';
-import { IFormHints, placeFields } from './hints';
-import { FormParent, IChoice, IFormKind, formKind } from './formKinds';
-import { errorText } from '../state/listModel';
-import {
-  IFieldSpec,
-  IMapEntry,
-  bodyFromValues,
-  errorTarget,
-  fieldsOf,
-  genericPath,
-  getAt,
-  initialValues,
-  setAt,
-  shownPaths,
-  stripFieldPrefix,
-  validate,
-  valuesFromBody
-} from './schemaForm';
+import { useTrans } from '../i18n/react';
 import { EasyMakerPanel } from '../panels/base';
-import { experimentsApi } from '../../areas/experiments/api';
-import { templatesApi } from '../../areas/templates/api';
+import { errorText } from '../state/listModel';
+import { bodyFromFormData, formDataFromBody, withItemDefaults } from './body';
+import { errorSchemaAt, errorTarget, stripFieldPrefix, translateErrors } from './errors';
+import { FIELDS } from './fields';
+import type { IFieldChoices, IFormContext, IFormSection } from './formContext';
+import { IChoice, ICreateFormOptions, IFormAddon, IFormHost, IFormKind, formKind } from './formKinds';
+import { IFormHints, placeFields } from './hints';
+import { IJsonSchema, formSchema } from './openapi';
+import { parsePath } from './paths';
+import { buildUiSchema } from './uiSchema';
+import { WIDGETS } from './widgets';
 
-export interface ICreateFormOptions {
-  /** A kind registered with registerFormKind (`training`, `model`, ...). */
-  kind: string;
-  /** Pre-fill from this resource's `copy` body. */
-  copyFrom?: string;
-  /** Training / tuning: start from this template. */
-  templateId?: string;
-  /** Training / tuning: put it in this experiment. */
-  experimentId?: string;
-  /** Body fields to pre-fill (e.g. `{ model_id }` from a model's page). */
-  preset?: Record<string, unknown>;
-  /** What a nested resource belongs to (e.g. `{ endpoint }` for a stage). */
-  parent?: FormParent;
-}
+export type { ICreateFormOptions };
 
-/** Paths the pickers (not the generated fields) show errors for. */
-const PICKER_PATHS = ['experiment_id', 'experiment_name', 'template_id'];
+type Data = Record<string, unknown>;
+
+/** ajv with OpenAPI's discriminator (only the chosen algorithm variant is checked). */
+const VALIDATOR = customizeValidator({ ajvOptionsOverrides: { discriminator: true } });
+
+/** rjsf's defaults: lists start empty (the add button adds the first item). */
+const DEFAULTS_BEHAVIOUR = { arrayMinItems: { populate: 'never' as const } };
 
 let counter = 0;
 
-export class CreateFormPanel extends EasyMakerPanel {
+export class CreateFormPanel extends EasyMakerPanel implements IFormHost {
   constructor(ctx: EasyMakerContext, readonly options: ICreateFormOptions) {
     super(ctx);
     this.addClass('jp-EasyMaker-createForm');
-    this.id = `jp-EasyMaker-create-${options.kind}-${++counter}`;
+    this.idPrefix = `jp-EasyMaker-f${++counter}`;
+    this.id = `jp-EasyMaker-create-${options.kind}-${counter}`;
     this.node.dataset.kind = options.kind;
     this.definition = formKind(options.kind);
     this.hints = this.definition.hints;
     this.title.label = this.heading;
     this.title.closable = true;
+    this._context = {
+      trans: ctx.trans,
+      version: 0,
+      sections: () => this._sections,
+      before: section => (this._addon?.section === section ? this._addon.render(this.addonErrors, path => this.clearAddonError(path)) : null),
+      choices: path => this._fieldChoices(path),
+      problems: new Map(),
+      defaultFormData: {}
+    };
     void this._init();
   }
 
   readonly definition: IFormKind;
   readonly hints: IFormHints;
-  fields: IFieldSpec[] = [];
-  values: Record<string, unknown> = {};
-  errors: Record<string, string> = {};
+  /** Prefix of the form's element ids (unique: several forms may be open). */
+  readonly idPrefix: string;
+  schema: IJsonSchema | null = null;
+  uiSchema: UiSchema | null = null;
+  formData: Data = {};
+  /** The server's error under its field: the path and message. */
+  serverError: { path: string; message: string } | null = null;
+  /** Errors the kind's extra controls show (the experiment picker). */
+  addonErrors: { [path: string]: string } = {};
   formError: string | null = null;
   loadError: string | null = null;
   ready = false;
   submitting = false;
-  // pickers of the training form
-  experiments: IExperiment[] = [];
-  templates: ITemplate[] = [];
-  algorithms: IAlgorithm[] = [];
-  /** Choices of fields the form kind lists (path -> options). */
-  choices: { [path: string]: IChoice[] } = {};
-  experimentMode: 'existing' | 'new' = 'existing';
-  experimentId = '';
-  experimentName = '';
-  templateId = '';
+  /** A submit was tried: from then on the checks run as the user types. */
+  tried = false;
 
   get heading(): string {
     return this.definition.heading(this.trans, !!this.options.copyFrom, this.options.parent ?? {});
@@ -97,207 +91,214 @@ export class CreateFormPanel extends EasyMakerPanel {
     return this.definition.submitLabel(this.trans);
   }
 
+  /**
+   * What the form's templates and widgets read. rjsf re-renders a field
+   * only when its props differ deeply: a new object (a new `version`) when
+   * what is rendered outside the form's data changed (the pickers, their
+   * errors).
+   */
+  get formContext(): IFormContext {
+    if (this._context.version !== this._version) {
+      this._context = { ...this._context, version: this._version };
+    }
+    return this._context;
+  }
+
+  /** Render again, the form's extras included. */
+  refresh(): void {
+    this._version++;
+    this.update();
+  }
+
+  /** The server error as rjsf shows it. */
+  get extraErrors(): ErrorSchema | undefined {
+    return this.serverError ? errorSchemaAt(this.serverError.path, this.serverError.message) : undefined;
+  }
+
+  choices(path: string): readonly IChoice[] {
+    return this._choices[path] ?? [];
+  }
+
+  /** Fill the form from a create body (copy, a template's spec, a preset). */
+  applyBody(body: Record<string, unknown>, withIdentity: boolean): void {
+    const schema = this.schema;
+    if (!schema) {
+      return;
+    }
+    const data = withItemDefaults(schema, formDataFromBody(schema, body) ?? {}) as Data;
+    const next: Data = { ...this.formData };
+    for (const name of Object.keys(schema.properties ?? {})) {
+      if (name in body && (withIdentity || (name !== 'name' && name !== 'description'))) {
+        next[name] = data[name];
+      }
+    }
+    this.formData = next;
+    this._addon?.applyBody(body);
+    this.refresh();
+  }
+
+  clearAddonError(path: string): void {
+    if (this.addonErrors[path]) {
+      const { [path]: _gone, ...rest } = this.addonErrors;
+      this.addonErrors = rest;
+      this.refresh();
+    }
+  }
+
+  /** The form changed (rjsf's onChange): keep its data; an edited field loses the server's message. */
+  onFormChange(next: Data): void {
+    const previous = this.formData;
+    const changed = this.definition.changed?.(this, previous, next);
+    this.formData = changed ?? next;
+    const error = this.serverError;
+    if (error && JSON.stringify(valueAt(previous, error.path)) !== JSON.stringify(valueAt(this.formData, error.path))) {
+      this.serverError = null;
+    }
+    this.update();
+  }
+
+  /** rjsf's checks passed: the kind's own, then the create call. */
+  async submit(data: Data): Promise<void> {
+    const { trans } = this;
+    if (this.submitting || !this.schema) {
+      return;
+    }
+    this.formData = data;
+    this.tried = true;
+    this.addonErrors = this._addon?.validate() ?? {};
+    this.formError = null;
+    if (Object.keys(this.addonErrors).length) {
+      this._invalid();
+      return;
+    }
+    this.submitting = true;
+    this.refresh();
+    try {
+      const body = { ...bodyFromFormData(this.schema, data), ...(this._addon?.body() ?? {}) };
+      const created = await this.definition.create(this.ctx, body, this.options.parent ?? {});
+      Notification.success(trans.__('%1 created', created.name), { autoClose: 3000 });
+      this._opened(created);
+      this.close();
+    } catch (error) {
+      this._refused(error);
+    } finally {
+      this.submitting = false;
+      this.refresh();
+    }
+  }
+
+  /** rjsf's checks failed: the kind's own checks too, then the summary on top. */
+  onInvalid(): void {
+    this.tried = true;
+    this.addonErrors = this._addon?.validate() ?? {};
+    this._invalid();
+  }
+
+  /** Problems of key/value rows block the submit (rjsf's custom validation). */
+  validateRows(data: Data, errors: FormValidation): FormValidation {
+    for (const [path, message] of this.formContext.problems) {
+      let node = errors as unknown as Record<string | number, FormValidation>;
+      for (const part of parsePath(path)) {
+        node[part] ??= { __errors: [], addError: (m: string) => (node[part].__errors ??= []).push(m) } as unknown as FormValidation;
+        node = node[part] as unknown as Record<string | number, FormValidation>;
+      }
+      (node as unknown as FormValidation).addError(message);
+    }
+    return errors;
+  }
+
+  transformErrors(errors: RJSFValidationError[]): RJSFValidationError[] {
+    return translateErrors(errors, this.trans);
+  }
+
+  protected renderPanel(): JSX.Element {
+    return <CreateFormView panel={this} />;
+  }
+
   private async _init(): Promise<void> {
-    const { ctx, options } = this;
+    const { ctx, options, definition } = this;
     try {
       const doc = await ctx.api.meta.openapi();
-      const hidden = new Set(this.hints.hidden);
-      this.fields = fieldsOf(doc, this.hints.schema).filter(f => !hidden.has(f.name));
-      this.values = initialValues(this.fields);
-      const pickers = !!this.definition.experimentPickers;
-      const [experiments, templates, algorithms] = await Promise.all([
-        pickers ? experimentsApi(ctx).list({ limit: 1000, sort: '-created_at' }) : null,
-        pickers ? templatesApi(ctx).list({ limit: 1000, sort: 'name' }) : null,
-        this.fields.some(f => f.name === 'algorithm') ? ctx.api.meta.algorithms().catch(() => [] as IAlgorithm[]) : []
-      ]);
-      this.experiments = experiments?.items ?? [];
-      this.templates = templates?.items ?? [];
-      this.algorithms = algorithms;
-      const choiceLoaders = Object.entries(this.definition.choices ?? {});
-      const loaded = await Promise.all(choiceLoaders.map(([, load]) => load(ctx).catch(() => null)));
-      choiceLoaders.forEach(([path], i) => {
+      const schema = formSchema(doc, this.hints.schema, this.hints.hidden);
+      const loaders = Object.entries(definition.choices ?? {});
+      const loaded = await Promise.all(loaders.map(([, load]) => load(ctx).catch(() => null)));
+      loaders.forEach(([path], i) => {
         if (loaded[i]) {
-          this.choices[path] = loaded[i] as IChoice[];
+          this._choices[path] = loaded[i] as IChoice[];
         }
       });
-      this._applyDefaults();
-      if (options.copyFrom && this.definition.copy) {
-        const body = await this.definition.copy(ctx, options.copyFrom);
-        this._applyBody(body, true);
+      const names = Object.keys(schema.properties ?? {});
+      const choicePaths = new Set([...loaders.map(([path]) => path), ...['instance_type', 'backend'].filter(n => names.includes(n))]);
+      this.uiSchema = buildUiSchema(schema, this.hints, this.trans, { choices: choicePaths });
+      this.schema = schema;
+      this._sections = placeFields(this.hints, names).map(s => ({ id: s.id, title: this.trans.__(s.title), fields: s.fields }));
+      if (ctx.settings.defaultBackend && names.includes('backend')) {
+        this.formData = { ...this.formData, backend: ctx.settings.defaultBackend };
+      }
+      this._addon = definition.addon?.(this) ?? null;
+      await this._addon?.init();
+      if (options.copyFrom && definition.copy) {
+        this.applyBody(await definition.copy(ctx, options.copyFrom), true);
       }
       if (options.preset) {
-        this._applyBody(options.preset, false);
-      }
-      if (options.templateId) {
-        await this.useTemplate(options.templateId);
-      }
-      if (options.experimentId) {
-        this.experimentMode = 'existing';
-        this.experimentId = options.experimentId;
+        this.applyBody(options.preset, false);
       }
       this.ready = true;
     } catch (error) {
       this.loadError = errorText(error);
     }
-    this.update();
+    this.refresh();
   }
 
-  private _applyDefaults(): void {
-    const settings = this.ctx.settings;
-    if (settings.defaultBackend && this.fields.some(f => f.name === 'backend')) {
-      this.values = setAt(this.values, 'backend', settings.defaultBackend);
-    }
-    if (!this.definition.experimentPickers) {
-      return;
-    }
-    const wanted = settings.defaultExperiment;
-    const match = wanted ? this.experiments.find(e => e.name === wanted || e.id === wanted) : this.experiments[0];
-    if (match) {
-      this.experimentMode = 'existing';
-      this.experimentId = match.id;
-    } else {
-      this.experimentMode = 'new';
-      this.experimentName = wanted;
-    }
-  }
-
-  /** Fill the form from a create body (copy, template spec). */
-  private _applyBody(body: Record<string, unknown>, withIdentity: boolean): void {
-    const keep = withIdentity ? {} : { name: this.values.name, description: this.values.description };
-    const fromBody = valuesFromBody(this.fields, body);
-    for (const f of this.fields) {
-      if (body[f.name] !== undefined) {
-        this.values[f.name] = fromBody[f.name];
-      }
-    }
-    Object.assign(this.values, keep);
-    if (typeof body.experiment_id === 'string' && body.experiment_id) {
-      this.experimentMode = 'existing';
-      this.experimentId = body.experiment_id;
-    }
-    if (typeof body.template_id === 'string' && body.template_id) {
-      this.templateId = body.template_id;
-    }
-  }
-
-  /** Load a template's fields into the form (the guide's "use template"). */
-  async useTemplate(ref: string): Promise<void> {
-    this.templateId = ref;
-    if (!ref) {
-      this.update();
-      return;
-    }
-    try {
-      const template = await templatesApi(this.ctx).get(ref);
-      this.templateId = template.id;
-      this._applyBody(template.spec as Record<string, unknown>, false);
-      this.errors = {};
-    } catch (error) {
-      this.errors = { ...this.errors, template_id: errorText(error) };
-    }
-    this.update();
-  }
-
-  setValue(path: string, value: unknown): void {
-    this.values = setAt(this.values, path, value);
-    // editing a field clears its message (and those below it)
-    const errors: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.errors)) {
-      if (k !== path && !k.startsWith(`${path}.`) && !k.startsWith(`${path}[`)) {
-        errors[k] = v;
-      }
-    }
-    this.errors = errors;
-    if (path === 'algorithm.name') {
-      this._prefillBuiltin(String(value));
-    }
-    this.update();
-  }
-
-  clearError(path: string): void {
-    if (this.errors[path]) {
-      const { [path]: _gone, ...rest } = this.errors;
-      this.errors = rest;
-      this.update();
-    }
-  }
-
-  private _prefillBuiltin(name: string): void {
-    const algorithm = this.algorithms.find(a => a.name === name);
-    const current = (this.values.hyperparameters ?? []) as IMapEntry[];
-    if (!algorithm || current.some(e => e.key.trim())) {
-      return;
-    }
-    const entries = (algorithm.hyperparameters ?? [])
-      .filter(h => h.required || (h.default !== null && h.default !== undefined))
-      .map(h => ({ key: h.name, value: h.default === null || h.default === undefined ? '' : String(h.default) }));
-    this.values = setAt(this.values, 'hyperparameters', entries);
-  }
-
-  body(): Record<string, unknown> {
-    const body = bodyFromValues(this.fields, this.values);
-    if (this.definition.experimentPickers) {
-      if (this.experimentMode === 'existing' && this.experimentId) {
-        body.experiment_id = this.experimentId;
-      } else if (this.experimentName.trim()) {
-        body.experiment_name = this.experimentName.trim();
-      }
-      if (this.templateId) {
-        body.template_id = this.templateId;
-      }
-    }
-    return body;
-  }
-
-  async submit(): Promise<void> {
+  /** The options of a field that picks something: the kind's, or the server's instance types and backends. */
+  private _fieldChoices(path: string): IFieldChoices | null {
     const { trans } = this;
-    if (this.submitting) {
-      return;
+    const loaded = this._choices[path];
+    if (loaded) {
+      return { options: loaded, empty: trans.__('(choose)') };
     }
-    const errors = validate(this.fields, this.values, (m, ...a) => trans.__(m, ...a));
-    if (this.definition.experimentPickers) {
-      if (this.experimentMode === 'new' && !this.experimentName.trim()) {
-        errors.experiment_name = trans.__('Required');
-      } else if (this.experimentMode === 'new' && !/^[A-Za-z0-9_-]{1,50}$/.test(this.experimentName.trim())) {
-        errors.experiment_name = trans.__('Use 1-50 letters, digits, - or _');
-      } else if (this.experimentMode === 'existing' && !this.experimentId) {
-        errors.experiment_id = trans.__('Required');
-      }
+    const caps = this.ctx.capabilities;
+    if (path === 'instance_type') {
+      return {
+        options: (caps.instance_types ?? []).map(it => ({
+          value: it.name,
+          label: `${it.name} — ${it.cpu} CPU, ${Math.round(it.memory_mib / 1024)} GiB${it.gpu ? `, ${it.gpu} GPU` : ''}`
+        })),
+        empty: trans.__('(default: %1)', caps.default_instance_type ?? '')
+      };
     }
-    this.errors = errors;
-    this.formError = null;
-    if (Object.keys(errors).length) {
-      this.formError = trans.__('Check the marked fields.');
-      this.update();
+    if (path === 'backend') {
+      return {
+        options: Object.keys(caps.backends ?? {}).map(b => ({ value: b, label: b })),
+        empty: trans.__('(default: %1)', caps.default_backend ?? '')
+      };
+    }
+    return null;
+  }
+
+  private _refused(error: unknown): void {
+    const { trans } = this;
+    if (!(error instanceof ApiError)) {
+      this.formError = errorText(error);
       this._focusFirstError();
       return;
     }
-    this.submitting = true;
-    this.update();
-    try {
-      const created = await this.definition.create(this.ctx, this.body(), this.options.parent ?? {});
-      Notification.success(trans.__('%1 created', created.name), { autoClose: 3000 });
-      this._opened(created);
-      this.close();
-    } catch (error) {
-      if (error instanceof ApiError) {
-        const target = errorTarget(error.field, [...shownPaths(this.fields, this.values), ...PICKER_PATHS]);
-        const message = stripFieldPrefix(error.message, error.field);
-        if (target) {
-          this.errors = { [target]: message };
-          this.formError = trans.__('The server refused the form: see the marked field.');
-        } else {
-          this.formError = message;
-        }
-      } else {
-        this.formError = errorText(error);
-      }
-      this.update();
-      this._focusFirstError();
-    } finally {
-      this.submitting = false;
-      this.update();
+    const hidden = new Set(this.hints.hidden);
+    const target = errorTarget(this.schema!, this.formData, error.field, generic => !hidden.has(generic), this._addon?.paths ?? []);
+    const message = stripFieldPrefix(error.message, error.field);
+    if (target && this._addon?.paths.includes(target)) {
+      this.addonErrors = { [target]: message };
+    } else if (target) {
+      this.serverError = { path: target, message };
     }
+    this.formError = target ? trans.__('The server refused the form: see the marked field.') : message;
+    this._focusFirstError();
+  }
+
+  private _invalid(): void {
+    this.formError = this.trans.__('Check the marked fields.');
+    this.refresh();
+    this._focusFirstError();
   }
 
   private _opened(created: IResource): void {
@@ -311,15 +312,24 @@ export class CreateFormPanel extends EasyMakerPanel {
     });
   }
 
-  protected renderPanel(): JSX.Element {
-    return <CreateFormView panel={this} />;
+  private _context: IFormContext;
+  private _version = 1;
+  private _choices: { [path: string]: IChoice[] } = {};
+  private _sections: IFormSection[] = [];
+  private _addon: IFormAddon | null = null;
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let node = data;
+  for (const part of parsePath(path)) {
+    node = (node as Record<string | number, unknown> | null | undefined)?.[part];
   }
+  return node;
 }
 
 function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
   const { panel } = props;
   const trans = useTrans();
-  const { ctx, hints } = panel;
   if (panel.loadError) {
     return (
       <div className="jp-EasyMaker-detailBody">
@@ -329,79 +339,9 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
       </div>
     );
   }
-  if (!panel.ready) {
+  if (!panel.ready || !panel.schema || !panel.uiSchema) {
     return <div className="jp-EasyMaker-detailBody">{trans.__('Loading…')}</div>;
   }
-  const caps = ctx.capabilities;
-  const instanceTypes = caps.instance_types ?? [];
-  const backends = Object.keys(caps.backends ?? {});
-  const sections = placeFields(hints, panel.fields.map(f => f.name)).map(s => ({
-    id: s.id,
-    title: trans.__(s.title),
-    fields: s.fields,
-    before:
-      s.id === 'basic' && panel.definition.experimentPickers ? <TrainingPickers panel={panel} /> : undefined
-  }));
-  const selectedAlgorithm = panel.algorithms.find(a => a.name === getAt(panel.values, 'algorithm.name'));
-
-  const override = (path: string, _field: IFieldSpec, value: unknown, change: (v: unknown) => void): React.ReactNode | undefined => {
-    if (path === 'instance_type' && instanceTypes.length) {
-      return (
-        <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
-          <option value="">{trans.__('(default: %1)', caps.default_instance_type ?? '')}</option>
-          {instanceTypes.map(it => (
-            <option key={it.name} value={it.name}>
-              {it.name} — {it.cpu} CPU, {Math.round(it.memory_mib / 1024)} GiB{it.gpu ? `, ${it.gpu} GPU` : ''}
-            </option>
-          ))}
-        </select>
-      );
-    }
-    if (path === 'backend' && backends.length) {
-      return (
-        <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
-          <option value="">{trans.__('(default: %1)', caps.default_backend ?? '')}</option>
-          {backends.map(b => (
-            <option key={b} value={b}>
-              {b}
-            </option>
-          ))}
-        </select>
-      );
-    }
-    const choices = panel.choices[genericPath(path)];
-    if (choices) {
-      const known = choices.some(c => c.value === value);
-      return (
-        <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
-          <option value="">{trans.__('(choose)')}</option>
-          {!known && value ? <option value={String(value)}>{String(value)}</option> : null}
-          {choices.map(c => (
-            <option key={c.value} value={c.value} disabled={c.disabled}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      );
-    }
-    if (path === 'algorithm.name' && panel.algorithms.length) {
-      return (
-        <>
-          <select id={inputId(path)} name={path} className="jp-mod-styled" value={String(value ?? '')} onChange={e => change(e.target.value)}>
-            <option value="">{trans.__('(choose)')}</option>
-            {panel.algorithms.map(a => (
-              <option key={a.name} value={a.name}>
-                {a.title ? `${a.name} — ${a.title}` : a.name}
-              </option>
-            ))}
-          </select>
-          {selectedAlgorithm?.description ? <div className="jp-EasyMaker-help">{selectedAlgorithm.description}</div> : null}
-        </>
-      );
-    }
-    return undefined;
-  };
-
   return (
     <div className="jp-EasyMaker-detailBody">
       <h2 className="jp-EasyMaker-detailTitle">{panel.heading}</h2>
@@ -410,119 +350,45 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
           {panel.formError}
         </div>
       ) : null}
-      <form
-        noValidate
-        onSubmit={e => {
-          e.preventDefault();
-          void panel.submit();
-        }}
-      >
-        <SchemaForm
-          fields={panel.fields}
-          sections={sections}
-          values={panel.values}
-          errors={panel.errors}
-          onChange={(path, value) => panel.setValue(path, value)}
-          labelOf={(path, field) => (hints.labels[path] ? trans.__(hints.labels[path]) : field.title)}
-          helpOf={(path, field) => (hints.help?.[path] ? trans.__(hints.help[path]) : field.description)}
-          variantLabel={tag => (hints.variants?.[tag] ? trans.__(hints.variants[tag]) : tag)}
-          isHidden={path => hints.hidden.includes(path)}
-          override={override}
-        />
-        <div className="jp-EasyMaker-formButtons">
-          <button type="button" className="jp-EasyMaker-button" data-action="cancel" onClick={() => panel.close()}>
-            {trans.__('Cancel')}
-          </button>
-          <button type="submit" className="jp-EasyMaker-button jp-mod-accept" data-action="submit" disabled={panel.submitting}>
-            {panel.submitting ? trans.__('Creating…') : panel.submitLabel}
-          </button>
-        </div>
-      </form>
-    </div>
-  );
-}
-
-/** Experiment (existing or new, the guide's "add") and template pickers. */
-function TrainingPickers(props: { panel: CreateFormPanel }): JSX.Element {
-  const { panel } = props;
-  const trans = useTrans();
-  const experimentError = panel.errors.experiment_id ?? panel.errors.experiment_name;
-  return (
-    <>
-      <div className={'jp-EasyMaker-field' + (experimentError ? ' jp-mod-error' : '')} data-field="experiment_id">
-        <label htmlFor="jp-EasyMaker-experiment">
-          {trans.__('Experiment')}
-          <span className="jp-EasyMaker-required"> *</span>
-        </label>
-        <div className="jp-EasyMaker-inlineControls">
-          <select
-            id="jp-EasyMaker-experiment"
-            name="experiment"
-            className="jp-mod-styled"
-            value={panel.experimentMode === 'new' ? '__new__' : panel.experimentId}
-            onChange={e => {
-              if (e.target.value === '__new__') {
-                panel.experimentMode = 'new';
-              } else {
-                panel.experimentMode = 'existing';
-                panel.experimentId = e.target.value;
-              }
-              panel.clearError('experiment_id');
-              panel.clearError('experiment_name');
-              panel.update();
-            }}
-          >
-            {panel.experiments.map(e => (
-              <option key={e.id} value={e.id}>
-                {e.name}
-              </option>
-            ))}
-            <option value="__new__">{trans.__('+ New experiment…')}</option>
-          </select>
-          {panel.experimentMode === 'new' ? (
-            <input
-              name="experiment_name"
-              className="jp-mod-styled"
-              placeholder={trans.__('New experiment name')}
-              aria-label={trans.__('New experiment name')}
-              value={panel.experimentName}
-              onChange={e => {
-                panel.experimentName = e.target.value;
-                panel.clearError('experiment_name');
-                panel.update();
-              }}
-            />
-          ) : null}
-        </div>
-        <div className="jp-EasyMaker-help">{trans.__('Experiments group related trainings. Choose "+ New experiment…" to add one.')}</div>
-        {experimentError ? (
-          <div className="jp-EasyMaker-fieldError" role="alert" data-error-for={panel.errors.experiment_id ? 'experiment_id' : 'experiment_name'}>
-            {experimentError}
-          </div>
-        ) : null}
-      </div>
-      <div className={'jp-EasyMaker-field' + (panel.errors.template_id ? ' jp-mod-error' : '')} data-field="template_id">
-        <label htmlFor="jp-EasyMaker-template">{trans.__('Training template')}</label>
-        <select
-          id="jp-EasyMaker-template"
-          name="template_id"
-          className="jp-mod-styled"
-          value={panel.templateId}
-          onChange={e => void panel.useTemplate(e.target.value)}
+      <FormComponent
+        id={`${panel.idPrefix}-form`}
+        className="jp-EasyMaker-rjsf"
+        schema={panel.schema as never}
+        uiSchema={panel.uiSchema as never}
+        formData={panel.formData as never}
+        formContext={panel.formContext}
+        validator={VALIDATOR}
+        widgets={WIDGETS}
+        fields={FIELDS}
+        idPrefix={panel.idPrefix}
+        noHtml5Validate
+        showErrorList={false}
+        liveValidate={panel.tried}
+        extraErrors={panel.extraErrors}
+        experimental_defaultFormStateBehavior={DEFAULTS_BEHAVIOUR}
+        showModifiedFromDefault={false}
+        compact
+        customValidate={(data, errors) => panel.validateRows(data as Data, errors as FormValidation) as never}
+        transformErrors={errors => panel.transformErrors(errors)}
+        onChange={e => panel.onFormChange(e.formData as Data)}
+        onSubmit={e => void panel.submit(e.formData as Data)}
+        onError={() => panel.onInvalid()}
+      />
+      {/* outside the rjsf form (whose props rjsf compares deeply), tied to it by `form` */}
+      <div className="jp-EasyMaker-formButtons">
+        <button type="button" className="jp-EasyMaker-button" data-action="cancel" onClick={() => panel.close()}>
+          {trans.__('Cancel')}
+        </button>
+        <button
+          type="submit"
+          form={`${panel.idPrefix}-form`}
+          className="jp-EasyMaker-button jp-mod-accept"
+          data-action="submit"
+          disabled={panel.submitting}
         >
-          <option value="">{trans.__('Do not use')}</option>
-          {panel.templates.map(t => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-        {panel.errors.template_id ? (
-          <div className="jp-EasyMaker-fieldError" role="alert" data-error-for="template_id">
-            {panel.errors.template_id}
-          </div>
-        ) : null}
+          {panel.submitting ? trans.__('Creating…') : panel.submitLabel}
+        </button>
       </div>
-    </>
+    </div>
   );
 }

@@ -2,9 +2,9 @@
 import * as React from 'react';
 
 import type { IStatusEvent } from '../api/types';
+import { useNow } from '../components/hooks';
 import { StatusBadge } from '../components/StatusBadge';
 import { useTrans } from '../i18n/react';
-import { useNow } from '../components/hooks';
 import { IJobTimes, formatElapsed, formatTime, trainingElapsed } from '../state/format';
 import { clockRuns } from '../status';
 

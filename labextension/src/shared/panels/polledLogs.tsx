@@ -8,8 +8,8 @@ import * as React from 'react';
 import { LogView } from '../components/LogView';
 import { useTrans } from '../i18n/react';
 import { LogModel } from '../state/logModel';
-import { ILogPage, LogPoller } from './logPoller';
 import { download } from './download';
+import { ILogPage, LogPoller } from './logPoller';
 
 export function PolledLogs(props: {
   fetch: (after: number) => Promise<ILogPage>;

@@ -5,10 +5,10 @@
  */
 import * as React from 'react';
 
+import { LABEXTENSION_VERSION } from '../../version';
 import { useSignal } from '../components/hooks';
 import type { EasyMakerContext } from '../context';
 import { useTrans } from '../i18n/react';
-import { LABEXTENSION_VERSION } from '../../version';
 import type { AreaRegistry } from '../plugin/areaRegistry';
 import { EasyMakerPanel } from './base';
 
