@@ -102,21 +102,23 @@ def controller_cpu(tmp: str, n: int) -> None:
     passes (thread time, so other load on the host does not count) per trial."""
     import asyncio
 
+    from jupyter_easymaker.areas import AREAS
     from jupyter_easymaker.backend.jobs.local import LocalBackend
-    from jupyter_easymaker.areas.tuning.reconciler import TuningReconciler
+    from jupyter_easymaker.core.platform import Platform
     from jupyter_easymaker.core.reconcile import Controller
-    from jupyter_easymaker.core.services import Services
     from jupyter_easymaker.core.settings import Settings
 
     source = os.path.join(tmp, "noop")
     settings = Settings(data_dir=os.path.join(tmp, "inproc"), local_roots=[tmp], controller_interval=0.5)
-    backends = {"local": LocalBackend(cpu=64, memory_mib=1 << 20)}
-    services = Services(settings, backend_names=lambda: list(backends))
+    services = Platform(settings, AREAS, {"local": LocalBackend(cpu=64, memory_mib=1 << 20)})
     cpu: list[float] = []
 
     async def run() -> dict:
-        controller = Controller(services, backends)
-        reconciler = TuningReconciler(services, backends, wake=controller.wake)
+        controller = Controller(services)
+        await controller.start()
+        services.service("tuning")  # loads the area: the controller starts its reconciler on its next pass
+        await controller.reconcile_once()
+        reconciler = controller.reconcilers["tuning"]
         one_pass = reconciler.reconcile_tuning
 
         def timed(tuning_id: str, events: list | None = None) -> None:
@@ -127,8 +129,6 @@ def controller_cpu(tmp: str, n: int) -> None:
                 cpu.append(time.thread_time() - start)
 
         reconciler.reconcile_tuning = timed
-        controller.add(reconciler)
-        await controller.start()
         try:
             services.tuning.create({"name": "p3-inproc", "experiment_name": "bench-p3", "strategy": "Random", "random_seed": 0,
                                  "algorithm": {"type": "custom", "source_dir": source, "entry_point": "main.py"},

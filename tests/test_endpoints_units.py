@@ -20,7 +20,8 @@ from jupyter_easymaker.areas.endpoints.reconciler import desired_pods
 from jupyter_easymaker.areas.endpoints.schemas import memory_mib
 from jupyter_easymaker.areas.endpoints.api_keys import masked, split_key
 from jupyter_easymaker.areas.endpoints.api_stats import Acc
-from jupyter_easymaker.areas.endpoints.gateway import EndpointRoute, Gateway, GatewayError, ModelRoute, StageRoute, Upstream
+from jupyter_easymaker.areas.endpoints.gateway import Gateway
+from jupyter_easymaker.areas.endpoints.routes import EndpointRoute, GatewayError, ModelRoute, StageRoute, Upstream
 
 
 def validate(doc):

@@ -10,13 +10,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "labextension" / "src" / "generated" / "statusWords.ts"
-COMMAND = "python -m jupyter_easymaker.core.status_words --ts labextension/src/generated/statusWords.ts"
+COMMAND = "python -m jupyter_easymaker.status_words --ts labextension/src/generated/statusWords.ts"
 
 
 def test_generated_status_words_are_current(tmp_path):
     fresh = tmp_path / "statusWords.ts"
     result = subprocess.run(
-        [sys.executable, "-m", "jupyter_easymaker.core.status_words", "--ts", str(fresh)],
+        [sys.executable, "-m", "jupyter_easymaker.status_words", "--ts", str(fresh)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, f"the generator failed:\n{result.stdout}\n{result.stderr}"

@@ -16,7 +16,6 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.errors import InvalidInput
-from jupyter_easymaker.areas.tuning.tables import HpoTrial
 from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
 
 KATIB_METRIC = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
@@ -134,11 +133,7 @@ class LogService:
             value = value.replace("\\-", "-")
             if sep and key in _QUERY_COLUMNS:
                 conditions.append(getattr(LogRecord, _QUERY_COLUMNS[key]) == value)
-            elif sep and key == "hyperparameterTuningId":
-                # a tuning's lines are its trials' (each trial logs under its own id)
-                trials = select(HpoTrial.id).where(HpoTrial.tuning_id == value)
-                conditions.append(or_(LogRecord.resource_id == value, LogRecord.resource_id.in_(trials)))
-            elif sep and key in ("trainingId", "endpointId", "endpointStageId", "batchInferenceId", "inferenceId", "modelName", "action"):
+            elif sep and key in ("trainingId", "hyperparameterTuningId", "endpointId", "endpointStageId", "batchInferenceId", "inferenceId", "modelName", "action"):
                 # a record belongs to one resource; other ids it carries are fields (inference logs: endpointId)
                 conditions.append(or_(LogRecord.resource_id == value, LogRecord.fields[key].as_string() == value))
             else:

@@ -4,112 +4,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from dataclasses import dataclass
-from typing import Any, Iterable, Type, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
+from jupyter_easymaker.core.errors import Conflict, NotFound
+from jupyter_easymaker.core.queries import ListQuery
+from jupyter_easymaker.core.validation import parse
 from jupyter_easymaker.core.state_machine import StateMachine
 from jupyter_easymaker.core.schemas import RenameBody
 from jupyter_easymaker.core.events import EventBus
 from jupyter_easymaker.core.tables import StatusEvent, utcnow
 
-M = TypeVar("M", bound=BaseModel)
-
-SORTABLE = ("name", "status", "created_at", "updated_at")
-MAX_PAGE = 1000
+# what handlers and services import from here (their home is light, for start-up)
+__all__ = ["ListQuery", "ResourceService", "elapsed_seconds", "new_id", "parse"]
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def field_path(loc: Iterable[Any]) -> str:
-    """pydantic's ``('datasets', 0, 'path')`` -> ``datasets[0].path``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("custom", "builtin") and out.endswith("algorithm"):
-            continue  # the discriminated union's tag adds nothing for a reader
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def parse(model: Type[M], body: Any) -> M:
-    """Validate a request body; the first problem becomes an InvalidInput naming its field."""
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object", field="body")
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = field_path(err["loc"]) or "body"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "is not a known field"
-        raise InvalidInput(f"{field}: {message}", field=field) from None
-
-
 def elapsed_seconds(started: datetime | None, finished: datetime | None) -> float | None:
     if started is None:
         return None
     return max(0.0, ((finished or utcnow()) - started).total_seconds())
-
-
-@dataclass
-class ListQuery:
-    offset: int = 0
-    limit: int = 50
-    sort: str = "-created_at"
-    status: list[str] | None = None
-    name: str | None = None  # substring match on name and description
-
-    @classmethod
-    def from_args(cls, args: dict[str, str]) -> "ListQuery":
-        def integer(key: str, default: int, low: int, high: int) -> int:
-            raw = args.get(key)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise InvalidInput(f"{key} must be an integer", field=key) from None
-            if not low <= value <= high:
-                raise InvalidInput(f"{key} must be between {low} and {high}", field=key)
-            return value
-
-        sort = args.get("sort") or "-created_at"
-        if sort.lstrip("-") not in SORTABLE:
-            raise InvalidInput(f"sort must be one of {', '.join(SORTABLE)} (prefix '-' for descending)", field="sort")
-        status = [s.strip() for s in args["status"].split(",") if s.strip()] if args.get("status") else None
-        return cls(
-            offset=integer("offset", 0, 0, 10**9),
-            limit=integer("limit", 50, 1, MAX_PAGE),
-            sort=sort,
-            status=status,
-            name=args.get("name") or args.get("q") or None,
-        )
-
-    def apply(self, table: Any, stmt: Select) -> Select:
-        if self.status:
-            stmt = stmt.where(table.status.in_(self.status))
-        if self.name:
-            pattern = f"%{self.name}%"
-            stmt = stmt.where(or_(table.name.like(pattern), table.description.like(pattern)))
-        return stmt
-
-    def page(self, session: Session, table: Any, stmt: Select) -> tuple[list[Any], int]:
-        stmt = self.apply(table, stmt)
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        column = getattr(table, self.sort.lstrip("-"))
-        order = column.desc() if self.sort.startswith("-") else column.asc()
-        rows = session.scalars(stmt.order_by(order, table.id).offset(self.offset).limit(self.limit)).all()
-        return list(rows), total
 
 
 class ResourceService:

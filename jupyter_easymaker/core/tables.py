@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
+
 from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from jupyter_easymaker.core.times import utcnow
 
 
 class UTCDateTime(TypeDecorator):

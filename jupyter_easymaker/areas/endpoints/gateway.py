@@ -22,7 +22,6 @@ import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -32,73 +31,12 @@ from jupyter_easymaker.areas.endpoints.statuses import EndpointStatus, StageReso
 from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService, VerifiedKey
 from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
 from jupyter_easymaker.core.logs import LOG_TYPE
+from jupyter_easymaker.areas.endpoints.routes import EndpointRoute, GatewayError, ModelRoute, StageRoute, Target, Upstream
 from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
 from jupyter_easymaker.core.tables import LogRecord, utcnow
 
 INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
-ROUTABLE_STAGES = frozenset({StageStatus.ACTIVE, StageStatus.DEPLOY_IN_PROGRESS, StageStatus.DEPLOY_FAILED})
-INFERENCE_PREFIX = "easymaker/inference"
-
-
-def stage_path(endpoint_name: str, stage_name: str | None = None) -> str:
-    """The stage URL (default stage URL without a stage) relative to the server's base URL."""
-    return f"{INFERENCE_PREFIX}/{endpoint_name}" + (f"/{stage_name}" if stage_name else "")
-
-
-class GatewayError(Exception):
-    def __init__(self, status: int, message: str, *, target: "Target | None" = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.target = target
-
-
-@dataclass(frozen=True)
-class Upstream:
-    resource_id: str
-    address: str
-
-
-@dataclass
-class ModelRoute:
-    name: str
-    upstreams: list[Upstream]
-    turn: int = 0
-
-
-@dataclass
-class StageRoute:
-    stage_id: str
-    name: str
-    status: str
-    models: dict[str, ModelRoute] = field(default_factory=dict)
-
-    @property
-    def routable(self) -> bool:
-        return self.status in ROUTABLE_STAGES
-
-
-@dataclass
-class EndpointRoute:
-    endpoint_id: str
-    name: str
-    default_stage_id: str | None
-    stages: dict[str, StageRoute] = field(default_factory=dict)  # by name
-
-    @property
-    def default_stage(self) -> StageRoute | None:
-        return next((s for s in self.stages.values() if s.stage_id == self.default_stage_id), None)
-
-
-@dataclass
-class Target:
-    endpoint: EndpointRoute
-    stage: StageRoute
-    model: str
-    path: str  # the model server path, without a leading slash
-
-
 class Gateway:
     def __init__(self, db, keys: ApiKeyService, stats: ApiStats, options: ServingOptions | None = None, *,
                  log_type: str = LOG_TYPE):

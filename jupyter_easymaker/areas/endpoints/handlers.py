@@ -6,7 +6,7 @@ from __future__ import annotations
 from jupyter_easymaker.core.http import EasyMakerHandler, api, page
 from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 from jupyter_easymaker.core.http import int_arg, time_arg
-from jupyter_easymaker.core.resources import ListQuery
+from jupyter_easymaker.core.queries import ListQuery
 
 
 class EndpointBase(EasyMakerHandler):

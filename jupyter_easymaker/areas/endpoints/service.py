@@ -24,7 +24,8 @@ from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService
 from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
 from jupyter_easymaker.areas.endpoints.serving_records import ServingRecords
 from jupyter_easymaker.areas.endpoints.stages import StageKind, StageOperations, StageResourceKind, _join
-from jupyter_easymaker.areas.endpoints.gateway import Gateway, stage_path
+from jupyter_easymaker.areas.endpoints.gateway import Gateway
+from jupyter_easymaker.areas.endpoints.routes import stage_path
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointApiKey, EndpointStage, StageResource
 from jupyter_easymaker.core.tables import StatusEvent

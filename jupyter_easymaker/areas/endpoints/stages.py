@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.areas.endpoints.gateway import stage_path
+from jupyter_easymaker.areas.endpoints.routes import stage_path
 from jupyter_easymaker.areas.endpoints.schemas import (
     AllocationOut,
     DefaultStageChange,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from jupyter_easymaker.core.http import EasyMakerHandler, api, page
-from jupyter_easymaker.core.resources import ListQuery
+from jupyter_easymaker.core.queries import ListQuery
 from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 
 

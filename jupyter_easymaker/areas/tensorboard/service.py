@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from jupyter_easymaker.core.errors import DomainError, InvalidInput, NotFound
-from jupyter_easymaker.core.tables import utcnow
+from jupyter_easymaker.core.times import utcnow
 
 INSTALL_HINT = "pip install 'jupyter-easymaker[ml]'"
 PROXY_PATH = "easymaker/tensorboard"

@@ -16,7 +16,6 @@ from typing import Any
 
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.names import NAME_PATTERN
-from jupyter_easymaker.areas.trainings.schemas import TrainingOut
 
 SUFFIXES = (".py", ".ipynb")
 ENTRY_POINT = "main.py"
@@ -144,5 +143,5 @@ def training_body(body: dict[str, Any], path: str, script: str) -> dict[str, Any
     return fields
 
 
-def create_from_file(trainings: Any, body: dict[str, Any], path: str, model: dict[str, Any]) -> TrainingOut:
+def create_from_file(trainings: Any, body: dict[str, Any], path: str, model: dict[str, Any]) -> Any:
     return trainings.create(training_body(body, path, script_of(path, model)))

@@ -12,7 +12,7 @@ from tornado import web
 from jupyter_easymaker.core.errors import InvalidInput, NotFound
 from jupyter_easymaker.core.http import EasyMakerHandler, LogRecordsHandler, api, int_arg, page, time_arg
 from jupyter_easymaker.areas.trainings import files as training_files
-from jupyter_easymaker.core.resources import ListQuery
+from jupyter_easymaker.core.queries import ListQuery
 
 FOLLOW_HEARTBEAT_SECONDS = 15.0
 from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
@@ -95,7 +95,7 @@ class TrainingFromFileHandler(EasyMakerHandler):
         except web.HTTPError as exc:
             error = NotFound if exc.status_code == 404 else InvalidInput
             raise error(f"path: {path!r}: {exc.log_message or exc.reason}", field="path") from None
-        self.reply(training_files.create_from_file(self.services.trainings, body, path, model), 201)
+        self.reply(await self.run(training_files.create_from_file, self.service, body, path, model), 201)
 
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from jupyter_easymaker import __version__
+from jupyter_easymaker._version import __version__
 from jupyter_easymaker.runtime.model_server.errors import InvalidInput
 
 SERVER_NAME = "jupyter-easymaker"

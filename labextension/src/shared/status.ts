@@ -2,7 +2,7 @@
  * Status words of every kind and their badge colours, from one source: the
  * kinds' state machines on the server, written into
  * `generated/statusWords.ts` by
- * `python -m jupyter_easymaker.core.status_words --ts labextension/src/generated/statusWords.ts`
+ * `python -m jupyter_easymaker.status_words --ts labextension/src/generated/statusWords.ts`
  * (`tests/test_status_words.py` fails when the committed file is stale).
  * The ipywidgets view of the magics reads the same colours, so both show
  * the same words in the same colours.

@@ -187,8 +187,6 @@ class PyTorchPredictor(Predictor):
         return np.asarray(call_model(self._run, data))
 
     def predict_many(self, items: list[Any]) -> list[Any]:
-        import numpy as np
-
         if self.layout == "torchscript" or not all(isinstance(i, list) for i in items):
             return super().predict_many(items)
         merged = [row for item in items for row in item]
