@@ -16,7 +16,8 @@ import { TUNING_FORM } from '../src/areas/tuning/form';
 import { TRAINING_FORM } from '../src/areas/trainings/form';
 import { ENDPOINT_FORM } from '../src/areas/endpoints/form';
 import { bodyFromFormData, formDataFromBody, withItemDefaults } from '../src/shared/forms/body';
-import { errorSchemaAt, errorTarget, stripFieldPrefix, translateErrors } from '../src/shared/forms/errors';
+import { addProblems, errorSchemaAt, errorTarget, stripFieldPrefix, translateErrors } from '../src/shared/forms/errors';
+import { rowProblem } from '../src/shared/forms/fields';
 import { placeFields } from '../src/shared/forms/hints';
 import { IJsonSchema, IOpenApiDocument, formSchema, isMap, unionOf } from '../src/shared/forms/openapi';
 import { concretePath, genericPath, parsePath } from '../src/shared/forms/paths';
@@ -267,6 +268,20 @@ describe("the browser's checks of the schema", () => {
     expect(errors.resources).toBe('At most 20 items');
     expect(errors['resources.0.cpu']).toBe('Must be more than 0');
     expect(check(schema, { name: 'ep', resources: [] }).resources).toBe('At least 1 items');
+  });
+});
+
+describe('key / value rows', () => {
+  it('block the submit on a repeated key or a value without a key, under the map', () => {
+    expect(rowProblem([{ key: 'a', value: '1' }, { key: 'a ', value: '2' }], { trans: ENGLISH })).toBe('Keys must be unique');
+    expect(rowProblem([{ key: ' ', value: '2' }], { trans: ENGLISH })).toBe('Every value needs a key');
+    expect(rowProblem([{ key: '', value: '' }, { key: 'b', value: '' }], { trans: ENGLISH })).toBeNull();
+    const schema = formSchema(doc, 'TrainingCreate', TRAINING_FORM.hidden);
+    const problems = new Map([['hyperparameters', 'Keys must be unique']]);
+    for (const data of [{ name: 'n', algorithm: { type: 'builtin', name: 'x' }, hyperparameters: { a: '1' } }, { name: 'n', algorithm: { type: 'builtin', name: 'x' } }]) {
+      const { errorSchema } = VALIDATOR.validateFormData(data as never, schema as never, (_d, errors) => addProblems(errors as never, problems) as never);
+      expect(((errorSchema as Data).hyperparameters as Data).__errors).toEqual(['Keys must be unique']);
+    }
   });
 });
 

@@ -20,7 +20,7 @@ import { useTrans } from '../i18n/react';
 import { EasyMakerPanel } from '../panels/base';
 import { errorText } from '../state/listModel';
 import { bodyFromFormData, formDataFromBody, withItemDefaults } from './body';
-import { errorSchemaAt, errorTarget, stripFieldPrefix, translateErrors } from './errors';
+import { addProblems, errorSchemaAt, errorTarget, stripFieldPrefix, translateErrors } from './errors';
 import { FIELDS } from './fields';
 import type { IFieldChoices, IFormContext, IFormSection } from './formContext';
 import { IChoice, ICreateFormOptions, IFormAddon, IFormHost, IFormKind, formKind } from './formKinds';
@@ -195,16 +195,8 @@ export class CreateFormPanel extends EasyMakerPanel implements IFormHost {
   }
 
   /** Problems of key/value rows block the submit (rjsf's custom validation). */
-  validateRows(data: Data, errors: FormValidation): FormValidation {
-    for (const [path, message] of this.formContext.problems) {
-      let node = errors as unknown as Record<string | number, FormValidation>;
-      for (const part of parsePath(path)) {
-        node[part] ??= { __errors: [], addError: (m: string) => (node[part].__errors ??= []).push(m) } as unknown as FormValidation;
-        node = node[part] as unknown as Record<string | number, FormValidation>;
-      }
-      (node as unknown as FormValidation).addError(message);
-    }
-    return errors;
+  validateRows(errors: FormValidation): FormValidation {
+    return addProblems(errors, this.formContext.problems);
   }
 
   transformErrors(errors: RJSFValidationError[]): RJSFValidationError[] {
@@ -368,7 +360,7 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
         experimental_defaultFormStateBehavior={DEFAULTS_BEHAVIOUR}
         showModifiedFromDefault={false}
         compact
-        customValidate={(data, errors) => panel.validateRows(data as Data, errors as FormValidation) as never}
+        customValidate={(_data, errors) => panel.validateRows(errors as FormValidation) as never}
         transformErrors={errors => panel.transformErrors(errors)}
         onChange={e => panel.onFormChange(e.formData as Data)}
         onSubmit={e => void panel.submit(e.formData as Data)}

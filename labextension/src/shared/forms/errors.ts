@@ -3,7 +3,7 @@
  * it names (or its nearest shown ancestor, or on top of the form), and the
  * browser-side checks of the schema in the guide's words.
  */
-import type { ErrorSchema, RJSFValidationError } from '@rjsf/utils';
+import type { ErrorSchema, FormValidation, RJSFValidationError } from '@rjsf/utils';
 
 import type { ITrans } from '../i18n';
 import { IJsonSchema, isMap, variantOf } from './openapi';
@@ -70,6 +70,27 @@ export function errorSchemaAt(path: string, message: string): ErrorSchema {
   }
   node.__errors = [message];
   return out as ErrorSchema;
+}
+
+/**
+ * rjsf's custom validation: `problems` (path -> message, the key/value rows'
+ * repeated keys) added to its error handlers, made where the data has none.
+ */
+export function addProblems(errors: FormValidation, problems: ReadonlyMap<string, string>): FormValidation {
+  const handler = (): FormValidation => {
+    const h = { __errors: [] as string[] } as unknown as { __errors: string[]; addError(message: string): void };
+    h.addError = (message: string) => void h.__errors.push(message);
+    return h as unknown as FormValidation;
+  };
+  for (const [path, message] of problems) {
+    let node = errors as unknown as Record<string | number, FormValidation>;
+    for (const part of parsePath(path)) {
+      node[part] ??= handler();
+      node = node[part] as unknown as Record<string | number, FormValidation>;
+    }
+    (node as unknown as FormValidation).addError(message);
+  }
+  return errors;
 }
 
 /** `"algorithm.entry_point: 'x.py' is not..."` -> `"'x.py' is not..."`. */
