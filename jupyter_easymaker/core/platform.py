@@ -48,7 +48,10 @@ class Platform:
                 if self._db is None:
                     from jupyter_easymaker.core.db import Database
 
-                    self._db = Database(self.settings.db_url, migration_dirs=self.migration_dirs())
+                    try:
+                        self._db = Database(self.settings.db_url, migration_dirs=self.migration_dirs())
+                    except AttributeError as exc:  # not to be taken for a missing attribute of the platform
+                        raise RuntimeError(f"the store could not be opened: {exc!r}") from exc
         return self._db
 
     @property

@@ -180,9 +180,13 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
     actions.push({
       id: 'model',
       label: trans.__('Create model'),
-      title: t.best_trial ? trans.__('A model from the best trial (trial-%1)', t.best_trial.number) : trans.__('No trial has succeeded yet'),
-      disabled: !t.best_trial,
-      primary: final && !!t.best_trial,
+      title: t.status !== 'COMPLETE'
+        ? trans.__('A model is created from the best trial of a COMPLETE tuning')
+        : t.best_trial
+          ? trans.__('A model from the best trial (trial-%1)', t.best_trial.number)
+          : trans.__('No trial has succeeded'),
+      disabled: t.status !== 'COMPLETE' || !t.best_trial,
+      primary: t.status === 'COMPLETE' && !!t.best_trial,
       onClick: () => void this._createModel(t)
     });
     if (ctx.capabilities.tensorboard !== false) {
