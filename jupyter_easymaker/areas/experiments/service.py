@@ -1,6 +1,7 @@
 """Experiments: groups of trainings (and later tunings and pipeline runs)."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.errors import Conflict, InvalidInput
-from jupyter_easymaker.areas.experiments.statuses import EXPERIMENT_MACHINE, ExperimentStatus
+from jupyter_easymaker.areas.experiments.statuses import EXPERIMENT_MACHINE, EXPERIMENT_PENDING, ExperimentStatus
 from jupyter_easymaker.areas.experiments.schemas import ExperimentCreate, ExperimentOut
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.areas.experiments.tables import Experiment
@@ -80,6 +81,22 @@ class ExperimentService(ResourceService):
         session.add(row)
         session.flush()
         return row
+
+    def create_pending(self) -> None:
+        """Give every experiment waiting to be created its storage (the controller's work)."""
+        with self.db.session() as session:
+            pending = session.scalars(select(Experiment).where(Experiment.status.in_(EXPERIMENT_PENDING))).all()
+            for row in pending:
+                if row.status == ExperimentStatus.CREATE_REQUESTED:
+                    self.set_status(session, row, ExperimentStatus.CREATE_IN_PROGRESS)
+                try:
+                    os.makedirs(self.tensorboard_dir(row.id), exist_ok=True)
+                except OSError as exc:
+                    self.set_status(session, row, ExperimentStatus.CREATE_FAILED, f"could not create its storage: {exc}")
+                else:
+                    self.set_status(session, row, ExperimentStatus.ACTIVE)
+        for row in pending:
+            self.publish(row, "status")
 
     def list(self, query: ListQuery) -> tuple[list[ExperimentOut], int]:
         with self.db.session() as session:
