@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from jupyter_easymaker.backend.jobs.base import JobSpec
-from jupyter_easymaker.runtime.algorithms import (
+from jupyter_easymaker.catalogs.algorithms import (
     BUILTIN_ALGORITHMS,
     algorithm_source_dir,
     get_algorithm,
@@ -221,7 +221,7 @@ def test_registry_matches_script_arguments(name):
 
 def test_registry_module_is_import_light():
     code = (
-        "import sys, jupyter_easymaker.runtime.algorithms as a; a.validate_hyperparameters('sklearn-tabular', {'target': 'y'});"
+        "import sys, jupyter_easymaker.catalogs.algorithms as a; a.validate_hyperparameters('sklearn-tabular', {'target': 'y'});"
         "heavy = [m for m in ('torch', 'sklearn', 'pandas', 'numpy', 'tensorboard') if m in sys.modules];"
         "assert not heavy, heavy"
     )

@@ -19,6 +19,8 @@ from kubernetes import client as k8s_client
 from kubernetes_validate import ValidationError
 
 from jupyter_easymaker.backend.kubernetes import job_manifests as manifests
+from jupyter_easymaker.backend.kubernetes import labels
+from jupyter_easymaker.backend.kubernetes.pods import ManifestError
 from jupyter_easymaker.backend.jobs.base import Backend, JobPhase, JobSpec
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, InstanceType
 from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend, assemble_logs
@@ -181,7 +183,7 @@ async def test_submit_twice_returns_the_same_job(cluster):
 @pytest.mark.asyncio
 async def test_name_clash_with_a_foreign_job_is_refused(cluster):
     backend = backend_for(cluster)
-    name = manifests.resource_name("training", "job-0001")
+    name = labels.resource_name("training", "job-0001")
     cluster.emulator.objects[JOBS, NAMESPACE, name] = {
         "metadata": {"name": name, "namespace": NAMESPACE, "annotations": {"easymaker/job-id": "other"}}
     }
@@ -687,24 +689,24 @@ async def test_capabilities_report_backend_facts(cluster):
 def test_names_are_dns_labels_and_unique():
     long_id = "x" * 80
     names = {
-        manifests.resource_name("training", "job-0001"),
-        manifests.resource_name("training", "Job_0001"),
-        manifests.resource_name("training", "job.0001"),
-        manifests.resource_name("batch-inference", long_id),
-        manifests.resource_name("batch-inference", long_id + "y"),
+        labels.resource_name("training", "job-0001"),
+        labels.resource_name("training", "Job_0001"),
+        labels.resource_name("training", "job.0001"),
+        labels.resource_name("batch-inference", long_id),
+        labels.resource_name("batch-inference", long_id + "y"),
     }
     assert len(names) == 5
     for name in names:
-        assert DNS_1035.match(name) and len(name) <= manifests.MAX_NAME_LENGTH
-    assert manifests.resource_name("training", "job-0001") == "em-training-job-0001"
-    assert manifests.label_value("ok-id_1.2") == "ok-id_1.2"
+        assert DNS_1035.match(name) and len(name) <= labels.MAX_NAME_LENGTH
+    assert labels.resource_name("training", "job-0001") == "em-training-job-0001"
+    assert labels.label_value("ok-id_1.2") == "ok-id_1.2"
     for value in ("-bad/value-", "é" * 70, "a" * 64):
-        assert re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", manifests.label_value(value))
-        assert len(manifests.label_value(value)) <= 63
+        assert re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", labels.label_value(value))
+        assert len(labels.label_value(value)) <= 63
 
 
 def test_invalid_user_label_is_refused():
-    with pytest.raises(manifests.ManifestError, match="not a valid Kubernetes label"):
+    with pytest.raises(ManifestError, match="not a valid Kubernetes label"):
         manifests.job_labels(make_spec(labels={"team": "has space"}))
 
 

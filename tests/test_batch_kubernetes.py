@@ -10,7 +10,9 @@ import pytest
 
 from batch_models import save
 from jupyter_easymaker.backend.kubernetes import job_manifests as manifests
-from jupyter_easymaker.runtime.jobs import BATCH_INFERENCE_ENTRY, IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY
+from jupyter_easymaker.backend.kubernetes.labels import resource_name
+from jupyter_easymaker.backend.kubernetes.pods import PodOptions
+from jupyter_easymaker.catalogs.jobs import BATCH_INFERENCE_ENTRY, IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY
 from jupyter_easymaker.areas import AREAS
 from jupyter_easymaker.core.platform import Platform
 from jupyter_easymaker.core.settings import Settings
@@ -57,8 +59,8 @@ def test_batch_and_evaluation_jobs_on_kubernetes(services, tmp_path):
     assert {k: spec.env[k] for k in ("EM_MODEL_FRAMEWORK", "EM_BATCH_POD_COUNT", "EM_BATCH_SIZE", "EM_BATCH_TIMEOUT", "EM_BATCH_INCLUDE")} == {
         "EM_MODEL_FRAMEWORK": "scikit-learn", "EM_BATCH_POD_COUNT": "4", "EM_BATCH_SIZE": "50", "EM_BATCH_TIMEOUT": "5.0",
         "EM_BATCH_INCLUDE": json.dumps(["*.jsonl"])}
-    options = manifests.PodOptions(image="easymaker/training:test", volume_mounts={str(nas): {"nfs": {"server": "nas.local", "path": "/export"}}})
-    name = manifests.resource_name(spec.kind, spec.job_id)
+    options = PodOptions(image="easymaker/training:test", volume_mounts={str(nas): {"nfs": {"server": "nas.local", "path": "/export"}}})
+    name = resource_name(spec.kind, spec.job_id)
     job = manifests.job_manifest(spec, name=name, namespace="ml", options=options)
     assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 2
     assert job["spec"]["activeDeadlineSeconds"] == 600
@@ -75,5 +77,5 @@ def test_batch_and_evaluation_jobs_on_kubernetes(services, tmp_path):
     assert (spec.source_dir, spec.entry_point, spec.instance_type.name) == (IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY, "cpu-2")
     assert spec.datasets == {"predictions": str(nas / "eval-out")} and spec.output_dir == os.path.join(str(nas / "eval-out"), "evaluation")
     assert json.loads(spec.env["EM_EVAL_CLASS_NAMES"]) == ["a", "b", "c"] and spec.env["EM_EVAL_TASK"] == "classification"
-    kube_fixtures.validate_manifest(manifests.job_manifest(spec, name=manifests.resource_name(spec.kind, spec.job_id), namespace="ml",
+    kube_fixtures.validate_manifest(manifests.job_manifest(spec, name=resource_name(spec.kind, spec.job_id), namespace="ml",
                                                            options=options))

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from batch_models import SlowModel, read_jsonl, save, write_jsonl
+from jupyter_easymaker.catalogs.batch_files import check_globs, discover
 from jupyter_easymaker.runtime import batch_io
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
@@ -41,7 +42,7 @@ def test_globs_match_names_at_any_depth_and_exclude_wins(tmp_path):
     for rel in ("a.jsonl", "b.json", "sub/c.jsonl", "sub/deep/d.jsonl", "sub/skip-e.jsonl", ".hidden.jsonl", "notes.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("1\n")
-    rels = lambda inc, exc=None: [f.rel for f in batch_io.discover(str(tmp_path), inc, exc)]  # noqa: E731
+    rels = lambda inc, exc=None: [f.rel for f in discover(str(tmp_path), inc, exc)]  # noqa: E731
     assert rels(None) == ["a.jsonl", "b.json", "notes.txt", "sub/c.jsonl", "sub/deep/d.jsonl", "sub/skip-e.jsonl"]
     assert rels("*.jsonl") == ["a.jsonl", "sub/c.jsonl", "sub/deep/d.jsonl", "sub/skip-e.jsonl"]
     assert rels("*.jsonl", "skip-*") == ["a.jsonl", "sub/c.jsonl", "sub/deep/d.jsonl"]
@@ -51,7 +52,7 @@ def test_globs_match_names_at_any_depth_and_exclude_wins(tmp_path):
     assert rels("*.jsonl", "*") == []
     assert rels("[ab].*") == ["a.jsonl", "b.json"]
     with pytest.raises(ValueError):
-        batch_io.check_globs(["data[.jsonl"])
+        check_globs(["data[.jsonl"])
 
 
 def test_json_files_hold_a_list_an_instances_body_or_one_value(tmp_path):
@@ -59,7 +60,7 @@ def test_json_files_hold_a_list_an_instances_body_or_one_value(tmp_path):
     for name, value in cases.items():
         (tmp_path / name).write_text(json.dumps(value))
     got = {}
-    for item in batch_io.discover(str(tmp_path)):
+    for item in discover(str(tmp_path)):
         batch_io.count_records(item, "JSON")
         got[item.rel] = [r.value for r in batch_io.read_records(item, "JSON")]
     assert got == {"list.json": [[1, 2], [3, 4]], "one.json": [{"text": "hi"}], "v1.json": [[5, 6]]}

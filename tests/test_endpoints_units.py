@@ -13,7 +13,7 @@ from tests.kube_fixtures import K8S_VERSION
 
 from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
 from jupyter_easymaker.backend.base import InstanceType
-from jupyter_easymaker.backend.kubernetes.job_manifests import ManifestError, PodOptions
+from jupyter_easymaker.backend.kubernetes.pods import ManifestError, PodOptions
 from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerPhase, ServerSpec, ServingOptions, model_server_args
 from jupyter_easymaker.backend.serving.kubernetes import server_state
 from jupyter_easymaker.areas.endpoints.reconciler import desired_pods

@@ -18,7 +18,8 @@ import pytest
 
 from tests import model_builders as mb
 
-from jupyter_easymaker.runtime.model_server import ArtifactError, load_predictor, param_env, parse_params, screaming_snake
+from jupyter_easymaker.catalogs.frameworks import ArtifactError, param_env, screaming_snake
+from jupyter_easymaker.runtime.model_server import load_predictor, parse_params
 from jupyter_easymaker.runtime.model_server.app import ModelServer, ServerConfig
 
 IRIS = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]

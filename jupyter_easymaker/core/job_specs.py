@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from jupyter_easymaker.backend.jobs.base import JobSpec
+from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS, IMAGE_ALGORITHM_DIR, algorithm_source_dir, validate_hyperparameters
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.job_fields import BuiltinAlgorithm, TrainingFields
 from jupyter_easymaker.core.settings import Settings
@@ -31,13 +32,11 @@ class JobSpecs:
         return name
 
     def builtin_hyperparameters(self, name: str, hps: dict[str, Any]) -> dict[str, Any]:
-        from jupyter_easymaker.runtime import algorithms
-
-        if name not in algorithms.BUILTIN_ALGORITHMS:
-            known = ", ".join(sorted(algorithms.BUILTIN_ALGORITHMS))
+        if name not in BUILTIN_ALGORITHMS:
+            known = ", ".join(sorted(BUILTIN_ALGORITHMS))
             raise InvalidInput(f"algorithm.name: unknown built-in algorithm {name!r} (known: {known})", field="algorithm.name")
         try:
-            return dict(algorithms.validate_hyperparameters(name, {k: str(v) for k, v in hps.items()}))
+            return dict(validate_hyperparameters(name, {k: str(v) for k, v in hps.items()}))
         except ValueError as exc:
             message = str(exc)
             field = message.split(":", 1)[0] if message.startswith("hyperparameters") else "hyperparameters"
@@ -54,8 +53,6 @@ class JobSpecs:
         is the resource's own directory."""
         algorithm = data.algorithm
         if isinstance(algorithm, BuiltinAlgorithm):
-            from jupyter_easymaker.runtime.algorithms import BUILTIN_ALGORITHMS, algorithm_source_dir
-
             source_dir = algorithm_source_dir()
             entry_point = BUILTIN_ALGORITHMS[algorithm.name]["entry_point"]
         elif algorithm.source_files is not None:
@@ -101,8 +98,6 @@ class JobSpecs:
         ]
         source_dir = paths["source_dir"]
         if spec.get("algorithm", {}).get("type") == "builtin" and backend != "local":
-            from jupyter_easymaker.runtime.algorithms import IMAGE_ALGORITHM_DIR
-
             source_dir = IMAGE_ALGORITHM_DIR  # where the training images carry the built-ins
         if hyperparameters is None:
             hyperparameters = spec.get("hyperparameters") or {}

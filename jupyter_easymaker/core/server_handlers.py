@@ -7,6 +7,7 @@ import json
 
 from tornado.iostream import StreamClosedError
 
+from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS
 from jupyter_easymaker.core.http import EasyMakerHandler, api, int_arg
 from jupyter_easymaker.core.routing import Op, Route
 
@@ -65,8 +66,6 @@ class LogSearchHandler(EasyMakerHandler):
 class AlgorithmsHandler(EasyMakerHandler):
     @api
     def get(self) -> None:
-        from jupyter_easymaker.runtime.algorithms import BUILTIN_ALGORITHMS
-
         self.reply({"items": [dict(v, name=k) for k, v in BUILTIN_ALGORITHMS.items()]})
 
 

@@ -34,8 +34,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jupyter_easymaker.catalogs.batch_files import SUMMARY_FILE, InputError, InputFile, discover, split_globs
 from jupyter_easymaker.runtime import batch_io
-from jupyter_easymaker.runtime.batch_io import InputError, InputFile
 from jupyter_easymaker.runtime.batch_worker import BatchConfig, Segment, model_key, worker_main
 
 PROGRESS_SECONDS = 1.0
@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> BatchConfig:
     exclude = args.exclude if args.exclude is not None else json.loads(env("EM_BATCH_EXCLUDE") or "[]")
     return BatchConfig(
         framework=args.framework, model_dir=args.model_dir, model_name=args.model_name, params=params, input_path=args.input,
-        output_dir=args.output, input_format=args.format, include=batch_io.split_globs(include), exclude=batch_io.split_globs(exclude),
+        output_dir=args.output, input_format=args.format, include=split_globs(include), exclude=split_globs(exclude),
         batch_size=max(1, args.batch_size), timeout=args.timeout or None, pod_count=max(1, args.pod_count),
         target_field=args.target_field, scores=args.scores,
         nodes=max(1, int(env("EM_NNODES") or 1)), node_rank=int(env("EM_NODE_RANK") or 0),
@@ -277,7 +277,7 @@ def run(cfg: BatchConfig) -> int:
     parts = os.path.join(output, batch_io.PARTS_DIR)
     os.makedirs(parts, exist_ok=True)
     try:
-        files = batch_io.discover(cfg.input_path, cfg.include, cfg.exclude, skip=output)
+        files = discover(cfg.input_path, cfg.include, cfg.exclude, skip=output)
         if not files:
             globs = f" (include {cfg.include or ['*']}, exclude {cfg.exclude})" if cfg.include or cfg.exclude else ""
             raise InputError(f"no input files found in {cfg.input_path}{globs}")
@@ -371,10 +371,10 @@ def merge(cfg: BatchConfig, files: list[InputFile], output: str, parts: str, sta
         "started_at": started, "finished_at": finished, "elapsed_seconds": round(finished - started, 3),
         "records_per_second": round(records / max(finished - started, 1e-9), 1),
     }
-    tmp = os.path.join(output, batch_io.SUMMARY_FILE + ".tmp")
+    tmp = os.path.join(output, SUMMARY_FILE + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=1, default=batch_io._default)
-    os.replace(tmp, os.path.join(output, batch_io.SUMMARY_FILE))
+    os.replace(tmp, os.path.join(output, SUMMARY_FILE))
     shutil.rmtree(parts, ignore_errors=True)
     return summary
 

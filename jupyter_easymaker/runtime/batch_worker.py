@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_easymaker.catalogs.batch_files import InputError, InputFile
 from jupyter_easymaker.runtime import batch_io
-from jupyter_easymaker.runtime.batch_io import InputError, InputFile, Record
+from jupyter_easymaker.runtime.batch_io import Record
 
 
 @dataclass
@@ -132,6 +133,16 @@ class _Predictions:
         return out  # type: ignore[return-value]
 
 
+# (model_key, model) loaded by the fork server before it forked the workers (batch_preload)
+_preloaded: tuple[str, _Predictions] | None = None
+
+
+def keep_preloaded(key: str, model: _Predictions) -> None:
+    """Workers forked from here on whose configuration has this model_key take ``model``."""
+    global _preloaded
+    _preloaded = (key, model)
+
+
 def _reason(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc)
     return f"{type(exc).__name__}: {message}"
@@ -141,11 +152,10 @@ def worker_main(conn, cfg_dict: dict[str, Any], segments: list[dict[str, Any]]) 
     """A pod's worker: loads the model, then predicts its segments, reporting
     each batch once written (with the part file's size, so that a killed
     worker's half-written batch can be cut off, and where the next one starts)."""
-    from jupyter_easymaker.runtime import batch_preload
-
     cfg = BatchConfig(**cfg_dict)
+    key = model_key(cfg)
     try:
-        model = batch_preload.take(model_key(cfg)) or _Predictions(cfg)
+        model = _preloaded[1] if _preloaded and _preloaded[0] == key else _Predictions(cfg)
     except Exception as exc:  # noqa: BLE001 - the job fails with the reason
         conn.send(("fatal", f"the model could not be loaded: {_reason(exc)}"))
         return

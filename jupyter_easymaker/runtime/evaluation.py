@@ -20,17 +20,9 @@ import os
 import sys
 from typing import Any, Iterable
 
-MAX_CLASSES = 50
+from jupyter_easymaker.catalogs.evaluation import MAX_CLASSES, RESULT_FILE
+
 MAX_CURVE_POINTS = 200
-RESULT_FILE = "metrics.json"
-# the headline metrics of each task and whether larger is better (the compare view marks the best)
-GOALS = {
-    "pr_auc": "maximize", "roc_auc": "maximize", "log_loss": "minimize", "f1": "maximize", "precision": "maximize",
-    "recall": "maximize", "accuracy": "maximize",
-    "mae": "minimize", "mape": "minimize", "r2": "maximize", "rmse": "minimize", "rmsle": "minimize",
-}
-CLASSIFICATION_METRICS = ("pr_auc", "roc_auc", "log_loss", "f1", "precision", "recall", "accuracy")
-REGRESSION_METRICS = ("mae", "mape", "r2", "rmse", "rmsle")
 
 
 class EvaluationError(Exception):
@@ -379,10 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not args.predictions or not args.output:
         p.error("--predictions and --output are required")
+    from jupyter_easymaker.catalogs.batch_files import SUMMARY_FILE
     from jupyter_easymaker.runtime import batch_io
 
     try:
-        with open(os.path.join(args.predictions, batch_io.SUMMARY_FILE), encoding="utf-8") as fh:
+        with open(os.path.join(args.predictions, SUMMARY_FILE), encoding="utf-8") as fh:
             summary = json.load(fh)
         _log(f"evaluating {summary.get('records')} record(s) of {len(summary.get('files') or [])} file(s) ({args.task})")
         lines = (line for _file, line in batch_io.read_outputs(args.predictions))

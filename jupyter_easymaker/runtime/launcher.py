@@ -24,8 +24,8 @@ import sys
 import time
 from typing import Any
 
+from jupyter_easymaker.catalogs.jobs import STATE_FILE, write_state
 from jupyter_easymaker.runtime import contract
-from jupyter_easymaker.runtime.state import write_state
 
 STOP_GRACE_SECONDS = float(os.environ.get("EM_STOP_GRACE_SECONDS", "10"))
 
@@ -53,7 +53,7 @@ class Launcher:
         self.spec = spec
         self.work_dir = spec.get("work_dir") or os.getcwd()
         os.makedirs(self.work_dir, exist_ok=True)
-        self.state_path = os.path.join(self.work_dir, "state.json")
+        self.state_path = os.path.join(self.work_dir, STATE_FILE)
         self.children: list[subprocess.Popen] = []
         self.stop_requested = False
         self.started_at: float | None = None

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.areas.batch.statuses import BATCH_INFERENCE_JOB, BATCH_INFERENCE_MACHINE, BatchInferenceStatus
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
-from jupyter_easymaker.runtime import batch_io
-from jupyter_easymaker.runtime.jobs import BATCH_INFERENCE_ENTRY, ERROR_LINE, IMAGE_JOBS_DIR, PROGRESS_LINE, jobs_source_dir
+from jupyter_easymaker.catalogs import batch_files
+from jupyter_easymaker.catalogs.jobs import BATCH_INFERENCE_ENTRY, ERROR_LINE, IMAGE_JOBS_DIR, PROGRESS_LINE, jobs_source_dir
 from jupyter_easymaker.areas.batch.schemas import BatchInferenceCreate, BatchInferenceOut, BatchOutputsOut
 from jupyter_easymaker.core.job_fields import progress_out
 from jupyter_easymaker.core.schemas import StatusEventOut
@@ -155,7 +155,7 @@ class BatchInferenceService(JobService):
         exclude = list(getattr(data, "exclude_glob", []) or [])
         for field, patterns in (("include_glob", include), ("exclude_glob", exclude)):
             try:
-                batch_io.check_globs(patterns)
+                batch_files.check_globs(patterns)
             except ValueError as exc:
                 raise InvalidInput(f"{field}: {exc}", field=field) from None
         if inline is None:
@@ -187,7 +187,7 @@ class BatchInferenceService(JobService):
             raise InvalidInput(f"{field}: {exc}", field=field) from None
 
     @staticmethod
-    def check_input(input_path: str, output_path: str, include: list[str], exclude: list[str]) -> list[batch_io.InputFile]:
+    def check_input(input_path: str, output_path: str, include: list[str], exclude: list[str]) -> list[batch_files.InputFile]:
         """Local input must exist and the globs must select something; obs://
         input is checked by the job (the server may hold no credentials)."""
         if input_path.startswith("obs://"):
@@ -196,9 +196,9 @@ class BatchInferenceService(JobService):
             raise InvalidInput("input_path: the file or directory does not exist", field="input_path")
         if not output_path.startswith("obs://") and os.path.abspath(output_path) == os.path.abspath(input_path):
             raise InvalidInput("output_path: must differ from input_path (outputs would be read as inputs)", field="output_path")
-        files = batch_io.discover(input_path, include, exclude, skip=None if output_path.startswith("obs://") else output_path)
+        files = batch_files.discover(input_path, include, exclude, skip=None if output_path.startswith("obs://") else output_path)
         if not files:
-            field = "exclude_glob" if exclude and batch_io.discover(input_path, include, None) else "include_glob" if include else "input_path"
+            field = "exclude_glob" if exclude and batch_files.discover(input_path, include, None) else "include_glob" if include else "input_path"
             raise InvalidInput(f"{field}: no input files match (include {include or ['*']}, exclude {exclude}; exclude wins)", field=field)
         return files
 
@@ -269,7 +269,7 @@ class BatchInferenceService(JobService):
         """summary.json of a finished job (blocking: obs:// is read over the network)."""
         with self.db.session() as session:
             output = (session.get(BatchInference, row_id).paths or {}).get("output_path", "")
-        return read_json(output, batch_io.SUMMARY_FILE, self.settings.obs_storage_options)
+        return read_json(output, batch_files.SUMMARY_FILE, self.settings.obs_storage_options)
 
     # -- queries ------------------------------------------------------------
     def list(self, query: ListQuery, *, model: str | None = None, evaluation: str | None = None) -> tuple[list[BatchInferenceOut], int]:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.areas.evaluations.statuses import METRICS_JOB, MODEL_EVALUATION_ACTIVE, EVALUATION_TASKS, MAX_COMPARE, MAX_EVALUATION_INPUT_BYTES, MODEL_EVALUATION_MACHINE, ModelEvaluationStatus
 from jupyter_easymaker.core.errors import Conflict, InvalidInput
-from jupyter_easymaker.runtime.evaluation import CLASSIFICATION_METRICS, GOALS, REGRESSION_METRICS, RESULT_FILE
-from jupyter_easymaker.runtime.jobs import ERROR_LINE, IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY, jobs_source_dir
+from jupyter_easymaker.catalogs.batch_files import discover
+from jupyter_easymaker.catalogs.evaluation import CLASSIFICATION_METRICS, GOALS, REGRESSION_METRICS, RESULT_FILE
+from jupyter_easymaker.catalogs.jobs import ERROR_LINE, IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY, jobs_source_dir
 from jupyter_easymaker.areas.evaluations.schemas import ModelEvaluationCreate, ModelEvaluationOut, ModelEvaluationResultOut
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.job_fields import progress_out
@@ -135,9 +136,7 @@ class ModelEvaluationService(JobService):
                 raise InvalidInput(f"input_path: a {fmt} input file must end in {ext}", field="input_path")
             files = [input_path]
         elif os.path.isdir(input_path):
-            from jupyter_easymaker.runtime import batch_io
-
-            files = [f.path for f in batch_io.discover(input_path, ["*" + ext])]
+            files = [f.path for f in discover(input_path, ["*" + ext])]
             if not files:
                 raise InvalidInput(f"input_path: the directory has no {ext} files", field="input_path")
         else:

@@ -6,9 +6,6 @@ from jupyter_easymaker.core.jobs import job_statuses
 from jupyter_easymaker.core.state_machine import _machine
 
 
-MAX_CLASSES = 50  # the guide: at most 50 classes in a classification evaluation
-
-
 MAX_EVALUATION_INPUT_BYTES = 20 * 1024**3  # the guide: evaluation input of at most 20 GB
 
 

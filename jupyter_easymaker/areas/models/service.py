@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.errors import Conflict, InvalidInput
 from jupyter_easymaker.areas.models.statuses import MODEL_MACHINE, ModelStatus
-from jupyter_easymaker.runtime.model_server.errors import ArtifactError
-from jupyter_easymaker.runtime.model_server.params import param_env, screaming_snake
-from jupyter_easymaker.runtime.model_server.predictors import FRAMEWORKS, TRITON, canonical_framework, framework_available
+from jupyter_easymaker.catalogs.artifacts import check_layout
+from jupyter_easymaker.catalogs.frameworks import FRAMEWORKS, TASKS, TRITON, ArtifactError, canonical_framework, framework_available, normalize_task, param_env, screaming_snake
 from jupyter_easymaker.core.schemas import RenameBody, StatusEventOut
 from jupyter_easymaker.areas.models.schemas import FrameworkOut, ModelCreate, ModelFromSource, ModelOut
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
@@ -138,8 +137,6 @@ class ModelService(ResourceService):
 
     @staticmethod
     def frameworks() -> list[FrameworkOut]:
-        from jupyter_easymaker.runtime.model_server.predictors.huggingface import TASKS
-
         out = []
         for name in [*FRAMEWORKS, *TRITON]:
             ok, why = framework_available(name)
@@ -222,8 +219,6 @@ class ModelService(ResourceService):
                 raise InvalidInput(f"{field}: its environment variable {screaming_snake(key)} is reserved", field=field)
             params[key] = text
         if "task" in params:
-            from jupyter_easymaker.runtime.model_server.predictors.huggingface import normalize_task
-
             try:
                 params["task"] = normalize_task(params["task"])
             except ArtifactError as exc:
@@ -260,12 +255,8 @@ class ModelService(ResourceService):
                                "set validate_artifact to false if only the serving image has it", field="framework")
         if not model_dir:
             return
-        from jupyter_easymaker.runtime.model_server.predictors import huggingface, onnx, pytorch, sklearn, tensorflow
-
-        layout_checks = {"scikit-learn": sklearn.find_artifact, "onnx": onnx.find_artifact, "pytorch": pytorch.describe_layout,
-                         "tensorflow": tensorflow.find_artifact, "huggingface": huggingface.check_local_folder}
         try:
-            layout_checks[runtime](model_dir)
+            check_layout(runtime, model_dir)
         except ArtifactError as exc:
             raise InvalidInput(f"artifact_path: {exc.message}", field="artifact_path") from None
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS, validate_hyperparameters
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.areas.tuning.search_space import MAX_GRID_POINTS, compile_metric_format, format_value, grid_size, normalize_parameters
 from jupyter_easymaker.areas.tuning.statuses import HYPERPARAMETER_TUNING_MACHINE, TRIAL_MACHINE, HyperparameterTuningStatus, TrialStatus
@@ -167,11 +168,9 @@ class HyperparameterTuningService(ResourceService):
 
     def _builtin_check(self, name: str, fixed: dict[str, Any], search_space: list[dict[str, Any]]) -> dict[str, Any]:
         """A built-in algorithm must know every tuned name and accept the ends of each range."""
-        from jupyter_easymaker.runtime import algorithms
-
-        if name not in algorithms.BUILTIN_ALGORITHMS:
+        if name not in BUILTIN_ALGORITHMS:
             self.job_specs.builtin_hyperparameters(name, fixed)  # raises naming algorithm.name
-        known = {hp["name"] for hp in algorithms.BUILTIN_ALGORITHMS[name]["hyperparameters"]}
+        known = {hp["name"] for hp in BUILTIN_ALGORITHMS[name]["hyperparameters"]}
         for i, p in enumerate(search_space):
             if p["name"] not in known:
                 raise InvalidInput(
@@ -185,7 +184,7 @@ class HyperparameterTuningService(ResourceService):
             keys = ["min", "max"] if p["type"] != "categorical" else ["values"] * len(values)
             for key, value in zip(keys, values):
                 try:
-                    algorithms.validate_hyperparameters(name, {**rest, p["name"]: value})
+                    validate_hyperparameters(name, {**rest, p["name"]: value})
                 except ValueError as exc:
                     message = str(exc)
                     if message.startswith(f"hyperparameters.{p['name']}:"):
@@ -451,8 +450,6 @@ class HyperparameterTuningService(ResourceService):
         merged.update({k: format_value(v) for k, v in params.items()})
         algorithm = spec.get("algorithm") or {}
         if algorithm.get("type") == "builtin":
-            from jupyter_easymaker.runtime.algorithms import validate_hyperparameters
-
             merged = validate_hyperparameters(algorithm["name"], merged)
         return merged
 

@@ -1,47 +1,53 @@
 """Kubernetes execution backend: every job becomes standard cluster objects.
 
-Only this module talks to the API server; the objects themselves are built by
-:mod:`jupyter_easymaker.backend.kubernetes.job_manifests` (see there for what a job
-becomes and how ``volume_mounts`` exposes NAS paths to pods). Import this
-module only when the Kubernetes backend is configured: it imports the
-``kubernetes`` client (the ``[k8s]`` extra).
+The objects are built by :mod:`jupyter_easymaker.backend.kubernetes.job_manifests`
+(see there for what a job becomes and how ``volume_mounts`` exposes NAS paths
+to pods) and sent through :mod:`jupyter_easymaker.backend.kubernetes.api`,
+whose client the serving backend shares. Import this module only when the
+Kubernetes backend is configured: it imports the ``kubernetes`` client (the
+``[k8s]`` extra).
 
 Handles look like ``{"backend": "kubernetes", "namespace", "name", "kind":
 "Job" | "PyTorchJob", "service", "job_id", "nodes"}``; ``stop()`` adds
 ``"stop_requested": True`` to the handle it is given (the controller should
 store the handle afterwards) and annotates the Job, so that a job that ends
 because it was stopped reads STOPPED rather than FAILED or LOST.
-
-Responses are read as raw JSON (``_preload_content=False``) instead of the
-client's models: the code works on the same camelCase shapes the manifests
-use, and tolerates partial objects.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import json
 import math
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import urllib3
-from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from jupyter_easymaker.backend.kubernetes import job_manifests as m
-from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, LogChunk, ResourceUsage
+from jupyter_easymaker.backend.base import BackendError, LogChunk, ResourceUsage
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
+from jupyter_easymaker.backend.kubernetes import job_manifests as m
+from jupyter_easymaker.backend.kubernetes.api import MERGE_PATCH, CustomResourceCheck, KubernetesApi, labels_match, load_client, true_condition
+from jupyter_easymaker.backend.kubernetes.labels import (
+    ID_LABEL,
+    JOB_ID_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_KEY,
+    NODES_ANNOTATION,
+    SERVICE_ANNOTATION,
+    STOP_ANNOTATION,
+    label_value,
+    owner_reference,
+    resource_name,
+    selector,
+    selector_labels,
+)
+from jupyter_easymaker.backend.kubernetes.pods import GPU_RESOURCE, ManifestError, PodOptions
 
 JOB_KIND = "Job"
 PYTORCHJOB_KIND = "PyTorchJob"
-CRD_CACHE_SECONDS = 300.0
-MERGE_PATCH = "application/merge-patch+json"  # the one patch type both built-ins and CRDs accept
 COMPLETION_INDEX_KEY = "batch.kubernetes.io/job-completion-index"
 REPLICA_TYPE_LABEL = "training.kubeflow.org/replica-type"
 REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"
@@ -55,11 +61,6 @@ def _epoch(value: Any) -> float | None:
         return _dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-def _labels_match(obj: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return all(labels.get(k) == v for k, v in wanted.items())
 
 
 def pod_rank(pod: Mapping[str, Any]) -> int:
@@ -117,13 +118,6 @@ def assemble_logs(pods: list[dict], fetch: Callable[[dict], str], *, multi_node:
         if multi_node and text and not text.endswith("\n"):
             parts.append("\n")
     return "".join(parts)
-
-
-def _true_condition(obj: Mapping[str, Any], types: tuple[str, ...]) -> dict | None:
-    for cond in (obj.get("status") or {}).get("conditions") or []:
-        if cond.get("type") in types and str(cond.get("status")) == "True":
-            return cond
-    return None
 
 
 def _container_states(pod: Mapping[str, Any]) -> list[dict]:
@@ -201,15 +195,15 @@ def job_state(
             return JobState(JobPhase.STOPPED, reason="stopped by request", finished_at=time.time())
         return JobState(JobPhase.LOST, reason="the job no longer exists in the cluster")
     meta = obj.get("metadata") or {}
-    stop_requested = stop_requested or (meta.get("annotations") or {}).get(m.STOP_ANNOTATION) == "true"
+    stop_requested = stop_requested or (meta.get("annotations") or {}).get(STOP_ANNOTATION) == "true"
     status = obj.get("status") or {}
     done_types = ("Complete",) if kind == JOB_KIND else ("Succeeded",)
     started = _started_at(pods, obj)
-    done = _true_condition(obj, done_types)
+    done = true_condition(obj, done_types)
     if done:
         finished = _epoch(status.get("completionTime")) or _epoch(done.get("lastTransitionTime"))
         return JobState(JobPhase.SUCCEEDED, exit_code=0, started_at=started, finished_at=finished)
-    failed = _true_condition(obj, ("Failed",))
+    failed = true_condition(obj, ("Failed",))
     if failed:
         finished = _epoch(failed.get("lastTransitionTime")) or _epoch(status.get("completionTime"))
         if stop_requested:
@@ -234,7 +228,7 @@ def job_state(
             started_at=started,
             finished_at=finished,
         )
-    if _true_condition(obj, ("Suspended",)) or (obj.get("spec") or {}).get("suspend") is True:
+    if true_condition(obj, ("Suspended",)) or (obj.get("spec") or {}).get("suspend") is True:
         return JobState(JobPhase.QUEUED, reason="the job is suspended (waiting in a cluster queue)")
     if stop_requested and meta.get("deletionTimestamp") and not pods:
         return JobState(JobPhase.STOPPED, reason="stopped by request", started_at=started, finished_at=time.time())
@@ -264,23 +258,13 @@ def handle_from_object(obj: Mapping[str, Any], kind: str) -> dict[str, Any]:
         "namespace": meta.get("namespace"),
         "name": meta.get("name"),
         "kind": kind,
-        "service": annotations.get(m.SERVICE_ANNOTATION) or None,
-        "job_id": annotations.get(m.JOB_ID_ANNOTATION) or labels.get(m.ID_LABEL),
-        "nodes": int(annotations.get(m.NODES_ANNOTATION) or 1),
+        "service": annotations.get(SERVICE_ANNOTATION) or None,
+        "job_id": annotations.get(JOB_ID_ANNOTATION) or labels.get(ID_LABEL),
+        "nodes": int(annotations.get(NODES_ANNOTATION) or 1),
     }
-    if annotations.get(m.STOP_ANNOTATION) == "true":
+    if annotations.get(STOP_ANNOTATION) == "true":
         handle["stop_requested"] = True
     return handle
-
-
-def _api_message(exc: ApiException) -> str:
-    try:
-        body = json.loads(exc.body or "")
-        if isinstance(body, dict) and body.get("message"):
-            return str(body["message"])
-    except ValueError:
-        pass
-    return str(exc.reason or exc.body or exc.status)
 
 
 # -- the backend ------------------------------------------------------------------------
@@ -291,7 +275,9 @@ class KubernetesBackend:
     ``{"/mnt/nas1": {"nfs": {"server": "10.0.0.5", "path": "/export"}}}`` or
     ``{"persistentVolumeClaim": {"claimName": "x"}}``); job paths under a
     prefix are mounted at the same path in the pod. ``pytorchjob``: None
-    detects the Kubeflow CRD, True/False forces or forbids its use.
+    detects the Kubeflow CRD, True/False forces or forbids its use. Its
+    ``api`` (:class:`~jupyter_easymaker.backend.kubernetes.api.KubernetesApi`)
+    is shared with the serving backend built on it.
     """
 
     name = "kubernetes"
@@ -311,100 +297,42 @@ class KubernetesBackend:
         request_timeout: float = 30.0,
     ):
         self.namespace = namespace
-        self.options = m.PodOptions(
+        self.options = PodOptions(
             image=image or m.DEFAULT_IMAGE,  # the server passes "" when no default image is configured
             volume_mounts=dict(volume_mounts or {}),
             service_account=service_account,
             image_pull_secrets=tuple(image_pull_secrets or ()),
             extra_env={str(k): str(v) for k, v in (extra_env or {}).items()},
         )
-        self.api_client = api_client if api_client is not None else self._load_client(kubeconfig, in_cluster)
-        self.core = k8s_client.CoreV1Api(self.api_client)
-        self.batch = k8s_client.BatchV1Api(self.api_client)
-        self.custom = k8s_client.CustomObjectsApi(self.api_client)
+        self.api = KubernetesApi(api_client if api_client is not None else load_client(kubeconfig, in_cluster), request_timeout)
         self._pytorchjob_forced = pytorchjob
-        self._crd_lock = threading.Lock()
-        self._crd_cache: tuple[float, bool] | None = None
-        self._timeout = request_timeout
-
-    @staticmethod
-    def _load_client(kubeconfig: str | None, in_cluster: bool) -> Any:
-        try:
-            if in_cluster:
-                configuration = k8s_client.Configuration()
-                k8s_config.load_incluster_config(client_configuration=configuration)
-                return k8s_client.ApiClient(configuration)
-            return k8s_config.new_client_from_config(config_file=kubeconfig)
-        except Exception as exc:  # noqa: BLE001 - any config problem is reported the same way
-            where = "the in-cluster service account" if in_cluster else (kubeconfig or "the default kubeconfig")
-            raise BackendError(f"cannot configure the Kubernetes client from {where}: {exc}") from exc
+        self._pytorchjob = CustomResourceCheck(self.api, namespace, m.PYTORCHJOB_GROUP, m.PYTORCHJOB_VERSION,
+                                               m.PYTORCHJOB_PLURAL, "PyTorchJob")
 
     # -- API plumbing -------------------------------------------------------------
-    def _call(self, fn: Callable[..., Any], *args: Any, raw: bool = False, **kwargs: Any) -> Any:
-        """Call the API; JSON dict back (text when raw). ApiException passes
-        through for the caller to judge; transport failures become BackendError."""
-        try:
-            response = fn(*args, _preload_content=False, _request_timeout=self._timeout, **kwargs)
-        except ApiException:
-            raise
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise BackendError(
-                f"cannot reach the Kubernetes API at {self.api_client.configuration.host}: {exc}"
-            ) from exc
-        try:
-            data = response.data
-        finally:
-            response.release_conn()
-        if raw:
-            return data.decode("utf-8", errors="replace")
-        try:
-            return json.loads(data) if data else {}
-        except ValueError as exc:
-            raise BackendError(f"the Kubernetes API answered something that is not JSON: {data[:200]!r}") from exc
-
-    def _fail(self, what: str, exc: ApiException) -> BackendError:
-        message = _api_message(exc)
-        if exc.status == 403 and "exceeded quota" in message:
-            return CapacityUnavailable(f"{what}: namespace quota exhausted ({message})")
-        return BackendError(f"{what}: Kubernetes answered {exc.status}: {message}")
-
     def _ignore_missing(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self._call(fn, *args, **kwargs)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise self._fail("cleaning up the job failed", exc) from exc
+        return self.api.ignore_missing(fn, *args, what="cleaning up the job failed", **kwargs)
 
     def _read_job(self, handle: Mapping[str, Any]) -> dict | None:
         ns, name = handle["namespace"], handle["name"]
         try:
             if handle.get("kind") == PYTORCHJOB_KIND:
-                return self._call(
-                    self.custom.get_namespaced_custom_object,
+                return self.api.call(
+                    self.api.custom.get_namespaced_custom_object,
                     m.PYTORCHJOB_GROUP,
                     m.PYTORCHJOB_VERSION,
                     ns,
                     m.PYTORCHJOB_PLURAL,
                     name,
                 )
-            return self._call(self.batch.read_namespaced_job, name, ns)
+            return self.api.call(self.api.batch.read_namespaced_job, name, ns)
         except ApiException as exc:
             if exc.status == 404:
                 return None
-            raise self._fail(f"reading job {name} failed", exc) from exc
+            raise self.api.error(f"reading job {name} failed", exc) from exc
 
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
-        wanted = m.selector_labels(handle["job_id"])
-        selector = ",".join(f"{k}={v}" for k, v in wanted.items())
-        try:
-            items = (
-                self._call(self.core.list_namespaced_pod, handle["namespace"], label_selector=selector).get("items")
-                or []
-            )
-        except ApiException as exc:
-            raise self._fail("listing the job's pods failed", exc) from exc
-        return [p for p in items if _labels_match(p, wanted)]  # also filter here: selectors may be ignored
+        return self.api.pods(handle["namespace"], selector_labels(handle["job_id"]), what="listing the job's pods failed")
 
     def _check_handle(self, handle: Mapping[str, Any]) -> None:
         if not isinstance(handle, Mapping) or not all(handle.get(k) for k in ("namespace", "name", "job_id")):
@@ -412,30 +340,10 @@ class KubernetesBackend:
 
     # -- facts ----------------------------------------------------------------------
     def pytorchjob_available(self) -> bool:
-        """Whether the Kubeflow PyTorchJob CRD is served here; cached. A
-        namespaced list needs no cluster-wide rights (unlike reading the CRD)."""
+        """Whether the Kubeflow PyTorchJob CRD is served here (cached)."""
         if self._pytorchjob_forced is not None:
             return self._pytorchjob_forced
-        with self._crd_lock:
-            now = time.monotonic()
-            if self._crd_cache and now - self._crd_cache[0] < CRD_CACHE_SECONDS:
-                return self._crd_cache[1]
-            try:
-                self._call(
-                    self.custom.list_namespaced_custom_object,
-                    m.PYTORCHJOB_GROUP,
-                    m.PYTORCHJOB_VERSION,
-                    self.namespace,
-                    m.PYTORCHJOB_PLURAL,
-                    limit=1,
-                )
-                present = True
-            except ApiException as exc:
-                if exc.status not in (403, 404):
-                    raise self._fail("checking for the PyTorchJob CRD failed", exc) from exc
-                present = False  # absent, or not usable with our rights
-            self._crd_cache = (now, present)
-            return present
+        return self._pytorchjob.available()
 
     def capabilities(self) -> dict[str, Any]:
         try:
@@ -448,13 +356,13 @@ class KubernetesBackend:
             "image": self.options.image,
             "pytorchjob": pytorchjob,
             "multi_node": "PyTorchJob" if pytorchjob else "Indexed Job",
-            "gpu_resource": m.GPU_RESOURCE,
+            "gpu_resource": GPU_RESOURCE,
             "volume_mounts": sorted(self.options.volume_mounts),
         }
 
     # -- lifecycle --------------------------------------------------------------------
     def submit(self, spec: JobSpec) -> dict[str, Any]:
-        name = m.resource_name(spec.kind, spec.job_id)
+        name = resource_name(spec.kind, spec.job_id)
         ns = self.namespace
         use_pytorchjob = spec.nodes > 1 and self.pytorchjob_available()
         try:
@@ -463,9 +371,9 @@ class KubernetesBackend:
             else:
                 job = m.job_manifest(spec, name=name, namespace=ns, options=self.options)
             secret = m.secret_manifest(spec, name, ns)
-        except m.ManifestError as exc:
+        except ManifestError as exc:
             raise BackendError(str(exc)) from exc
-        service = (job["metadata"].get("annotations") or {}).get(m.SERVICE_ANNOTATION)
+        service = (job["metadata"].get("annotations") or {}).get(SERVICE_ANNOTATION)
         handle = {
             "backend": "kubernetes",
             "namespace": ns,
@@ -475,13 +383,12 @@ class KubernetesBackend:
             "job_id": spec.job_id,
             "nodes": max(1, int(spec.nodes)),
         }
-        secret_created = self._create(
-            self.core.create_namespaced_secret, ns, secret, what="creating the job's spec secret"
-        )
+        create = self.api.create
+        secret_created = create(self.api.core.create_namespaced_secret, ns, secret, what="creating the job's spec secret")
         try:
             if use_pytorchjob:
-                created = self._create(
-                    self.custom.create_namespaced_custom_object,
+                created = create(
+                    self.api.custom.create_namespaced_custom_object,
                     m.PYTORCHJOB_GROUP,
                     m.PYTORCHJOB_VERSION,
                     ns,
@@ -490,38 +397,29 @@ class KubernetesBackend:
                     what=f"creating PyTorchJob {name}",
                 )
             else:
-                created = self._create(self.batch.create_namespaced_job, ns, job, what=f"creating Job {name}")
+                created = create(self.api.batch.create_namespaced_job, ns, job, what=f"creating Job {name}")
         except BackendError:
             if secret_created is not None:
-                self._ignore_missing(self.core.delete_namespaced_secret, name, ns)
+                self._ignore_missing(self.api.core.delete_namespaced_secret, name, ns)
             raise
         if created is None:  # already there: a retry after a crash; make sure it is ours
             existing = self._read_job(handle)
             annotations = ((existing or {}).get("metadata") or {}).get("annotations") or {}
-            if existing is not None and annotations.get(m.JOB_ID_ANNOTATION) != spec.job_id:
+            if existing is not None and annotations.get(JOB_ID_ANNOTATION) != spec.job_id:
                 raise BackendError(
                     f"{handle['kind']} {name} already exists in namespace {ns} and belongs to another job"
                 )
             created = existing or {}
         uid = (created.get("metadata") or {}).get("uid")
-        owner = m.owner_reference(job["apiVersion"], job["kind"], name, uid) if uid else None
+        owner = owner_reference(job["apiVersion"], job["kind"], name, uid) if uid else None
         if owner:  # only garbage-collection help: release() deletes the secret anyway
             with contextlib.suppress(ApiException):
                 patch = {"metadata": {"ownerReferences": [owner]}}
-                self._call(self.core.patch_namespaced_secret, name, ns, patch, _content_type=MERGE_PATCH)
+                self.api.call(self.api.core.patch_namespaced_secret, name, ns, patch, _content_type=MERGE_PATCH)
         if service:
             svc = m.headless_service_manifest(spec, name=service, namespace=ns, owner=owner)
-            self._create(self.core.create_namespaced_service, ns, svc, what=f"creating headless Service {service}")
+            create(self.api.core.create_namespaced_service, ns, svc, what=f"creating headless Service {service}")
         return handle
-
-    def _create(self, fn: Callable[..., Any], *args: Any, what: str) -> dict | None:
-        """Create an object; None when it already exists (409)."""
-        try:
-            return self._call(fn, *args)
-        except ApiException as exc:
-            if exc.status == 409:
-                return None
-            raise self._fail(what, exc) from exc
 
     def status(self, handle: dict[str, Any]) -> JobState:
         self._check_handle(handle)
@@ -534,13 +432,13 @@ class KubernetesBackend:
     def _pod_log(self, pod: dict) -> str:
         meta = pod.get("metadata") or {}
         try:
-            return self._call(
-                self.core.read_namespaced_pod_log, meta["name"], meta.get("namespace") or self.namespace, raw=True
+            return self.api.call(
+                self.api.core.read_namespaced_pod_log, meta["name"], meta.get("namespace") or self.namespace, raw=True
             )
         except ApiException as exc:
             if exc.status in (400, 404):  # container not started yet, or pod just deleted
                 return ""
-            raise self._fail(f"reading the log of pod {meta.get('name')} failed", exc) from exc
+            raise self.api.error(f"reading the log of pod {meta.get('name')} failed", exc) from exc
 
     def read_logs(self, handle: dict[str, Any], offset: int = 0, limit: int = 1 << 20) -> LogChunk:
         """Logs of the job's pods in rank order, see :func:`assemble_logs`.
@@ -561,27 +459,27 @@ class KubernetesBackend:
         handle["stop_requested"] = True
         ns, name = handle["namespace"], handle["name"]
         grace = max(0, int(math.ceil(grace_seconds)))
-        annotate = {"metadata": {"annotations": {m.STOP_ANNOTATION: "true"}}}
+        annotate = {"metadata": {"annotations": {STOP_ANNOTATION: "true"}}}
         if handle.get("kind") == PYTORCHJOB_KIND:
             args = (m.PYTORCHJOB_GROUP, m.PYTORCHJOB_VERSION, ns, m.PYTORCHJOB_PLURAL, name)
-            self._ignore_missing(self.custom.patch_namespaced_custom_object, *args, annotate, _content_type=MERGE_PATCH)
+            self._ignore_missing(self.api.custom.patch_namespaced_custom_object, *args, annotate, _content_type=MERGE_PATCH)
             self._ignore_missing(
-                self.custom.delete_namespaced_custom_object,
+                self.api.custom.delete_namespaced_custom_object,
                 *args,
                 grace_period_seconds=grace,
                 propagation_policy="Foreground",
             )
         else:
-            self._ignore_missing(self.batch.patch_namespaced_job, name, ns, annotate, _content_type=MERGE_PATCH)
+            self._ignore_missing(self.api.batch.patch_namespaced_job, name, ns, annotate, _content_type=MERGE_PATCH)
             self._ignore_missing(
-                self.batch.delete_namespaced_job, name, ns, grace_period_seconds=grace, propagation_policy="Foreground"
+                self.api.batch.delete_namespaced_job, name, ns, grace_period_seconds=grace, propagation_policy="Foreground"
             )
         for pod in self._pods(handle):
             self._ignore_missing(
-                self.core.delete_namespaced_pod, pod["metadata"]["name"], ns, grace_period_seconds=grace
+                self.api.core.delete_namespaced_pod, pod["metadata"]["name"], ns, grace_period_seconds=grace
             )
         if handle.get("service"):
-            self._ignore_missing(self.core.delete_namespaced_service, handle["service"], ns)
+            self._ignore_missing(self.api.core.delete_namespaced_service, handle["service"], ns)
 
     def usage(self, handle: dict[str, Any]) -> ResourceUsage | None:
         """CPU and memory summed over the job's pods from metrics.k8s.io;
@@ -589,13 +487,13 @@ class KubernetesBackend:
         self._check_handle(handle)
         try:
             names = {p["metadata"]["name"] for p in self._pods(handle)}
-            metrics = self._call(
-                self.custom.list_namespaced_custom_object,
+            metrics = self.api.call(
+                self.api.custom.list_namespaced_custom_object,
                 "metrics.k8s.io",
                 "v1beta1",
                 handle["namespace"],
                 "pods",
-                label_selector=f"{m.ID_LABEL}={m.label_value(handle['job_id'])}",
+                label_selector=selector({ID_LABEL: label_value(handle["job_id"])}),
             )
         except (ApiException, BackendError):
             return None
@@ -619,7 +517,7 @@ class KubernetesBackend:
         ns, name = handle["namespace"], handle["name"]
         if handle.get("kind") == PYTORCHJOB_KIND:
             self._ignore_missing(
-                self.custom.delete_namespaced_custom_object,
+                self.api.custom.delete_namespaced_custom_object,
                 m.PYTORCHJOB_GROUP,
                 m.PYTORCHJOB_VERSION,
                 ns,
@@ -628,10 +526,10 @@ class KubernetesBackend:
                 propagation_policy="Background",
             )
         else:
-            self._ignore_missing(self.batch.delete_namespaced_job, name, ns, propagation_policy="Background")
+            self._ignore_missing(self.api.batch.delete_namespaced_job, name, ns, propagation_policy="Background")
         if handle.get("service"):
-            self._ignore_missing(self.core.delete_namespaced_service, handle["service"], ns)
-        self._ignore_missing(self.core.delete_namespaced_secret, name, ns)
+            self._ignore_missing(self.api.core.delete_namespaced_service, handle["service"], ns)
+        self._ignore_missing(self.api.core.delete_namespaced_secret, name, ns)
 
     def adopt(self, handle: dict[str, Any]) -> None:
         """Nothing to do: the cluster does its own capacity accounting."""
@@ -639,26 +537,26 @@ class KubernetesBackend:
     def discover(self) -> list[dict[str, Any]]:
         """Handles of every job this backend created in its namespace, so a
         restarted server can re-attach to them (see handle_from_object)."""
-        wanted = {m.MANAGED_BY_KEY: m.MANAGED_BY}
-        selector = f"{m.MANAGED_BY_KEY}={m.MANAGED_BY}"
+        wanted = {MANAGED_BY_KEY: MANAGED_BY}
         try:
             jobs = (
-                self._call(self.batch.list_namespaced_job, self.namespace, label_selector=selector).get("items") or []
+                self.api.call(self.api.batch.list_namespaced_job, self.namespace, label_selector=selector(wanted)).get("items")
+                or []
             )
-            found = [handle_from_object(j, JOB_KIND) for j in jobs if _labels_match(j, wanted)]
+            found = [handle_from_object(j, JOB_KIND) for j in jobs if labels_match(j, wanted)]
             if self.pytorchjob_available():
                 ptjs = (
-                    self._call(
-                        self.custom.list_namespaced_custom_object,
+                    self.api.call(
+                        self.api.custom.list_namespaced_custom_object,
                         m.PYTORCHJOB_GROUP,
                         m.PYTORCHJOB_VERSION,
                         self.namespace,
                         m.PYTORCHJOB_PLURAL,
-                        label_selector=selector,
+                        label_selector=selector(wanted),
                     ).get("items")
                     or []
                 )
-                found += [handle_from_object(p, PYTORCHJOB_KIND) for p in ptjs if _labels_match(p, wanted)]
+                found += [handle_from_object(p, PYTORCHJOB_KIND) for p in ptjs if labels_match(p, wanted)]
         except ApiException as exc:
-            raise self._fail("listing the jobs in the cluster failed", exc) from exc
+            raise self.api.error("listing the jobs in the cluster failed", exc) from exc
         return [h for h in found if h["job_id"]]

@@ -25,10 +25,10 @@ from typing import Any
 
 import psutil
 
+from jupyter_easymaker.catalogs.jobs import LAUNCHER_MODULE, STATE_FILE, read_state
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, LogChunk, ResourceUsage
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
 from jupyter_easymaker.backend.process_usage import TreeSampler
-from jupyter_easymaker.runtime.state import read_state
 
 STOP_MARKER = "stop-requested"
 HANDLE_FILE = "handle.json"
@@ -157,7 +157,7 @@ class LocalBackend:
             log_path = os.path.join(work, "output.log")
             with open(log_path, "ab") as log:
                 proc = subprocess.Popen(
-                    [self.python, "-m", "jupyter_easymaker.runtime.launcher"],
+                    [self.python, "-m", LAUNCHER_MODULE],
                     cwd=work,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -203,11 +203,11 @@ class LocalBackend:
             return None
         for proc in psutil.process_iter(["cwd", "cmdline", "create_time"]):
             try:
-                if proc.info["cwd"] == work and "jupyter_easymaker.runtime.launcher" in (proc.info["cmdline"] or []):
+                if proc.info["cwd"] == work and LAUNCHER_MODULE in (proc.info["cmdline"] or []):
                     return proc.pid, proc.info["create_time"]
             except (psutil.Error, TypeError):
                 continue
-        state = read_state(os.path.join(work, "state.json"))
+        state = read_state(os.path.join(work, STATE_FILE))
         if state and state.get("launcher_pid"):
             return int(state["launcher_pid"]), 0.0  # it ran and is gone: state.json holds its outcome
         return None
@@ -235,7 +235,7 @@ class LocalBackend:
             return None
 
     def status(self, handle: dict[str, Any]) -> JobState:
-        state = read_state(os.path.join(handle["work_dir"], "state.json")) or {}
+        state = read_state(os.path.join(handle["work_dir"], STATE_FILE)) or {}
         phase = state.get("phase")
         stop_marked = os.path.exists(os.path.join(handle["work_dir"], STOP_MARKER))
         result = JobState(

@@ -13,46 +13,49 @@ What a job becomes:
   installed, else an Indexed Job plus a headless Service giving every pod a
   stable DNS name ``{job}-{index}.{service}``.
 
-Storage: ``volume_mounts`` maps a path prefix as the server sees it (say the
-mount point of a NAS, ``/mnt/nas1``) to a pod volume source (``{"nfs":
-{"server": ..., "path": ...}}``, ``{"persistentVolumeClaim": {"claimName":
-...}}``, ...). A job path under that prefix is then mounted at the *same* path
-in the pod, so the spec needs no rewriting. ``obs://`` paths need no volume
+Storage: a job path under a configured ``volume_mounts`` prefix is mounted at
+the same path in the pod (see :mod:`.pods`); ``obs://`` paths need no volume
 (the launcher stages them). Any other local path cannot be seen by a pod and
-is refused. The job's ``work_dir`` is always a per-pod ``emptyDir``.
+is refused. The job's ``work_dir`` is always a per-pod ``emptyDir``. Names,
+labels and annotations: :mod:`.labels`.
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
 import math
 import posixpath
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_easymaker.backend.jobs.base import JobSpec
+from jupyter_easymaker.backend.kubernetes.labels import (
+    APP_NAME_KEY,
+    JOB_ID_ANNOTATION,
+    JOB_NAME_ANNOTATION,
+    KIND_LABEL,
+    NODES_ANNOTATION,
+    SERVICE_ANNOTATION,
+    label_value,
+    selector_labels,
+    user_labels,
+)
+from jupyter_easymaker.backend.kubernetes.pods import (
+    ManifestError,
+    PodOptions,
+    container_resources,
+    mount_prefix,
+    pod_settings,
+    under,
+    volume_source,
+)
+from jupyter_easymaker.catalogs.jobs import IMAGE_DIR, LAUNCHER_MODULE
 
 DEFAULT_IMAGE = "ghcr.io/jupyter-easymaker/training:latest"
-LAUNCHER_COMMAND = ["python", "-m", "jupyter_easymaker.runtime.launcher"]
+LAUNCHER_COMMAND = ["python", "-m", LAUNCHER_MODULE]
 DEFAULT_WORK_DIR = "/easymaker/work"
 MASTER_PORT = 29500
-GPU_RESOURCE = "nvidia.com/gpu"
 SPEC_SECRET_KEY = "job-spec.json"
-
-MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
-MANAGED_BY = "jupyter-easymaker"
-APP_NAME_KEY = "app.kubernetes.io/name"
-ID_LABEL = "easymaker/id"
-KIND_LABEL = "easymaker/kind"
-JOB_ID_ANNOTATION = "easymaker/job-id"  # exact id: the label value may have been sanitised
-JOB_NAME_ANNOTATION = "easymaker/job-name"
-SERVICE_ANNOTATION = "easymaker/service"
-NODES_ANNOTATION = "easymaker/nodes"
-STOP_ANNOTATION = "easymaker/stop-requested"
 
 PYTORCHJOB_GROUP = "kubeflow.org"
 PYTORCHJOB_VERSION = "v1"
@@ -62,81 +65,10 @@ PYTORCHJOB_CONTAINER = "pytorch"  # the training operator injects its env only i
 PYTORCHJOB_PORT_NAME = "pytorchjob-port"  # the operator reads the master port from this port name
 JOB_CONTAINER = "trainer"
 
-# PyTorchJob pods and services are named "{name}-worker-{i}" by the operator and
-# must stay DNS labels (<= 63); Indexed Job hostnames are "{name}-{index}".
-MAX_NAME_LENGTH = 48
 
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-class ManifestError(ValueError):
-    """A job cannot be expressed as Kubernetes objects; the message says why."""
-
-
-@dataclass(frozen=True)
-class PodOptions:
-    """Backend-wide settings that shape every pod."""
-
-    image: str = DEFAULT_IMAGE
-    volume_mounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    service_account: str | None = None
-    image_pull_secrets: tuple[str, ...] = ()
-    extra_env: Mapping[str, str] = field(default_factory=dict)
-
-
-# -- names and labels ---------------------------------------------------------
-def _short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
-
-
-def resource_name(kind: str, job_id: str, max_length: int = MAX_NAME_LENGTH) -> str:
-    """A DNS-1035 label (valid for Jobs, Services, Secrets) derived from kind
-    and job id. A hash of the id is appended whenever sanitising or truncating
-    lost information, so two different ids never share a name."""
-    raw = f"em-{kind}-{job_id}"
-    name = re.sub(r"[^a-z0-9-]+", "-", raw.lower())
-    name = re.sub(r"-{2,}", "-", name).strip("-")
-    if name == raw and len(name) <= max_length:
-        return name
-    head = name[: max_length - 9].rstrip("-")
-    return f"{head}-{_short_hash(job_id)}"
-
-
-def label_value(value: str) -> str:
-    """``value`` as a valid label value (<= 63, alphanumeric ends)."""
-    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", value)
-    clean = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", clean)
-    if clean == value and len(clean) <= 63:
-        return clean
-    head = re.sub(r"[^A-Za-z0-9]+$", "", clean[:54])
-    return f"{head}-{_short_hash(value)}" if head else _short_hash(value)
-
-
-def _check_label(key: str, value: str) -> None:
-    prefix, _, name = key.rpartition("/")
-    ok = (
-        0 < len(name) <= 63
-        and bool(_LABEL_NAME.match(name))
-        and (not prefix or (len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.match(prefix))))
-        and len(value) <= 63
-        and bool(_LABEL_NAME.match(value))
-    )
-    if not ok:
-        raise ManifestError(f"label {key}={value!r} is not a valid Kubernetes label")
-
-
-def selector_labels(job_id: str) -> dict[str, str]:
-    """Labels that identify the pods of one job (Service selector, pod listing)."""
-    return {MANAGED_BY_KEY: MANAGED_BY, ID_LABEL: label_value(job_id)}
-
-
+# -- labels and annotations -----------------------------------------------------
 def job_labels(spec: JobSpec) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for key, value in (spec.labels or {}).items():
-        _check_label(str(key), str(value))
-        labels[str(key)] = str(value)
-    # ours last: user labels must not break discovery or selection
+    labels = user_labels(spec.labels)
     labels.update(
         {
             APP_NAME_KEY: label_value(f"easymaker-{spec.kind}"),
@@ -167,33 +99,12 @@ def _metadata(name: str, namespace: str, spec: JobSpec, **annotation_args: Any) 
     }
 
 
-def owner_reference(api_version: str, kind: str, name: str, uid: str) -> dict[str, Any]:
-    """Makes the Secret/Service disappear with the job even if nobody calls release()."""
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "name": name,
-        "uid": uid,
-        "controller": False,
-        "blockOwnerDeletion": False,
-    }
-
-
 # -- storage --------------------------------------------------------------------
-def _under(path: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("/") or "/"
-    return path == prefix or path.startswith(prefix if prefix == "/" else prefix + "/")
-
-
-# the images carry the built-in algorithms and job entry points here (images/README.md)
-IMAGE_DIR = "/opt/easymaker"
-
-
 def job_paths(spec: JobSpec) -> list[str]:
     """The storage paths a pod must see (work_dir excluded: it is scratch;
     a source directory inside the image needs no volume)."""
     paths = [
-        "" if _under(posixpath.normpath(spec.source_dir or "/"), IMAGE_DIR) else spec.source_dir,
+        "" if under(posixpath.normpath(spec.source_dir or "/"), IMAGE_DIR) else spec.source_dir,
         spec.model_dir,
         spec.output_dir,
         spec.checkpoint_input_dir,
@@ -207,12 +118,9 @@ def job_paths(spec: JobSpec) -> list[str]:
 def storage_volumes(spec: JobSpec, volume_mounts: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
     """(volumes, volumeMounts) for the configured prefixes the job's paths use;
     raises ManifestError for a path no pod could see."""
-    prefixes = sorted((p.rstrip("/") or "/" for p in volume_mounts), key=len, reverse=True)
-    sources = {p.rstrip("/") or "/": src for p, src in volume_mounts.items()}
     used: list[str] = []
     for path in job_paths(spec):
-        norm = posixpath.normpath(path)
-        match = next((p for p in prefixes if _under(norm, p)), None)
+        match = mount_prefix(path, volume_mounts)
         if match is None:
             raise ManifestError(
                 f"{path} is not on storage the cluster can mount: use an obs:// path or a NAS "
@@ -222,9 +130,7 @@ def storage_volumes(spec: JobSpec, volume_mounts: Mapping[str, Mapping[str, Any]
             used.append(match)
     volumes, mounts = [], []
     for index, prefix in enumerate(sorted(used)):  # parents before children for nested mounts
-        source = copy.deepcopy(dict(sources[prefix]))
-        source.pop("name", None)
-        volumes.append({"name": f"storage-{index}", **source})
+        volumes.append({"name": f"storage-{index}", **volume_source(prefix, volume_mounts)})
         mounts.append({"name": f"storage-{index}", "mountPath": prefix})
     return volumes, mounts
 
@@ -249,15 +155,6 @@ def secret_manifest(spec: JobSpec, name: str, namespace: str) -> dict[str, Any]:
         "type": "Opaque",
         "stringData": {SPEC_SECRET_KEY: pod_spec_json(spec)},
     }
-
-
-def resources(spec: JobSpec) -> dict[str, Any]:
-    it = spec.instance_type
-    amounts = {"cpu": f"{max(1, int(round(it.cpu * 1000)))}m", "memory": f"{max(1, int(it.memory_mib))}Mi"}
-    limits = dict(amounts)
-    if it.gpu > 0:
-        limits[GPU_RESOURCE] = str(int(it.gpu))  # extended resources: requests default to limits
-    return {"requests": amounts, "limits": limits}
 
 
 def _env_list(spec: JobSpec, secret_name: str, options: PodOptions, fixed: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -301,7 +198,7 @@ def pod_template(
         "image": spec.image or options.image,
         "command": list(command or LAUNCHER_COMMAND),
         "env": _env_list(spec, secret_name, options, env or {}),
-        "resources": resources(spec),
+        "resources": container_resources(spec.instance_type.cpu, spec.instance_type.memory_mib, spec.instance_type.gpu),
         "volumeMounts": mounts,
         # the tail of the log becomes the termination message: status() can show why it failed
         "terminationMessagePolicy": "FallbackToLogsOnError",
@@ -313,15 +210,8 @@ def pod_template(
         "containers": [container],
         "volumes": volumes,
         "enableServiceLinks": False,
+        **pod_settings(options, spec.instance_type.node_selector),
     }
-    if options.service_account:
-        pod["serviceAccountName"] = options.service_account
-    else:
-        pod["automountServiceAccountToken"] = False  # user code gets no API credentials by default
-    if options.image_pull_secrets:
-        pod["imagePullSecrets"] = [{"name": s} for s in options.image_pull_secrets]
-    if spec.instance_type.node_selector:
-        pod["nodeSelector"] = dict(spec.instance_type.node_selector)
     if subdomain:
         pod["subdomain"] = subdomain
     return {"metadata": {"labels": job_labels(spec), "annotations": {JOB_ID_ANNOTATION: spec.job_id}}, "spec": pod}

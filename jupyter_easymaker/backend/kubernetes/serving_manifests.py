@@ -12,28 +12,42 @@
   its predictor: KServe then makes the Deployment, Service and HPA itself.
 
 Storage follows the job manifests: a model directory under a configured
-``volume_mounts`` prefix is mounted at the same path; ``obs://`` needs none.
+``volume_mounts`` prefix is mounted at the same path (see :mod:`.pods`);
+``obs://`` needs none. Names, labels and annotations: :mod:`.labels`.
 """
 from __future__ import annotations
 
-import copy
 import json
-import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from jupyter_easymaker.backend.kubernetes.job_manifests import APP_NAME_KEY, GPU_RESOURCE, ID_LABEL, KIND_LABEL, MANAGED_BY, MANAGED_BY_KEY, ManifestError, PodOptions, _check_label, _under, label_value, resource_name
+from jupyter_easymaker.backend.kubernetes.labels import (
+    APP_NAME_KEY,
+    ENDPOINT_LABEL,
+    KIND_LABEL,
+    NODE_AUTOSCALER_ANNOTATION,
+    SERVER_ID_ANNOTATION,
+    SERVER_NAME_ANNOTATION,
+    STAGE_LABEL,
+    label_value,
+    resource_name,
+    selector_labels,
+    user_labels,
+)
+from jupyter_easymaker.backend.kubernetes.pods import (
+    ManifestError,
+    PodOptions,
+    container_resources,
+    mount_prefix,
+    pod_settings,
+    volume_source,
+)
 from jupyter_easymaker.backend.serving.base import MODEL_SERVER_MODULE, READY_PATH, ServerSpec, model_server_args
 
 DEFAULT_SERVING_IMAGE = "ghcr.io/jupyter-easymaker/serving:latest"
 SERVER_PORT = 8080
 SERVICE_PORT = 80
 CONTAINER = "kserve-container"  # KServe's name for the predictor container; harmless in a Deployment
-SERVER_ID_ANNOTATION = "easymaker/server-id"
-SERVER_NAME_ANNOTATION = "easymaker/server-name"
-NODE_AUTOSCALER_ANNOTATION = "easymaker/node-autoscaler"
-ENDPOINT_LABEL = "easymaker/endpoint-id"
-STAGE_LABEL = "easymaker/stage-id"
 
 ISVC_GROUP = "serving.kserve.io"
 ISVC_VERSION = "v1beta1"
@@ -48,15 +62,8 @@ def server_name(server_id: str) -> str:
     return resource_name("serving", server_id)
 
 
-def selector_labels(server_id: str) -> dict[str, str]:
-    return {MANAGED_BY_KEY: MANAGED_BY, ID_LABEL: label_value(server_id)}
-
-
 def server_labels(spec: ServerSpec) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for key, value in (spec.labels or {}).items():
-        _check_label(str(key), str(value))
-        labels[str(key)] = str(value)
+    labels = user_labels(spec.labels)
     labels.update({
         APP_NAME_KEY: "easymaker-serving",
         KIND_LABEL: "stage-resource",
@@ -79,24 +86,13 @@ def _metadata(name: str, namespace: str, spec: ServerSpec, extra: Mapping[str, s
 def model_volumes(model_dir: str, volume_mounts: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
     if not model_dir or "://" in model_dir:
         return [], []
-    norm = posixpath.normpath(model_dir)
-    prefixes = sorted((p.rstrip("/") or "/" for p in volume_mounts), key=len, reverse=True)
-    match = next((p for p in prefixes if _under(norm, p)), None)
+    match = mount_prefix(model_dir, volume_mounts)
     if match is None:
         raise ManifestError(f"the model directory {model_dir} is not on storage the cluster can mount: use an obs:// path "
                             "or a NAS configured in the Kubernetes backend's volume_mounts")
-    source = copy.deepcopy(dict(next(v for k, v in volume_mounts.items() if (k.rstrip("/") or "/") == match)))
-    source.pop("name", None)
     # read-only: serving never writes its artifact
-    return [{"name": "model-storage", **source}], [{"name": "model-storage", "mountPath": match, "readOnly": True}]
-
-
-def resources(spec: ServerSpec) -> dict[str, Any]:
-    amounts = {"cpu": f"{max(1, int(round(spec.cpu * 1000)))}m", "memory": f"{max(1, int(spec.memory_mib))}Mi"}
-    limits = dict(amounts)
-    if spec.gpu > 0:
-        limits[GPU_RESOURCE] = str(int(spec.gpu))
-    return {"requests": amounts, "limits": limits}
+    return ([{"name": "model-storage", **volume_source(match, volume_mounts)}],
+            [{"name": "model-storage", "mountPath": match, "readOnly": True}])
 
 
 def env_secret_name(name: str) -> str:
@@ -126,7 +122,7 @@ def container(spec: ServerSpec, options: PodOptions, mounts: list[dict], start_t
         "args": model_server_args(spec, "0.0.0.0", SERVER_PORT),
         "ports": [{"name": "http", "containerPort": SERVER_PORT, "protocol": "TCP"}],
         "env": [{"name": k, "value": v} for k, v in env.items()],
-        "resources": resources(spec),
+        "resources": container_resources(spec.cpu, spec.memory_mib, spec.gpu),
         "volumeMounts": mounts,
         "readinessProbe": {"httpGet": {"path": READY_PATH, "port": SERVER_PORT}, "periodSeconds": period,
                            "timeoutSeconds": 2, "failureThreshold": 2},
@@ -150,15 +146,8 @@ def pod_spec(spec: ServerSpec, options: PodOptions, start_timeout_seconds: float
         "enableServiceLinks": False,
         # in-flight requests finish after the endpoints controller stops sending new ones
         "terminationGracePeriodSeconds": 30,
+        **pod_settings(options, spec.instance_type.node_selector),
     }
-    if options.service_account:
-        pod["serviceAccountName"] = options.service_account
-    else:
-        pod["automountServiceAccountToken"] = False
-    if options.image_pull_secrets:
-        pod["imagePullSecrets"] = [{"name": s} for s in options.image_pull_secrets]
-    if spec.instance_type.node_selector:
-        pod["nodeSelector"] = dict(spec.instance_type.node_selector)
     if not volumes:
         pod.pop("volumes")
     return pod

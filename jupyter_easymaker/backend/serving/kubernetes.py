@@ -1,8 +1,9 @@
 """Model servers on Kubernetes: Deployment + Service + HorizontalPodAutoscaler
 per stage resource, or one KServe InferenceService when that CRD is served.
 
-Shares the API client, pod options (image pull secrets, volume mounts, ...)
-and error handling of the job backend it is built from. Handles look like
+Shares the API client (:mod:`jupyter_easymaker.backend.kubernetes.api`) and
+the pod options (image pull secrets, volume mounts, ...) of the job backend it
+is built from. Handles look like
 ``{"backend": "kubernetes", "namespace", "name", "kind": "Deployment" |
 "InferenceService", "server_id", "service", "hpa", "desired", "address"}``.
 The cluster scales pods itself (HPA), so the controller never calls scale()
@@ -10,29 +11,29 @@ for a resource with the pod autoscaler on.
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
-from jupyter_easymaker.backend.kubernetes.job_manifests import ManifestError, PodOptions
-from jupyter_easymaker.backend.jobs.kubernetes import MERGE_PATCH, KubernetesBackend, _labels_match, _true_condition
+from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
+from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
+from jupyter_easymaker.backend.kubernetes.api import MERGE_PATCH, CustomResourceCheck, true_condition
+from jupyter_easymaker.backend.kubernetes.labels import SERVER_ID_ANNOTATION, selector, selector_labels
+from jupyter_easymaker.backend.kubernetes.pods import ManifestError
 from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerSpec, ServerState, ServingOptions
 
 DEPLOYMENT = "Deployment"
 INFERENCESERVICE = "InferenceService"
-CRD_CACHE_SECONDS = 300.0
 _PERMANENT_WAITING = ("InvalidImageName", "ErrImageNeverPull")
 
 
 def _pod_ready(pod: Mapping[str, Any]) -> bool:
-    return bool(_true_condition(pod, ("Ready",))) and not (pod.get("metadata") or {}).get("deletionTimestamp")
+    return bool(true_condition(pod, ("Ready",))) and not (pod.get("metadata") or {}).get("deletionTimestamp")
 
 
 def _restarts(pod: Mapping[str, Any]) -> int:
@@ -68,7 +69,7 @@ def server_state(obj: Mapping[str, Any] | None, pods: list[dict], *, kind: str, 
                                pods=states, desired=desired)
         up = ready >= 1 and ready >= min(desired, int((obj.get("spec") or {}).get("replicas") or desired))
     else:
-        up = bool(_true_condition(obj, ("Ready",)) or _true_condition(obj, ("PredictorReady",)))
+        up = bool(true_condition(obj, ("Ready",)) or true_condition(obj, ("PredictorReady",)))
         if up and not any(p.ready for p in states):  # KServe says ready; the pods may just not be listed to us
             states = states or [PodState("predictor", True, address)]
     for pod in states:
@@ -91,43 +92,20 @@ class KubernetesServingBackend:
     autoscales_itself = True
 
     def __init__(self, jobs: KubernetesBackend, options: ServingOptions | None = None):
-        self.jobs = jobs  # API client, pod options and error handling are the job backend's
+        self.api = jobs.api  # the job backend's client
         self.options = options or ServingOptions()
         self.namespace = jobs.namespace
-        base: PodOptions = jobs.options
-        self.pod_options = PodOptions(
-            image=self.options.kubernetes_image or sm.DEFAULT_SERVING_IMAGE,
-            volume_mounts=base.volume_mounts,
-            service_account=base.service_account,
-            image_pull_secrets=base.image_pull_secrets,
-            extra_env=base.extra_env,
-        )
-        self.apps = k8s_client.AppsV1Api(jobs.api_client)
-        self.autoscaling = k8s_client.AutoscalingV2Api(jobs.api_client)
-        self.core = jobs.core
-        self.custom = jobs.custom
-        self._crd_lock = threading.Lock()
-        self._crd_cache: tuple[float, bool] | None = None
+        # the job pods' options (volumes, service account, pull secrets, env), the serving image
+        self.pod_options = replace(jobs.options, image=self.options.kubernetes_image or sm.DEFAULT_SERVING_IMAGE)
+        self._isvc = CustomResourceCheck(self.api, self.namespace, sm.ISVC_GROUP, sm.ISVC_VERSION, sm.ISVC_PLURAL,
+                                         "InferenceService")
 
     # -- facts --------------------------------------------------------------------
     def inferenceservice_available(self) -> bool:
         forced = self.options.kubernetes_inferenceservice
         if forced is not None:
             return forced
-        with self._crd_lock:
-            now = time.monotonic()
-            if self._crd_cache and now - self._crd_cache[0] < CRD_CACHE_SECONDS:
-                return self._crd_cache[1]
-            try:
-                self.jobs._call(self.custom.list_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, self.namespace,
-                                sm.ISVC_PLURAL, limit=1)
-                present = True
-            except ApiException as exc:
-                if exc.status not in (403, 404):
-                    raise self.jobs._fail("checking for the InferenceService CRD failed", exc) from exc
-                present = False
-            self._crd_cache = (now, present)
-            return present
+        return self._isvc.available()
 
     def capabilities(self) -> dict[str, Any]:
         try:
@@ -162,27 +140,27 @@ class KubernetesServingBackend:
             raise BackendError(str(exc)) from exc
         handle = {"backend": self.name, "namespace": ns, "name": name, "server_id": spec.server_id,
                   "kind": INFERENCESERVICE if use_isvc else DEPLOYMENT, "desired": max(1, int(spec.pods))}
-        create = self.jobs._create
+        api, create = self.api, self.api.create
         secret = sm.env_secret_manifest(spec, name=name, namespace=ns)
-        if create(self.core.create_namespaced_secret, ns, secret, what=f"creating Secret {secret['metadata']['name']}") is None:
+        if create(api.core.create_namespaced_secret, ns, secret, what=f"creating Secret {secret['metadata']['name']}") is None:
             # left over from an earlier attempt: the model's environment may have changed since
-            self.jobs._call(self.core.patch_namespaced_secret, secret["metadata"]["name"], ns,
-                            {"stringData": secret["stringData"]}, _content_type=MERGE_PATCH)
+            api.call(api.core.patch_namespaced_secret, secret["metadata"]["name"], ns,
+                     {"stringData": secret["stringData"]}, _content_type=MERGE_PATCH)
         if use_isvc:
-            create(self.custom.create_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, isvc,
+            create(api.custom.create_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, isvc,
                    what=f"creating InferenceService {name}")
             # KServe's RawDeployment predictor Service
             handle.update(service=f"{name}-predictor", hpa=spec.autoscaler.enabled, address=self._address(f"{name}-predictor"))
             return handle
-        created = create(self.apps.create_namespaced_deployment, ns, deployment, what=f"creating Deployment {name}")
+        created = create(api.apps.create_namespaced_deployment, ns, deployment, what=f"creating Deployment {name}")
         if created is None:  # already there: a retry after a crash; make sure it is ours
             existing = self._read(handle) or {}
-            owner = ((existing.get("metadata") or {}).get("annotations") or {}).get(sm.SERVER_ID_ANNOTATION)
+            owner = ((existing.get("metadata") or {}).get("annotations") or {}).get(SERVER_ID_ANNOTATION)
             if owner != spec.server_id:
                 raise BackendError(f"Deployment {name} already exists in namespace {ns} and belongs to another server")
-        create(self.core.create_namespaced_service, ns, service, what=f"creating Service {name}")
+        create(api.core.create_namespaced_service, ns, service, what=f"creating Service {name}")
         if hpa is not None:
-            create(self.autoscaling.create_namespaced_horizontal_pod_autoscaler, ns, hpa,
+            create(api.autoscaling.create_namespaced_horizontal_pod_autoscaler, ns, hpa,
                    what=f"creating HorizontalPodAutoscaler {name}")
         handle.update(service=name, hpa=hpa is not None, address=self._address(name))
         return handle
@@ -191,22 +169,16 @@ class KubernetesServingBackend:
         ns, name = handle["namespace"], handle["name"]
         try:
             if handle.get("kind") == INFERENCESERVICE:
-                return self.jobs._call(self.custom.get_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns,
-                                       sm.ISVC_PLURAL, name)
-            return self.jobs._call(self.apps.read_namespaced_deployment, name, ns)
+                return self.api.call(self.api.custom.get_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns,
+                                     sm.ISVC_PLURAL, name)
+            return self.api.call(self.api.apps.read_namespaced_deployment, name, ns)
         except ApiException as exc:
             if exc.status == 404:
                 return None
-            raise self.jobs._fail(f"reading {handle.get('kind')} {name} failed", exc) from exc
+            raise self.api.error(f"reading {handle.get('kind')} {name} failed", exc) from exc
 
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
-        wanted = sm.selector_labels(handle["server_id"])
-        selector = ",".join(f"{k}={v}" for k, v in wanted.items())
-        try:
-            items = self.jobs._call(self.core.list_namespaced_pod, handle["namespace"], label_selector=selector).get("items") or []
-        except ApiException as exc:
-            raise self.jobs._fail("listing the server's pods failed", exc) from exc
-        return [p for p in items if _labels_match(p, wanted)]
+        return self.api.pods(handle["namespace"], selector_labels(handle["server_id"]), what="listing the server's pods failed")
 
     def status(self, handle: dict[str, Any]) -> ServerState:
         obj = self._read(handle)
@@ -222,24 +194,28 @@ class KubernetesServingBackend:
         ns, name = handle["namespace"], handle["name"]
         patch = {"spec": {"replicas": pods}}
         try:
-            self.jobs._call(self.apps.patch_namespaced_deployment_scale, name, ns, patch, _content_type=MERGE_PATCH)
+            self.api.call(self.api.apps.patch_namespaced_deployment_scale, name, ns, patch, _content_type=MERGE_PATCH)
         except ApiException as exc:
-            raise self.jobs._fail(f"scaling Deployment {name} failed", exc) from exc
+            raise self.api.error(f"scaling Deployment {name} failed", exc) from exc
         return {**handle, "desired": pods}
 
     def stop(self, handle: dict[str, Any], grace_seconds: float = 10.0) -> None:
         ns, name = handle["namespace"], handle["name"]
-        gone = self.jobs._ignore_missing
-        gone(self.core.delete_namespaced_secret, sm.env_secret_name(name), ns)
+        api = self.api
+
+        def gone(fn: Any, *args: Any, **kwargs: Any) -> None:
+            api.ignore_missing(fn, *args, what=f"stopping the servers of {name} failed", **kwargs)
+
+        gone(api.core.delete_namespaced_secret, sm.env_secret_name(name), ns)
         if handle.get("kind") == INFERENCESERVICE:
-            gone(self.custom.delete_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, name,
+            gone(api.custom.delete_namespaced_custom_object, sm.ISVC_GROUP, sm.ISVC_VERSION, ns, sm.ISVC_PLURAL, name,
                  propagation_policy="Foreground")
             return
         if handle.get("hpa"):
-            gone(self.autoscaling.delete_namespaced_horizontal_pod_autoscaler, name, ns)
-        gone(self.apps.delete_namespaced_deployment, name, ns, propagation_policy="Foreground",
+            gone(api.autoscaling.delete_namespaced_horizontal_pod_autoscaler, name, ns)
+        gone(api.apps.delete_namespaced_deployment, name, ns, propagation_policy="Foreground",
              grace_period_seconds=max(0, int(grace_seconds)))
-        gone(self.core.delete_namespaced_service, handle.get("service") or name, ns)
+        gone(api.core.delete_namespaced_service, handle.get("service") or name, ns)
 
     def adopt(self, handle: dict[str, Any]) -> None:
         """Nothing to do: the cluster keeps its own objects."""
@@ -247,9 +223,8 @@ class KubernetesServingBackend:
     def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
         try:
             names = {p["metadata"]["name"] for p in self._pods(handle)}
-            selector = ",".join(f"{k}={v}" for k, v in sm.selector_labels(handle["server_id"]).items())
-            metrics = self.jobs._call(self.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
-                                      handle["namespace"], "pods", label_selector=selector)
+            metrics = self.api.call(self.api.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
+                                    handle["namespace"], "pods", label_selector=selector(selector_labels(handle["server_id"])))
         except (ApiException, BackendError):
             return []
         out = []
@@ -273,7 +248,7 @@ class KubernetesServingBackend:
         for pod in pods:
             name = pod["metadata"]["name"]
             try:
-                text = self.jobs._call(self.core.read_namespaced_pod_log, name, handle["namespace"], raw=True, tail_lines=tail)
+                text = self.api.call(self.api.core.read_namespaced_pod_log, name, handle["namespace"], raw=True, tail_lines=tail)
             except (ApiException, BackendError):
                 continue
             parts.append(f"===== {name} =====\n{text}")

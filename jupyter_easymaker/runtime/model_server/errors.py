@@ -1,6 +1,11 @@
 """Errors of the model server, with KServe's HTTP codes and messages, so that
-clients written against KServe read the same answers."""
+clients written against KServe read the same answers; and ArtifactError, the
+catalogs' error for an artifact that cannot be served."""
 from __future__ import annotations
+
+from jupyter_easymaker.catalogs.frameworks import ArtifactError
+
+__all__ = ["ArtifactError", "InferenceError", "InvalidInput", "ModelNotFound", "ModelNotReady", "NotSupported", "ServingError"]
 
 
 class ServingError(Exception):
@@ -35,13 +40,3 @@ class InferenceError(ServingError):
 
 class NotSupported(ServingError):
     status = 501
-
-
-class ArtifactError(Exception):
-    """The artifact cannot be served: missing files, wrong format, a failed load.
-    ``field`` says which model field is at fault (artifact_path or framework)."""
-
-    def __init__(self, message: str, field: str = "artifact_path"):
-        super().__init__(message)
-        self.message = message
-        self.field = field

@@ -1,32 +1,18 @@
 """Model parameters: given to the server as arguments (the name as is) and as
 environment variables (the name in SCREAMING_SNAKE_CASE), as the guide says.
-Standard library only."""
+The naming rule and the environment the server gives a model server are in
+:mod:`jupyter_easymaker.catalogs.frameworks`. Standard library only."""
 from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any, Mapping
 
-PARAMS_ENV = "EM_MODEL_PARAMS"
+from jupyter_easymaker.catalogs.frameworks import PARAMS_ENV, screaming_snake
+
 # parameters the runtimes understand; read from SCREAMING_SNAKE variables when no argument gives them
 KNOWN = ("task", "method", "model_id", "revision", "dtype", "max_length", "max_new_tokens", "return_probabilities",
          "output_name", "signature_name", "intra_op_threads", "device", "model_version", "token")
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NOT_ENV = re.compile(r"[^A-Za-z0-9]+")
-
-
-def screaming_snake(name: str) -> str:
-    """``maxNewTokens`` / ``max-new-tokens`` / ``max new tokens`` -> ``MAX_NEW_TOKENS``."""
-    return _NOT_ENV.sub("_", _CAMEL.sub("_", name)).strip("_").upper()
-
-
-def param_env(params: Mapping[str, Any]) -> dict[str, str]:
-    """The environment a model server gets for its parameters."""
-    env = {screaming_snake(k): str(v) for k, v in params.items()}
-    env[PARAMS_ENV] = json.dumps({k: str(v) for k, v in params.items()})
-    return env
 
 
 def param_args(params: Mapping[str, Any]) -> list[str]:

@@ -8,12 +8,12 @@ import os
 import threading
 from typing import Any, Iterator
 
+from jupyter_easymaker.catalogs.artifacts import check_huggingface_folder
+from jupyter_easymaker.catalogs.frameworks import normalize_task
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import GenerateOptions, Generation, Predictor, call_model
 
-TASKS = ("sequence_classification", "token_classification", "fill_mask", "text_generation", "text2text_generation")
 GENERATIVE = ("text_generation", "text2text_generation")
-UNSAFE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".gguf")
 
 _ARCH_SUFFIXES = (
     ("ForSequenceClassification", "sequence_classification"),
@@ -26,35 +26,12 @@ _ARCH_SUFFIXES = (
 )
 
 
-def check_local_folder(model_dir: str) -> None:
-    """A local Hugging Face artifact: config.json and safetensors weights, nothing else."""
-    if not os.path.isdir(model_dir):
-        raise ArtifactError(f"the model artifact directory {model_dir!r} does not exist")
-    names = os.listdir(model_dir)
-    if "config.json" not in names:
-        raise ArtifactError("a Hugging Face artifact needs config.json (save it with model.save_pretrained)")
-    if not any(n.endswith(".safetensors") for n in names):
-        others = sorted(n for n in names if n.endswith(UNSAFE_WEIGHTS))
-        found = f" (found {', '.join(others)})" if others else ""
-        raise ArtifactError(f"Hugging Face models must be saved as safetensors{found}: save with model.save_pretrained(dir, safe_serialization=True)")
-
-
 def task_from_config(config: Any) -> str | None:
     for arch in getattr(config, "architectures", None) or []:
         for suffix, task in _ARCH_SUFFIXES:
             if arch.endswith(suffix):
                 return task
     return "text2text_generation" if getattr(config, "is_encoder_decoder", False) else None
-
-
-def normalize_task(value: str) -> str:
-    task = value.strip().lower().replace("-", "_")
-    aliases = {"text_classification": "sequence_classification", "ner": "token_classification", "fill-mask": "fill_mask",
-               "causal_lm": "text_generation", "seq2seq": "text2text_generation"}
-    task = aliases.get(task, task)
-    if task not in TASKS:
-        raise ArtifactError(f"parameter task={value!r} is not supported (one of {', '.join(TASKS)})", field="parameters.task")
-    return task
 
 
 class _Recorder:
@@ -91,7 +68,7 @@ class HuggingFacePredictor(Predictor):
         model_id = str(self.param("model_id", "") or self.param("hf_model_id", "") or "")
         local = bool(self.model_dir) and os.path.isdir(self.model_dir) and bool(os.listdir(self.model_dir))
         if local:
-            check_local_folder(self.model_dir)
+            check_huggingface_folder(self.model_dir)
             source = self.model_dir
         elif model_id:
             source = model_id

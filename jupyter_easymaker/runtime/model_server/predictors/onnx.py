@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from jupyter_easymaker.catalogs.artifacts import onnx_artifact
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import Predictor, call_model
-from jupyter_easymaker.runtime.model_server.predictors.pytorch import _triton_file
 
 # onnxruntime's type strings -> (numpy dtype, v2 datatype)
 ORT_TYPES = {
@@ -16,22 +16,6 @@ ORT_TYPES = {
     "tensor(int8)": ("int8", "INT8"), "tensor(uint8)": ("uint8", "UINT8"), "tensor(bool)": ("bool", "BOOL"),
     "tensor(string)": ("object", "BYTES"),
 }
-
-
-def find_artifact(model_dir: str) -> str:
-    if os.path.isfile(model_dir) and model_dir.endswith(".onnx"):
-        return model_dir
-    if not os.path.isdir(model_dir):
-        raise ArtifactError(f"the model artifact directory {model_dir!r} does not exist")
-    triton = _triton_file(model_dir, "model.onnx")
-    if triton:
-        return triton
-    if os.path.isfile(os.path.join(model_dir, "model.onnx")):
-        return os.path.join(model_dir, "model.onnx")
-    found = sorted(n for n in os.listdir(model_dir) if n.endswith(".onnx"))
-    if len(found) != 1:
-        raise ArtifactError(f"an ONNX artifact needs one model.onnx file (found {len(found)} .onnx files)")
-    return os.path.join(model_dir, found[0])
 
 
 def _dims(shape: list) -> list[int]:
@@ -44,7 +28,7 @@ class OnnxPredictor(Predictor):
     v2_single_output = False  # named inputs and outputs
 
     def _load(self) -> None:
-        path = find_artifact(self.model_dir)
+        path = onnx_artifact(self.model_dir)
         try:
             import onnxruntime as ort
         except ImportError as exc:

@@ -20,52 +20,9 @@ import tempfile
 import zipfile
 from typing import Any
 
+from jupyter_easymaker.catalogs.artifacts import pytorch_layout
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import Predictor, call_model
-
-WEIGHT_SUFFIXES = (".pt", ".pth", ".bin")
-
-
-def _triton_file(model_dir: str, filename: str) -> str | None:
-    if not os.path.isfile(os.path.join(model_dir, "config.pbtxt")):
-        return None
-    versions = sorted((int(n) for n in os.listdir(model_dir) if n.isdigit() and os.path.isdir(os.path.join(model_dir, n))), reverse=True)
-    for v in versions:
-        path = os.path.join(model_dir, str(v), filename)
-        if os.path.exists(path):
-            return path
-    return None
-
-
-def describe_layout(model_dir: str) -> dict[str, Any]:
-    """Which layout a PyTorch artifact has, with its files; ArtifactError when none fits."""
-    if not os.path.isdir(model_dir):
-        raise ArtifactError(f"the model artifact directory {model_dir!r} does not exist")
-    names = sorted(os.listdir(model_dir))
-    mars = [n for n in names if n.endswith(".mar")]
-    if mars:
-        return {"layout": "mar", "archive": os.path.join(model_dir, mars[0])}
-    weights = [n for n in names if n.endswith(WEIGHT_SUFFIXES) and os.path.isfile(os.path.join(model_dir, n))]
-    if "handler.py" in names:
-        if "model.py" not in names and not weights:
-            raise ArtifactError("a PyTorch handler artifact needs model.py and a weights file (.pt, .pth or .bin) next to handler.py")
-        if len(weights) > 1:
-            preferred = [w for w in weights if os.path.splitext(w)[0] in ("model", "weights")]
-            weights = preferred[:1] or weights[:1]
-        return {"layout": "handler", "handler": "handler.py", "model_file": "model.py" if "model.py" in names else None,
-                "serialized_file": weights[0] if weights else None}
-    triton = _triton_file(model_dir, "model.pt")
-    if triton:
-        return {"layout": "torchscript", "file": triton}
-    scripts = [n for n in weights if n != "training_args.bin"]
-    if "model.pt" in scripts:
-        scripts = ["model.pt"]
-    if len(scripts) == 1:
-        return {"layout": "torchscript", "file": os.path.join(model_dir, scripts[0])}
-    if not scripts:
-        raise ArtifactError("a PyTorch artifact needs handler.py + model.py + a weights file, a TorchScript model.pt, or a .mar archive")
-    raise ArtifactError(f"several weight files ({', '.join(scripts)}) and no handler.py: add handler.py + model.py, or keep one TorchScript model.pt")
-
 
 class _DefaultHandler:
     """TorchScript: numbers in, numbers out."""
@@ -93,7 +50,7 @@ class PyTorchPredictor(Predictor):
             raise ArtifactError("PyTorch models need torch: pip install 'jupyter-easymaker[ml]'", field="framework") from exc
         from jupyter_easymaker.runtime.model_server.predictors import torchserve_shim
 
-        layout = describe_layout(self.model_dir)
+        layout = pytorch_layout(self.model_dir)
         self.layout = layout["layout"]
         device = torch.device("cuda:0" if torch.cuda.is_available() and self.param("device", "") != "cpu" else "cpu")
         self.context = None

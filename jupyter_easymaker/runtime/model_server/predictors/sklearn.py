@@ -4,26 +4,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from jupyter_easymaker.catalogs.artifacts import sklearn_artifact
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import Predictor, call_model
 
-SUFFIXES = (".joblib", ".pkl", ".pickle")
 METHODS = ("predict", "predict_proba", "decision_function")
-
-
-def find_artifact(model_dir: str) -> str:
-    if os.path.isfile(model_dir) and model_dir.endswith(SUFFIXES):
-        return model_dir
-    if not os.path.isdir(model_dir):
-        raise ArtifactError(f"the model artifact directory {model_dir!r} does not exist")
-    for preferred in ("model.joblib", "model.pkl"):
-        if os.path.isfile(os.path.join(model_dir, preferred)):
-            return os.path.join(model_dir, preferred)
-    found = sorted(n for n in os.listdir(model_dir) if n.endswith(SUFFIXES))
-    if len(found) != 1:
-        what = "no" if not found else f"{len(found)}"
-        raise ArtifactError(f"a scikit-learn artifact needs one model.joblib (or *.joblib / *.pkl) file; found {what} in {model_dir}")
-    return os.path.join(model_dir, found[0])
 
 
 class SklearnPredictor(Predictor):
@@ -31,7 +16,7 @@ class SklearnPredictor(Predictor):
     platform = "sklearn"
 
     def _load(self) -> None:
-        path = find_artifact(self.model_dir)
+        path = sklearn_artifact(self.model_dir)
         try:
             import joblib
         except ImportError as exc:

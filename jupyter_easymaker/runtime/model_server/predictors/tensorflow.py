@@ -3,25 +3,13 @@ Triton's ``{version}/model.savedmodel``. Needs TensorFlow installed."""
 from __future__ import annotations
 
 import importlib.util
-import os
 from typing import Any
 
+from jupyter_easymaker.catalogs.artifacts import savedmodel_dir
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import Predictor, call_model
-from jupyter_easymaker.runtime.model_server.predictors.pytorch import _triton_file
 
 NOT_INSTALLED = "TensorFlow is not installed in the serving environment: pip install tensorflow"
-
-
-def find_artifact(model_dir: str) -> str:
-    if not os.path.isdir(model_dir):
-        raise ArtifactError(f"the model artifact directory {model_dir!r} does not exist")
-    triton = _triton_file(model_dir, "model.savedmodel")
-    if triton:
-        model_dir = triton
-    if not os.path.isfile(os.path.join(model_dir, "saved_model.pb")):
-        raise ArtifactError("a TensorFlow artifact is a SavedModel directory with saved_model.pb (and variables/)")
-    return model_dir
 
 
 def available() -> bool:
@@ -34,7 +22,7 @@ class TensorFlowPredictor(Predictor):
     v2_single_output = False  # named inputs and outputs
 
     def _load(self) -> None:
-        path = find_artifact(self.model_dir)
+        path = savedmodel_dir(self.model_dir)
         if not available():
             raise ArtifactError(NOT_INSTALLED, field="framework")
         import tensorflow as tf
