@@ -37,7 +37,7 @@ EXTENSION = """
 import sys, time
 import jupyter_server.serverapp
 t0 = time.perf_counter()
-from jupyter_easymaker import areas
+from jupyter_easymaker import api, areas
 from jupyter_easymaker.core.http import NotFoundHandler
 from jupyter_easymaker.core.platform import Platform
 from jupyter_easymaker.core.reconcile import Controller
@@ -46,9 +46,9 @@ from jupyter_easymaker.core.settings import Settings
 from jupyter_easymaker.backend.jobs.local import LocalBackend
 from jupyter_easymaker.extension import EasyMakerExtension
 platform = Platform(Settings(data_dir=sys.argv[1]), areas.AREAS, {"local": LocalBackend()})
-platform.routes = areas.routes()
+platform.routes = api.routes()
 Controller(platform)
-url_specs(platform.routes, areas.pages(), not_found=NotFoundHandler)
+url_specs(platform.routes, api.pages(), not_found=NotFoundHandler)
 print(time.perf_counter() - t0)
 """
 

@@ -113,23 +113,24 @@ class EasyMakerExtension(ExtensionApp):
         return backends
 
     def initialize_settings(self) -> None:
-        from jupyter_easymaker import areas
+        from jupyter_easymaker import api, areas
         from jupyter_easymaker.core.platform import Platform
         from jupyter_easymaker.core.reconcile import Controller
 
         self.platform = Platform(self._settings(), areas.AREAS, self._backends(), log=self.log)
-        self.platform.routes = areas.routes()
+        self.platform.routes = api.routes()
         self.controller = Controller(self.platform, log=self.log)
         self.settings.update({"easymaker": self.platform})
         IOLoop.current().add_callback(self._start)
 
     def initialize_handlers(self) -> None:
-        from jupyter_easymaker import areas
+        from jupyter_easymaker import api
         from jupyter_easymaker.core.http import NotFoundHandler
         from jupyter_easymaker.core.routing import url_specs
 
-        routes = getattr(self, "platform", None).routes if getattr(self, "platform", None) else areas.routes()
-        self.handlers.extend(url_specs(routes, areas.pages(), not_found=NotFoundHandler))
+        platform = getattr(self, "platform", None)
+        routes = platform.routes if platform is not None else api.routes()
+        self.handlers.extend(url_specs(routes, api.pages(), not_found=NotFoundHandler))
 
     async def _start(self) -> None:
         """Runs once the event loop turns. Scheduled from initialize_settings

@@ -5,7 +5,7 @@ import os
 
 from tornado.httpclient import HTTPClientError
 
-from jupyter_easymaker.areas import routes
+from jupyter_easymaker.api import routes
 
 ROUTES = routes()
 

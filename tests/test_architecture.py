@@ -92,9 +92,9 @@ def test_cycle_check_sees_imports_inside_functions(tmp_path, monkeypatch):
 def test_openapi_document_changes_only_on_purpose():
     """The OpenAPI document equals the committed copy (keys in any order). After a
     deliberate API change, refresh the copy: python -c 'import json;
-    from jupyter_easymaker.areas import openapi_document;
+    from jupyter_easymaker.api import openapi_document;
     print(json.dumps(openapi_document("/"), indent=1, sort_keys=True))' > tests/data/openapi.json"""
-    from jupyter_easymaker.areas import openapi_document
+    from jupyter_easymaker.api import openapi_document
 
     current = json.loads(json.dumps(openapi_document("/"), sort_keys=True))
     committed = json.loads(OPENAPI_COPY.read_text())

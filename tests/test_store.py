@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from jupyter_easymaker.areas import load_tables
+from jupyter_easymaker.api import load_tables
 from jupyter_easymaker.core.db import Database, current_revision, head_revision
 from jupyter_easymaker.core.tables import Base
 
@@ -45,8 +45,8 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 def test_loading_the_extension_imports_nothing_heavy():
     probe = (
         "import sys, time; t = time.perf_counter();"
-        "from jupyter_easymaker import extension, areas; import jupyter_easymaker.core.platform, jupyter_easymaker.core.reconcile,"
-        " jupyter_easymaker.backend.jobs.local; areas.routes(); areas.load_tables();"
+        "from jupyter_easymaker import extension, areas, api; import jupyter_easymaker.core.platform, jupyter_easymaker.core.reconcile,"
+        " jupyter_easymaker.backend.jobs.local; api.routes(); api.load_tables();"
         " [a.module('service') for a in areas.AREAS if a.service];"
         "heavy = [m for m in ('torch', 'sklearn', 'tensorboard', 'kubernetes', 'pandas', 'optuna', 'numpy') if m in sys.modules];"
         "print(heavy)"

@@ -21,7 +21,7 @@ def test_labextension_unit_tests(tmp_path):
     vitest = ROOT / "node_modules" / ".bin" / "vitest"
     if not vitest.exists():
         pytest.fail("vitest is not installed: run `jlpm install` at the repository root (scripts/easymaker-dev test does)")
-    from jupyter_easymaker.areas import openapi_document
+    from jupyter_easymaker.api import openapi_document
 
     openapi = tmp_path / "openapi.json"
     document = openapi_document("/")

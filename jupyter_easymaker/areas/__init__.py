@@ -1,7 +1,8 @@
 """The areas of the product, in the guide's order: the one list the server
-extension, the route table and OpenAPI document, table registration, the
-client and the magics iterate over. Adding an area is adding its package and
-one line here."""
+extension, the route table and OpenAPI document (:mod:`jupyter_easymaker.api`),
+table registration, the status words, the client and the magics iterate
+over. Adding an area is adding its package and one line here. This module
+stays light: the client and the magics import it in any kernel."""
 from __future__ import annotations
 
 from jupyter_easymaker.areas.batch import AREA as batch
@@ -19,37 +20,3 @@ from jupyter_easymaker.core.area import Area
 AREAS: tuple[Area, ...] = (
     dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, tensorboard,
 )
-
-
-def routes() -> list:
-    """Every REST route: the server-wide ones, then each area's, in the list's order."""
-    from jupyter_easymaker.core import server_handlers
-
-    out = list(server_handlers.ROUTES)
-    for area in AREAS:
-        if area.handlers:
-            out.extend(area.module("handlers").ROUTES)
-    return out
-
-
-def pages() -> list[tuple[str, type]]:
-    """URL specs outside the REST API (the inference gateway, the TensorBoard proxy)."""
-    out: list[tuple[str, type]] = []
-    for area in AREAS:
-        if area.handlers:
-            out.extend(getattr(area.module("handlers"), "URL_SPECS", ()))
-    return out
-
-
-def openapi_document(base_url: str = "/") -> dict:
-    from jupyter_easymaker._version import __version__
-    from jupyter_easymaker.core.routing import openapi_document as build
-
-    return build(routes(), __version__, base_url)
-
-
-def load_tables() -> None:
-    """Register every area's tables on the store's metadata (schema checks, tools)."""
-    for area in AREAS:
-        if area.tables:
-            area.module("tables")
