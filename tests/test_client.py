@@ -282,3 +282,45 @@ async def test_events_stream(client):
     await run(client.create_experiment, "exp-ev")
     event = await asyncio.wait_for(waiting, 10)
     assert event["name"] == "exp-ev" and event["change"] == "created"
+
+
+def test_client_and_magics_load_nothing_of_the_server():
+    """In a fresh interpreter: the client composed of every area's methods, and
+    every area's magic commands parsed, without jupyter_server, tornado,
+    pydantic or SQLAlchemy, and without any area's server-side module."""
+    code = (
+        "import sys\n"
+        "from jupyter_easymaker import Client\n"
+        "from jupyter_easymaker.client import FINAL_TRAINING_STATUSES\n"
+        "from jupyter_easymaker.magics import parser\n"
+        "assert Client.list_trainings and Client.predict and Client.wait_model_evaluation\n"
+        "names = [c.name for c in parser.commands()]\n"
+        "assert {'train', 'hpo', 'batch', 'deploy', 'compare', 'tensorboard', 'connect'} <= set(names), names\n"
+        "parser.parse('train --name x')\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'jupyter_server', 'tornado', 'pydantic', 'sqlalchemy', 'ipywidgets'})\n"
+        "server_side = sorted(m for m in sys.modules if m.startswith('jupyter_easymaker.areas.')"
+        " and m.rsplit('.', 1)[-1] in ('service', 'tables', 'schemas', 'handlers', 'reconciler'))\n"
+        "print(heavy, server_side)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[] []", out
+
+
+def test_client_is_composed_of_the_areas_mixins():
+    """Every area that declares client methods contributes them, and no area's
+    method hides another's; the final statuses are the state machines' settled ones."""
+    from jupyter_easymaker.areas import AREAS
+    from jupyter_easymaker.areas.trainings.statuses import TRAINING_MACHINE
+    from jupyter_easymaker.areas.tuning.statuses import HYPERPARAMETER_TUNING_MACHINE
+    from jupyter_easymaker.client import FINAL_TRAINING_STATUSES, FINAL_TUNING_STATUSES
+
+    mixins = [area.resolve(area.client) for area in AREAS if area.client]
+    assert len(mixins) >= 9 and all(m in Client.__mro__ for m in mixins)
+    seen: dict[str, str] = {}
+    for mixin in mixins:
+        for name in vars(mixin):
+            if callable(vars(mixin)[name]) and not name.startswith("__"):
+                assert name not in seen, f"{name} is defined by {seen.get(name)} and {mixin.__name__}"
+                seen[name] = mixin.__name__
+    assert set(FINAL_TRAINING_STATUSES) == TRAINING_MACHINE.settled == {"COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED"}
+    assert set(FINAL_TUNING_STATUSES) == HYPERPARAMETER_TUNING_MACHINE.settled

@@ -224,7 +224,7 @@ async def test_connect(shell, magics, server_url, jp_serverapp, capsys):
 
 
 async def test_widget_view(client):
-    from jupyter_easymaker.magics.widgets import TrainingView
+    from jupyter_easymaker.areas.trainings.widgets import TrainingView
     from jupyter_easymaker.status_colors import STATUS_COLORS
 
     training = await run(client.create_training, name="w1", experiment="exp-w",
@@ -251,7 +251,7 @@ async def test_widget_view(client):
 
 
 async def test_cell_magic_with_widget(shell, magics, client, capsys, monkeypatch):
-    from jupyter_easymaker.magics.widgets import TrainingView
+    from jupyter_easymaker.areas.trainings.widgets import TrainingView
 
     monkeypatch.setattr(magics, "_widgets_available", lambda: True)
     view = await cell(shell, "train --name wm1", TRAIN)
@@ -300,7 +300,7 @@ async def wait_logs(client, ref, timeout=30.0):
 
 def test_train_body_maps_every_option(shell):
     from jupyter_easymaker.magics import parser
-    from jupyter_easymaker.magics.easymaker import ENTRY_POINT, VARS_FILE, VARS_PRELUDE
+    from jupyter_easymaker.magics.cell_job import ENTRY_POINT, VARS_FILE, VARS_PRELUDE
 
     m = shell.magics_manager.registry["EasyMakerMagics"]
     shell.user_ns["weights"] = [0.5, 1.5]

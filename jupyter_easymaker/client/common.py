@@ -61,6 +61,20 @@ def _experiment_fields(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _model_field(body: dict[str, Any]) -> dict[str, Any]:
+    """``model=`` takes a name, an id or a model dict."""
+    if "model" in body:
+        model = body.pop("model")
+        body["model_id"] = model.get("id") if isinstance(model, dict) else str(model)
+    return body
+
+
 def _timestamped(prefix: str) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return f"{prefix[: 50 - len(stamp) - 1]}-{stamp}"
+
+
+def settled(machine: Any) -> tuple[str, ...]:
+    """The statuses a resource of ``machine``'s kind stays in until someone acts
+    (what the ``wait`` methods wait for), in the guide's order."""
+    return tuple(s for s in machine.statuses if s in machine.settled)

@@ -7,6 +7,7 @@ AREA = Area(
     service="service:BatchInferenceService",
     reconciler="reconciler:BatchInferenceReconciler",
     client="client:BatchClient",
+    magics=True,
     requires=("models", "trainings"),
     guards=(Guard("model", "batch inferences", "count_for_model"),),
     work=(Work("batch_inferences", "statuses:BATCH_INFERENCE_ACTIVE"),),

@@ -1,25 +1,14 @@
-"""The batch inference and model evaluation methods of
-:class:`jupyter_easymaker.client.Client` (a mixin: standard library only, like
-the client)."""
+"""The batch inference methods of :class:`jupyter_easymaker.client.Client` (a
+mixin: standard library only, like the client)."""
 from __future__ import annotations
 
-import time
 from typing import Any, Iterator
-from jupyter_easymaker.client.common import _ref
 
+from jupyter_easymaker.areas.batch.statuses import BATCH_INFERENCE_MACHINE
+from jupyter_easymaker.client.common import _model_field, _ref, settled
 
-FINAL_BATCH_STATUSES = ("COMPLETE", "FAIL BATCH INFERENCE", "STOPPED", "CREATE FAILED")
-
-
-FINAL_EVALUATION_STATUSES = ("COMPLETE", "FAIL MODEL EVALUATION", "STOPPED", "CREATE FAILED")
-
-
-def _model_field(body: dict[str, Any]) -> dict[str, Any]:
-    """``model=`` takes a name, an id or a model dict."""
-    if "model" in body:
-        model = body.pop("model")
-        body["model_id"] = model.get("id") if isinstance(model, dict) else str(model)
-    return body
+# a batch inference in one of these will not change any more
+FINAL_BATCH_STATUSES = settled(BATCH_INFERENCE_MACHINE)
 
 
 def batch_body(body: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
@@ -33,9 +22,8 @@ def batch_body(body: dict[str, Any] | None = None, **fields: Any) -> dict[str, A
 
 
 class BatchClient:
-    """Mixed into Client: needs ``request``, ``_get`` and ``_page``."""
+    """Mixed into Client: needs ``request``, ``_get``, ``_page`` and ``_wait``."""
 
-    # -- batch inference ------------------------------------------------------------
     def list_batch_inferences(self, *, status: str | list[str] | None = None, model: str | None = None, name: str | None = None,
                               sort: str | None = None, offset: int = 0, limit: int = 50):
         return self._page("batch-inferences", status=status, model_id=model, name=name, sort=sort, offset=offset, limit=limit)
@@ -88,52 +76,3 @@ class BatchClient:
     def wait_batch_inference(self, ref: Any, timeout: float | None = None, poll: float = 0.5) -> dict:
         """Block until the batch inference reaches a final status; answer it."""
         return self._wait(f"batch-inferences/{_ref(ref)}", FINAL_BATCH_STATUSES, "batch inference", timeout, poll)
-
-    # -- model evaluation ------------------------------------------------------------
-    def list_model_evaluations(self, *, status: str | list[str] | None = None, model: str | None = None, task: str | None = None,
-                               name: str | None = None, sort: str | None = None, offset: int = 0, limit: int = 50):
-        return self._page("model-evaluations", status=status, model_id=model, task=task, name=name, sort=sort, offset=offset, limit=limit)
-
-    def create_model_evaluation(self, body: dict[str, Any] | None = None, **fields: Any) -> dict:
-        """Start a model evaluation (``ModelEvaluationCreate``: ``model_id``,
-        ``task``, ``class_names``, ``input_path``, ``input_format`` CSV or JSONL,
-        ``target_field``, ``output_path``, ``batch_inference`` options, ...)."""
-        return self.request("POST", "model-evaluations", _model_field({**(body or {}), **fields}))
-
-    def get_model_evaluation(self, ref: Any) -> dict:
-        return self._get(f"model-evaluations/{_ref(ref)}")
-
-    def model_evaluation_results(self, ref: Any) -> dict:
-        """Metrics, curves, precision/recall by threshold and the confusion matrix."""
-        return self._get(f"model-evaluations/{_ref(ref)}/results")
-
-    def compare_model_evaluations(self, *refs: Any) -> dict:
-        """Several evaluations side by side (metrics with the best marked, curves, confusion matrices)."""
-        ids = [r.get("id") or r.get("name") if isinstance(r, dict) else str(r) for r in refs]
-        return self._get("model-evaluations/compare", ids=",".join(ids))
-
-    def stop_model_evaluation(self, ref: Any) -> dict:
-        return self.request("POST", f"model-evaluations/{_ref(ref)}/stop")
-
-    def delete_model_evaluation(self, ref: Any) -> None:
-        self.request("DELETE", f"model-evaluations/{_ref(ref)}")
-
-    def copy_model_evaluation(self, ref: Any, *, create: bool = True, **overrides: Any) -> dict:
-        body = _model_field({**self._get(f"model-evaluations/{_ref(ref)}/copy"), **overrides})
-        return self.create_model_evaluation(body) if create else body
-
-    def model_evaluation_logs(self, ref: Any, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
-        return self._get(f"model-evaluations/{_ref(ref)}/logs", after=after or None, limit=limit, query=query)
-
-    def wait_model_evaluation(self, ref: Any, timeout: float | None = None, poll: float = 0.5) -> dict:
-        return self._wait(f"model-evaluations/{_ref(ref)}", FINAL_EVALUATION_STATUSES, "model evaluation", timeout, poll)
-
-    def _wait(self, path: str, final: tuple[str, ...], what: str, timeout: float | None, poll: float) -> dict:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            row = self._get(path)
-            if row["status"] in final:
-                return row
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"{what} {row['name']!r} is still {row['status']} after {timeout:g} s")
-            time.sleep(poll)

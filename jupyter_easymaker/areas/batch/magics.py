@@ -1,6 +1,5 @@
 """``%%easymaker batch`` (the cell's JSONL / JSON records, or ``--input PATH``,
-predicted by a batch inference) and the ``%easymaker batches`` /
-``evaluations`` / ``compare`` line magics.
+predicted by a batch inference) and the ``%easymaker batches`` line magic.
 
 Standard library and IPython only until a command runs (ipywidgets loads for
 the live view)."""
@@ -11,44 +10,32 @@ import json
 import sys
 import time
 from typing import Any, Callable
-from jupyter_easymaker.magics import parser as p
 
+from jupyter_easymaker.areas.batch.client import FINAL_BATCH_STATUSES
+from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics.arguments import BACKENDS, MagicUsageError, arg, duration, positive_int
+from jupyter_easymaker.magics.formatting import OneLine, created, format_elapsed, table, write_line
+from jupyter_easymaker.magics.registry import command
 
-FINAL = ("COMPLETE", "FAIL BATCH INFERENCE", "STOPPED", "CREATE FAILED")
-
-
-def add_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Register ``batch``, ``batches``, ``evaluations`` and ``compare`` with the magic's parser."""
-    batch = add("batch", "Predict the cell's records (JSON lines, or one JSON list / {\"instances\": [...]}) or the files "
-                "under --input with a model, as a batch inference.", prog="%%easymaker batch")
-    batch.add_argument("--model", required=True, help="model name or id (ACTIVE)")
-    batch.add_argument("--input", metavar="PATH", help="input file or directory (local, file://, nas://, obs://) instead of the cell")
-    batch.add_argument("--format", type=str.upper, choices=("JSON", "JSONL"), help="input format (default: JSONL; the cell's is detected)")
-    batch.add_argument("--include", action="append", default=[], metavar="GLOB", help="files to take (repeatable)")
-    batch.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="files to leave out (repeatable; wins over --include)")
-    batch.add_argument("--output", metavar="PATH", help="output directory (default: the batch inference's own folder)")
-    batch.add_argument("--batch-size", type=p.positive_int, help="records per predict call (default 32)")
-    batch.add_argument("--timeout", type=float, metavar="SECONDS", help="limit of one predict call (default 60)")
-    batch.add_argument("--pods", type=p.positive_int, help="worker pods the records are split between")
-    batch.add_argument("--instance-type")
-    batch.add_argument("--instances", type=p.positive_int, help="instance count")
-    batch.add_argument("--max-time", type=p.duration, metavar="DURATION", help="maximum batch inference time")
-    batch.add_argument("--name", help="batch inference name (default: batch-YYYYmmdd-HHMMSS)")
-    batch.add_argument("--description", default="")
-    batch.add_argument("--backend", choices=p.BACKENDS)
-    batch.add_argument("--wait", action="store_true", help="block until it ends; the result's .outputs() lists the predictions")
-    batch.add_argument("--no-widget", action="store_true", help="print progress lines instead of the live widget")
-
-    batches = add("batches", "List batch inferences, newest first.")
-    batches.add_argument("--status", help="only these statuses (comma-separated)")
-    batches.add_argument("--limit", type=p.positive_int, default=20)
-
-    evaluations = add("evaluations", "List model evaluations with their main metrics, newest first.")
-    evaluations.add_argument("--status", help="only these statuses (comma-separated)")
-    evaluations.add_argument("--limit", type=p.positive_int, default=20)
-
-    compare = add("compare", "Compare model evaluations side by side (the best value of each metric is marked *).")
-    compare.add_argument("refs", nargs="+", metavar="REF", help="evaluation names or ids")
+BATCH_ARGUMENTS = (
+    arg("--model", required=True, help="model name or id (ACTIVE)"),
+    arg("--input", metavar="PATH", help="input file or directory (local, file://, nas://, obs://) instead of the cell"),
+    arg("--format", type=str.upper, choices=("JSON", "JSONL"), help="input format (default: JSONL; the cell's is detected)"),
+    arg("--include", action="append", default=[], metavar="GLOB", help="files to take (repeatable)"),
+    arg("--exclude", action="append", default=[], metavar="GLOB", help="files to leave out (repeatable; wins over --include)"),
+    arg("--output", metavar="PATH", help="output directory (default: the batch inference's own folder)"),
+    arg("--batch-size", type=positive_int, help="records per predict call (default 32)"),
+    arg("--timeout", type=float, metavar="SECONDS", help="limit of one predict call (default 60)"),
+    arg("--pods", type=positive_int, help="worker pods the records are split between"),
+    arg("--instance-type"),
+    arg("--instances", type=positive_int, help="instance count"),
+    arg("--max-time", type=duration, metavar="DURATION", help="maximum batch inference time"),
+    arg("--name", help="batch inference name (default: batch-YYYYmmdd-HHMMSS)"),
+    arg("--description", default=""),
+    arg("--backend", choices=BACKENDS),
+    arg("--wait", action="store_true", help="block until it ends; the result's .outputs() lists the predictions"),
+    arg("--no-widget", action="store_true", help="print progress lines instead of the live widget"),
+)
 
 
 # -- the create body ------------------------------------------------------------------
@@ -62,7 +49,7 @@ def parse_records(cell: str, fmt: str | None = None) -> tuple[list[Any], str]:
             value = json.loads(text)
         except ValueError:
             if fmt == "JSON":
-                raise p.MagicUsageError("%%easymaker batch: the cell is not one JSON document (--format json)") from None
+                raise MagicUsageError("%%easymaker batch: the cell is not one JSON document (--format json)") from None
         else:
             if isinstance(value, list):
                 return value, "JSON"
@@ -77,22 +64,22 @@ def parse_records(cell: str, fmt: str | None = None) -> tuple[list[Any], str]:
         try:
             records.append(json.loads(line))
         except ValueError as exc:
-            raise p.MagicUsageError(f"%%easymaker batch: line {number} of the cell is not JSON ({exc}); one record per line") from None
+            raise MagicUsageError(f"%%easymaker batch: line {number} of the cell is not JSON ({exc}); one record per line") from None
     return records, "JSONL"
 
 
 def batch_body(args: argparse.Namespace, cell: str | None) -> dict[str, Any]:
     has_cell = bool(cell and cell.strip())
     if has_cell and args.input:
-        raise p.MagicUsageError("%%easymaker batch: give records in the cell or --input, not both")
+        raise MagicUsageError("%%easymaker batch: give records in the cell or --input, not both")
     if not has_cell and not args.input:
-        raise p.MagicUsageError("%%easymaker batch: write records below the magic line (one JSON per line) or give --input PATH")
+        raise MagicUsageError("%%easymaker batch: write records below the magic line (one JSON per line) or give --input PATH")
     body: dict[str, Any] = {"name": args.name or f"batch-{time.strftime('%Y%m%d-%H%M%S')}", "description": args.description,
                             "model_id": args.model}
     if has_cell:
         records, _fmt = parse_records(cell or "", args.format)
         if not records:
-            raise p.MagicUsageError("%%easymaker batch: the cell holds no records")
+            raise MagicUsageError("%%easymaker batch: the cell holds no records")
         body["input_records"] = records
     else:
         body["input_path"] = args.input
@@ -107,7 +94,7 @@ def batch_body(args: argparse.Namespace, cell: str | None) -> dict[str, Any]:
 
 
 # -- following a batch inference ------------------------------------------------------------
-class BatchResult(dict):
+class BatchResult(OneLine):
     """The final batch inference, shown as one line; ``outputs()`` reads its predictions."""
 
     client: Any = None
@@ -124,8 +111,8 @@ class BatchResult(dict):
         """One entry per record in input order: the prediction, or None where the record failed."""
         return [line.get("prediction") for line in self.outputs()]
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(f"<batch inference {self.get('name')}: {self.get('status')}, {progress_text(self)}, id {self.get('id')}>")
+    def summary(self) -> str:
+        return f"<batch inference {self.get('name')}: {self.get('status')}, {progress_text(self)}, id {self.get('id')}>"
 
 
 def result(client: Any, batch: dict) -> BatchResult:
@@ -147,15 +134,15 @@ def progress_text(batch: dict) -> str:
 
 
 def follow_text(client: Any, batch: dict, poll: float = 1.0, write: Callable[[str], Any] | None = None) -> dict:
-    write = write or (lambda text: (sys.stdout.write(text + "\n"), sys.stdout.flush()))
+    write = write or write_line
     last = ""
     while True:
         batch = client.get_batch_inference(batch["id"])
         line = f"{batch['name']}: {batch['status']}, {progress_text(batch)}"
         if line != last:
-            write(line + (f" ({batch['status_reason']})" if batch["status"] in FINAL and batch.get("status_reason") else ""))
+            write(line + (f" ({batch['status_reason']})" if batch["status"] in FINAL_BATCH_STATUSES and batch.get("status_reason") else ""))
             last = line
-        if batch["status"] in FINAL:
+        if batch["status"] in FINAL_BATCH_STATUSES:
             return batch
         time.sleep(poll)
 
@@ -182,8 +169,8 @@ def batch_view(client: Any, batch: dict, poll: float = 1.0) -> Any:
         bar.max = max(1, prog.get("records_total") or 1)
         bar.value = min(bar.max, prog.get("records_done") or 0)
         bar.bar_style = "danger" if b["status"] in ("FAIL BATCH INFERENCE", "CREATE FAILED") else "success" if b["status"] == "COMPLETE" else ""
-        stop.layout.display = "none" if b["status"] in FINAL else ""
-        if b["status"] in FINAL and b.get("status_reason"):
+        stop.layout.display = "none" if b["status"] in FINAL_BATCH_STATUSES else ""
+        if b["status"] in FINAL_BATCH_STATUSES and b.get("status_reason"):
             notice.value = f'<span style="font-size:12px">{html.escape(b["status_reason"])}</span>'
 
     def refresh() -> None:
@@ -203,7 +190,7 @@ def batch_view(client: Any, batch: dict, poll: float = 1.0) -> Any:
             stop.disabled = False
 
     def run() -> None:
-        while state["batch"]["status"] not in FINAL:
+        while state["batch"]["status"] not in FINAL_BATCH_STATUSES:
             time.sleep(poll)
             refresh()
 
@@ -216,9 +203,9 @@ def batch_view(client: Any, batch: dict, poll: float = 1.0) -> Any:
 
 
 # -- the commands -------------------------------------------------------------------------
-def cmd_batch(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
-    from jupyter_easymaker.client import EasyMakerError
-
+@command("batch", "Predict the cell's records (JSON lines, or one JSON list / {\"instances\": [...]}) or the files "
+         "under --input with a model, as a batch inference.", *BATCH_ARGUMENTS, cell="the records")
+def batch_cell(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
     body = batch_body(args, cell)
     client = magics.client
     try:
@@ -248,14 +235,13 @@ def cmd_batch(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
         return None
 
 
-def cmd_batches(magics: Any, args: argparse.Namespace) -> None:
-    from jupyter_easymaker.magics.easymaker import _created, _table
-    from jupyter_easymaker.magics.watch import format_elapsed
-
+@command("batches", "List batch inferences, newest first.",
+         arg("--status", help="only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
+def list_batches(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
     page = magics.client.list_batch_inferences(status=args.status, limit=args.limit)
     if not page:
         print("no batch inferences")
         return
     rows = [[b["name"], b["status"], b.get("model_name") or "", progress_text(b), format_elapsed(b.get("elapsed_seconds")),
-             _created(b.get("created_at"))] for b in page]
-    print(_table(rows, ["NAME", "STATUS", "MODEL", "PROGRESS", "ELAPSED", "CREATED"]))
+             created(b.get("created_at"))] for b in page]
+    print(table(rows, ["NAME", "STATUS", "MODEL", "PROGRESS", "ELAPSED", "CREATED"]))

@@ -8,6 +8,7 @@ AREA = Area(
     service="service:EndpointService",
     reconciler="reconciler:EndpointReconciler",
     client="client:EndpointsClient",
+    magics=True,
     requires=("models",),
     guards=(Guard("model", "endpoint stage resources", "count_for_model"),),
     work=(Work("stage_resources"), Work("endpoint_stages"), Work("endpoints")),

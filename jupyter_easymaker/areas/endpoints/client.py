@@ -16,6 +16,7 @@ import urllib.request
 from typing import Any
 
 from jupyter_easymaker.client.common import _ref
+from jupyter_easymaker.client.transport import EasyMakerError, _error_from, _opener
 
 API_KEY_ENV = "EASYMAKER_API_KEY"
 FAILED = {"CREATE FAILED", "UPDATE FAILED"}
@@ -104,8 +105,6 @@ class EndpointsClient:
             if endpoint["status"] == status:
                 return endpoint
             if endpoint["status"] in FAILED and status not in FAILED:
-                from jupyter_easymaker.client import EasyMakerError
-
                 raise EasyMakerError(None, f"endpoint {endpoint['name']} is {endpoint['status']}: {endpoint.get('status_reason')}")
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"endpoint {endpoint['name']} is still {endpoint['status']} after {timeout:g} s")
@@ -231,8 +230,6 @@ class EndpointsClient:
 
     @staticmethod
     def _gateway_call(url: str, key: str, body: Any, timeout: float) -> Any:
-        from jupyter_easymaker.client import EasyMakerError, _error_from, _opener
-
         request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST",
                                          headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
         try:

@@ -10,6 +10,8 @@ MODEL_CREATE_TIMEOUT = 330.0  # the server loads the artifact (up to 300 s) befo
 
 
 class ModelsClient:
+    """Mixed into Client: needs ``request``, ``_get``, ``_page`` and ``timeout``."""
+
     def model_frameworks(self) -> list[dict]:
         """Frameworks a model can have, and whether the server can load each."""
         return self._get("model-frameworks")["items"]

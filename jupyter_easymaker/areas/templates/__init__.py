@@ -5,6 +5,8 @@ AREA = Area(
     name="templates",
     capability="training-templates",
     service="service:TemplateService",
+    client="client:TemplatesClient",
+    magics=True,
     requires=("trainings",),
     machines=("statuses:TEMPLATE_MACHINE",),
 )

@@ -8,6 +8,7 @@ AREA = Area(
     service="service:HyperparameterTuningService",
     reconciler="reconciler:TuningReconciler",
     client="client:TuningsClient",
+    magics=True,
     requires=("experiments", "trainings", "templates"),
     guards=(Guard("experiment", "hyperparameter tunings", "count_in_experiment"),),
     work=(Work("hyperparameter_tunings", "statuses:HYPERPARAMETER_TUNING_ACTIVE"),),

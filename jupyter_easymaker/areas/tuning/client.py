@@ -2,14 +2,20 @@
 (a mixin: standard library only, like the client)."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from jupyter_easymaker.client.common import Page, _experiment_fields, _params_body, _ref
-from jupyter_easymaker.status_colors import FINAL_TUNING_STATUSES
+from jupyter_easymaker.areas.tuning.statuses import HYPERPARAMETER_TUNING_MACHINE
+from jupyter_easymaker.client.common import Page, _experiment_fields, _params_body, _ref, settled
+
+__all__ = ["TuningsClient", "FINAL_TUNING_STATUSES"]
+
+# a hyperparameter tuning in one of these will not change any more
+FINAL_TUNING_STATUSES = settled(HYPERPARAMETER_TUNING_MACHINE)
 
 
 class TuningsClient:
+    """Mixed into Client: needs ``request``, ``_get``, ``_page`` and ``_wait``."""
+
     def list_tunings(
         self,
         status: str | list[str] | None = None,
@@ -72,11 +78,4 @@ class TuningsClient:
 
     def wait_tuning(self, ref: Any, timeout: float | None = None, poll: float = 1.0) -> dict:
         """Block until the tuning reaches a final status; answer it."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            tuning = self.get_tuning(ref)
-            if tuning["status"] in FINAL_TUNING_STATUSES:
-                return tuning
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"hyperparameter tuning {tuning['name']!r} is still {tuning['status']} after {timeout:g} s")
-            time.sleep(poll)
+        return self._wait(f"hyperparameter-tunings/{_ref(ref)}", FINAL_TUNING_STATUSES, "hyperparameter tuning", timeout, poll)

@@ -14,10 +14,13 @@ import sys
 import time
 from typing import Any, Callable
 
-from jupyter_easymaker.magics import parser as p
+from jupyter_easymaker.areas.tuning.client import FINAL_TUNING_STATUSES
+from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics.arguments import BACKENDS, MagicUsageError, arg, duration, key_value, names_list, positive_int
+from jupyter_easymaker.magics.formatting import OneLine, created, format_elapsed, table, write_line
+from jupyter_easymaker.magics.registry import command
 
 STRATEGIES = {"random": "Random", "grid": "Grid", "bayesian": "Bayesian", "tpe": "TPE"}
-FINAL = ("COMPLETE", "FAIL HYPERPARAMETER TUNING", "STOPPED", "CREATE FAILED")
 PARAM_HELP = (
     "NAME=int:MIN:MAX[:STEP][:log], NAME=double:MIN:MAX[:STEP][:log] or NAME=categorical:A,B,C "
     "(STEP is the Grid strategy's increment)"
@@ -84,54 +87,44 @@ def strategy(text: str) -> str:
     return value
 
 
-def add_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Register ``hpo``, ``tunings`` and ``tuning`` with the magic's parser."""
-    hpo = add("hpo", "Tune the cell's hyperparameters: each trial runs the cell as main.py with --NAME VALUE args and EM_HP_*.",
-              prog="%%easymaker hpo")
-    hpo.add_argument("--param", action="append", type=parameter, default=[], required=True, metavar="SPEC", help=PARAM_HELP)
-    hpo.add_argument("--metric", required=True, help="objective metric, scraped from lines like 'loss=0.25'")
-    hpo.add_argument("--metric-format", metavar="REGEX", help="regex for the metric (default: Katib's name=value format)")
-    hpo.add_argument("--goal", choices=("minimize", "maximize"), default="minimize")
-    hpo.add_argument("--target", type=float, help="stop with GoalReached once a trial reaches this value")
-    hpo.add_argument("--strategy", type=strategy, default="Random", help="Random (default), Grid, Bayesian or TPE")
-    hpo.add_argument("--seed", type=int, help="random seed: the same seed gives the same suggestions")
-    hpo.add_argument("--trials", type=p.positive_int, help="maximum trials (default 10; Grid: the grid's size)")
-    hpo.add_argument("--parallel", type=p.positive_int, default=1, help="trials running at once")
-    hpo.add_argument("--max-failed", type=p.positive_int, help="failed trials that fail the tuning (default 3)")
-    hpo.add_argument("--early-stop", type=early_stop, metavar="median:min_trials=N,start_step=N", help="median stopping rule")
+HPO_ARGUMENTS = (
+    arg("--param", action="append", type=parameter, default=[], required=True, metavar="SPEC", help=PARAM_HELP),
+    arg("--metric", required=True, help="objective metric, scraped from lines like 'loss=0.25'"),
+    arg("--metric-format", metavar="REGEX", help="regex for the metric (default: Katib's name=value format)"),
+    arg("--goal", choices=("minimize", "maximize"), default="minimize"),
+    arg("--target", type=float, help="stop with GoalReached once a trial reaches this value"),
+    arg("--strategy", type=strategy, default="Random", help="Random (default), Grid, Bayesian or TPE"),
+    arg("--seed", type=int, help="random seed: the same seed gives the same suggestions"),
+    arg("--trials", type=positive_int, help="maximum trials (default 10; Grid: the grid's size)"),
+    arg("--parallel", type=positive_int, default=1, help="trials running at once"),
+    arg("--max-failed", type=positive_int, help="failed trials that fail the tuning (default 3)"),
+    arg("--early-stop", type=early_stop, metavar="median:min_trials=N,start_step=N", help="median stopping rule"),
     # the job options of %%easymaker train
-    hpo.add_argument("--name", help="tuning name (default: hpo-YYYYmmdd-HHMMSS)")
-    hpo.add_argument("--experiment", metavar="NAME", help="experiment name, created when missing (default: notebook)")
-    hpo.add_argument("--description", default="")
-    hpo.add_argument("--hp", nargs="+", action="extend", type=p.key_value, default=[], metavar="KEY=VALUE",
-                     help="fixed hyperparameters every trial gets")
-    hpo.add_argument("--dataset", nargs="+", action="extend", type=p.key_value, default=[], metavar="NAME=PATH")
-    hpo.add_argument("--instance-type")
-    hpo.add_argument("--nodes", type=p.positive_int)
-    hpo.add_argument("--nproc-per-node", type=p.positive_int)
-    hpo.add_argument("--torchrun", action="store_true")
-    hpo.add_argument("--max-time", type=p.duration, metavar="DURATION", help="maximum time of each trial")
-    hpo.add_argument("--backend", choices=p.BACKENDS)
-    hpo.add_argument("--template", metavar="TEMPLATE", help="training template whose fields pre-fill the tuning")
-    hpo.add_argument("--requirements", metavar='"PKG ..."')
-    hpo.add_argument("--vars", type=p.names_list, default=[], metavar="A,B")
-    hpo.add_argument("--wait", action="store_true", help="block until the tuning ends and return it")
-    hpo.add_argument("--no-widget", action="store_true", help="print progress lines instead of the live widget")
-
-    tunings = add("tunings", "List hyperparameter tunings, newest first.")
-    tunings.add_argument("--status", help="only these statuses (comma-separated)")
-    tunings.add_argument("--limit", type=p.positive_int, default=20)
-
-    tuning = add("tuning", "Show a tuning and its trials (best first); --stop stops it.")
-    tuning.add_argument("ref", metavar="REF", help="tuning name or id")
-    tuning.add_argument("--stop", action="store_true", help="stop the tuning and its running trials")
+    arg("--name", help="tuning name (default: hpo-YYYYmmdd-HHMMSS)"),
+    arg("--experiment", metavar="NAME", help="experiment name, created when missing (default: notebook)"),
+    arg("--description", default=""),
+    arg("--hp", nargs="+", action="extend", type=key_value, default=[], metavar="KEY=VALUE",
+        help="fixed hyperparameters every trial gets"),
+    arg("--dataset", nargs="+", action="extend", type=key_value, default=[], metavar="NAME=PATH"),
+    arg("--instance-type"),
+    arg("--nodes", type=positive_int),
+    arg("--nproc-per-node", type=positive_int),
+    arg("--torchrun", action="store_true"),
+    arg("--max-time", type=duration, metavar="DURATION", help="maximum time of each trial"),
+    arg("--backend", choices=BACKENDS),
+    arg("--template", metavar="TEMPLATE", help="training template whose fields pre-fill the tuning"),
+    arg("--requirements", metavar='"PKG ..."'),
+    arg("--vars", type=names_list, default=[], metavar="A,B"),
+    arg("--wait", action="store_true", help="block until the tuning ends and return it"),
+    arg("--no-widget", action="store_true", help="print progress lines instead of the live widget"),
+)
 
 
 # -- the create body --------------------------------------------------------------
 def tuning_body(magics: Any, args: argparse.Namespace, cell: str) -> dict[str, Any]:
-    """The training part comes from %%easymaker train's own body builder."""
+    """The training part is the cell as a job (``magics/cell_job.py``), as for %%easymaker train."""
     if not cell.strip():
-        raise p.MagicUsageError("%%easymaker hpo: the cell is empty; write the training code below the magic line")
+        raise MagicUsageError("%%easymaker hpo: the cell is empty; write the training code below the magic line")
     if not args.name:
         args.name = f"hpo-{time.strftime('%Y%m%d-%H%M%S')}"
     body = magics._train_body(args, cell)
@@ -156,16 +149,16 @@ def format_params(params: dict[str, Any]) -> str:
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
 
 
-class TuningResult(dict):
+class TuningResult(OneLine):
     """The final tuning, shown as one line."""
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def summary(self) -> str:
         best = self.get("best_trial") or {}
         detail = f" ({self['status_detail']})" if self.get("status_detail") else ""
         text = f"<hyperparameter tuning {self.get('name')}: {self.get('status')}{detail}, {self.get('trials', {}).get('total', 0)} trials"
         if best:
             text += f", best {self.get('objective_metric')}={best.get('objective_value'):.6g} with {format_params(best.get('parameters') or {})}"
-        printer.text(text + ">")
+        return text + ">"
 
 
 class TuningWatcher:
@@ -179,7 +172,7 @@ class TuningWatcher:
 
     @property
     def done(self) -> bool:
-        return self.tuning.get("status") in FINAL
+        return self.tuning.get("status") in FINAL_TUNING_STATUSES
 
     def poll(self) -> tuple[bool, list[dict]]:
         before = self.tuning.get("status")
@@ -207,7 +200,7 @@ def trial_line(t: dict) -> str:
 
 
 def follow_text(watcher: TuningWatcher, poll: float = 1.0, write: Callable[[str], Any] | None = None) -> dict:
-    write = write or (lambda text: (sys.stdout.write(text + "\n"), sys.stdout.flush()))
+    write = write or write_line
     while True:
         changed, trials = watcher.poll()
         if changed:
@@ -281,9 +274,9 @@ def tuning_view(client: Any, tuning: dict, poll: float = 1.0) -> Any:
 
 
 # -- the commands -------------------------------------------------------------------
-def cmd_hpo(magics: Any, args: argparse.Namespace, cell: str) -> Any:
-    from jupyter_easymaker.client import EasyMakerError
-
+@command("hpo", "Tune the cell's hyperparameters: each trial runs the cell as main.py with --NAME VALUE args and EM_HP_*.",
+         *HPO_ARGUMENTS, cell="the training code", cell_required=True)
+def hpo(magics: Any, args: argparse.Namespace, cell: str) -> Any:
     body = tuning_body(magics, args, cell)
     client = magics.client
     try:
@@ -315,10 +308,9 @@ def cmd_hpo(magics: Any, args: argparse.Namespace, cell: str) -> Any:
         return None
 
 
-def cmd_tunings(magics: Any, args: argparse.Namespace) -> None:
-    from jupyter_easymaker.magics.easymaker import _created, _table
-    from jupyter_easymaker.magics.watch import format_elapsed
-
+@command("tunings", "List hyperparameter tunings, newest first.",
+         arg("--status", help="only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
+def list_tunings(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
     page = magics.client.list_tunings(status=args.status, limit=args.limit)
     if not page:
         print("no hyperparameter tunings")
@@ -329,11 +321,14 @@ def cmd_tunings(magics: Any, args: argparse.Namespace) -> None:
         status = t["status"] + (f" ({t['status_detail']})" if t.get("status_detail") else "")
         c = t.get("trials") or {}
         rows.append([t["name"], status, f"{c.get('completed', 0)}/{c.get('running', 0)}/{c.get('failed', 0)}",
-                     "" if not best else f"{best['objective_value']:.6g}", format_elapsed(t.get("elapsed_seconds")), _created(t.get("created_at"))])
-    print(_table(rows, ["NAME", "STATUS", "DONE/RUN/FAIL", "BEST", "ELAPSED", "CREATED"]))
+                     "" if not best else f"{best['objective_value']:.6g}", format_elapsed(t.get("elapsed_seconds")), created(t.get("created_at"))])
+    print(table(rows, ["NAME", "STATUS", "DONE/RUN/FAIL", "BEST", "ELAPSED", "CREATED"]))
 
 
-def cmd_tuning(magics: Any, args: argparse.Namespace) -> None:
+@command("tuning", "Show a tuning and its trials (best first); --stop stops it.",
+         arg("ref", metavar="REF", help="tuning name or id"),
+         arg("--stop", action="store_true", help="stop the tuning and its running trials"))
+def show_tuning(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
     client = magics.client
     if args.stop:
         t = client.stop_tuning(args.ref)

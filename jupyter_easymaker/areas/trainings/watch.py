@@ -1,48 +1,16 @@
-"""Following one training (status, new log lines, metrics) and formatting what
-is seen; shared by the widget and the plain-text fallback, so no ipywidgets here."""
+"""Following one training: its status, new log lines and metrics, polled; and
+the plain-text view of it. Shared by ``%%easymaker train`` and the live
+widget (``widgets.py``), so no ipywidgets here."""
 from __future__ import annotations
 
-import sys
 import time
 from collections import deque
 from typing import Any, Callable
 
-from jupyter_easymaker.status_colors import FINAL_TRAINING_STATUSES
+from jupyter_easymaker.areas.trainings.client import FINAL_TRAINING_STATUSES
+from jupyter_easymaker.magics.formatting import format_elapsed, metric_summary, write_line
 
-SPARK = "▁▂▃▄▅▆▇█"
 LOG_PAGE = 1000
-
-
-def format_elapsed(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-
-
-def sparkline(values: list[float], width: int = 24) -> str:
-    values = [v for v in values[-width:] if v == v]  # drop NaN
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    if high == low:
-        return SPARK[3] * len(values)
-    return "".join(SPARK[int((v - low) / (high - low) * (len(SPARK) - 1))] for v in values)
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
-def metric_summary(metrics: list[dict]) -> str:
-    """'loss=0.25 acc=0.9' from the metrics answer's series."""
-    return " ".join(f"{m['name']}={format_value(m.get('last') if m.get('last') is not None else (m.get('values') or [None])[-1])}" for m in metrics)
 
 
 class TrainingWatcher:
@@ -102,7 +70,7 @@ class TrainingWatcher:
 def follow_text(watcher: TrainingWatcher, poll: float = 1.0, write: Callable[[str], Any] | None = None, timeout: float | None = None) -> dict:
     """The plain-text view: status changes and log lines as they come, until the
     training ends; answers the final training."""
-    write = write or (lambda text: (sys.stdout.write(text + "\n"), sys.stdout.flush()))
+    write = write or write_line
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         changed, new = watcher.poll()
