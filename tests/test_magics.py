@@ -281,6 +281,25 @@ def test_load_ext_is_fast_and_light(tmp_path):
     assert elapsed < 0.3, elapsed
 
 
+def test_load_ext_registers_the_magic_only(tmp_path):
+    """The areas' commands, the client and the widgets load on first use, not at %load_ext."""
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "sh = InteractiveShell.instance()\n"
+        "sh.run_line_magic('load_ext', 'jupyter_easymaker')\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.startswith(('jupyter_easymaker.areas', 'jupyter_easymaker.client')))\n"
+        "print(loaded())\n"
+        "sh.run_line_magic('easymaker', 'help')\n"
+        "print([m for m in loaded() if m.endswith('.magics')])\n"
+    )
+    env = {**os.environ, "IPYTHONDIR": str(tmp_path)}
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout.splitlines()
+    assert lines[0] == "[]", lines[0]
+    assert "experiments" in "\n".join(lines) and "jupyter_easymaker.areas.trainings.magics" in lines[-1], lines[-1]
+
+
 async def wait_for(client, ref, statuses, timeout=30.0):
     for _ in range(int(timeout / 0.1)):
         t = await run(client.get_training, ref)
