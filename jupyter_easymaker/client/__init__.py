@@ -72,3 +72,7 @@ def __getattr__(name: str) -> Any:
                     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
                 globals()[name] = getattr(owner, name)
     return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
