@@ -1,5 +1,7 @@
-"""Status -> badge colours, shared by the ipywidgets view and (mirrored) the
-labextension. Plain data with no imports, so either side can read it cheaply."""
+"""Status -> badge colours, shared by the ipywidgets view and (through the
+generated statusWords.ts) the labextension. Plain data with no imports, so
+either side can read it cheaply. Which statuses are final comes from the
+kinds' state machines, not from here."""
 
 # background / foreground per status word of the guide
 STATUS_COLORS = {
@@ -41,13 +43,3 @@ STATUS_COLORS = {
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}
-
-# a training in one of these will not change any more
-FINAL_TRAINING_STATUSES = ("COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED")
-
-# a hyperparameter tuning in one of these will not change any more
-FINAL_TUNING_STATUSES = ("COMPLETE", "FAIL HYPERPARAMETER TUNING", "STOPPED", "CREATE FAILED")
-
-# a batch inference or model evaluation in one of these will not change any more
-FINAL_BATCH_STATUSES = ("COMPLETE", "FAIL BATCH INFERENCE", "STOPPED", "CREATE FAILED")
-FINAL_EVALUATION_STATUSES = ("COMPLETE", "FAIL MODEL EVALUATION", "STOPPED", "CREATE FAILED")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+_UPGRADE_LOCK = threading.Lock()
 
 
 def sqlite_url(path: str) -> str:
@@ -84,7 +85,8 @@ def upgrade(engine: Engine, extra_dirs: list[str] = ()) -> None:
         return
     from alembic import command
 
-    command.upgrade(_alembic_config(engine, list(extra_dirs)), "head")
+    with _UPGRADE_LOCK:  # Alembic's migration context is one per process
+        command.upgrade(_alembic_config(engine, list(extra_dirs)), "head")
 
 
 def _conflict(exc: IntegrityError) -> Exception:

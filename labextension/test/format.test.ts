@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { formatBytes, formatElapsed, formatNumber, parseTime, trainingElapsed } from '../src/shared/state/format';
 
-describe('formatElapsed (same as magics/watch.py format_elapsed)', () => {
+describe('formatElapsed (same as magics/formatting.py format_elapsed)', () => {
   it.each([
     [null, '-'],
     [0, '0s'],

@@ -2,7 +2,7 @@
 import { clockRuns } from '../status';
 
 /**
- * Elapsed time the way `magics/watch.py:format_elapsed` writes it:
+ * Elapsed time the way `magics/formatting.py:format_elapsed` writes it:
  * `42s`, `3m 07s`, `2h 05m`; `-` when unknown.
  */
 export function formatElapsed(seconds: number | null | undefined): string {
