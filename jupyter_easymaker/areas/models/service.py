@@ -21,13 +21,13 @@ from jupyter_easymaker.core.errors import Conflict, InvalidInput
 from jupyter_easymaker.areas.models.statuses import MODEL_MACHINE, ModelStatus
 from jupyter_easymaker.catalogs.artifacts import check_layout
 from jupyter_easymaker.catalogs.frameworks import FRAMEWORKS, TASKS, TRITON, ArtifactError, canonical_framework, framework_available, normalize_task, param_env, screaming_snake
-from jupyter_easymaker.core.schemas import RenameBody, StatusEventOut
+from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.areas.models.schemas import FrameworkOut, ModelCreate, ModelFromSource, ModelOut
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.secrets import SecretBox, mask
 from jupyter_easymaker.storage_uri import StoragePathError, obs_to_fsspec, resolve_path
 from jupyter_easymaker.areas.models.tables import Model
-from jupyter_easymaker.core.tables import StatusEvent, utcnow
+from jupyter_easymaker.core.tables import StatusEvent
 
 S = ModelStatus
 VALIDATION_TIMEOUT_ENV = "EASYMAKER_MODEL_VALIDATION_TIMEOUT"
@@ -363,15 +363,8 @@ class ModelService(ResourceService):
 
     # -- changes ------------------------------------------------------------
     def update(self, ref: str, body: Any) -> ModelOut:
-        data = parse(RenameBody, body)
         with self.db.session() as session:
-            row = self.find(session, ref)
-            if data.name is not None and data.name != row.name:
-                self.check_name_free(session, data.name, except_id=row.id)
-                row.name = data.name
-            if data.description is not None:
-                row.description = data.description
-            row.updated_at = utcnow()
+            row = self.rename(session, ref, body)
             out = self.out(row, training_name=self._training_name(session, row.training_id))
         self.publish(row, "updated")
         return out
