@@ -39,6 +39,16 @@ class ObsLocation:
         return f"obs://{self.endpoint}/{self.container}/{self.path}".rstrip("/")
 
 
+def check_characters(value: str) -> None:
+    """A path holds no NUL (the OS refuses it) and no other control character
+    (a name no one typed, which logs and shells would show garbled)."""
+    if "\x00" in value:
+        raise StoragePathError("the path contains a NUL character")
+    bad = next((c for c in value if c < " " or c == "\x7f"), None)
+    if bad is not None:
+        raise StoragePathError(f"the path contains the control character {bad!r}")
+
+
 def _inside(path: str, root: str) -> bool:
     root = os.path.realpath(root)
     path = os.path.realpath(path)
@@ -70,8 +80,7 @@ def resolve_path(
     if not isinstance(value, str) or not value.strip():
         raise StoragePathError("a path is required")
     value = value.strip()
-    if "\x00" in value:
-        raise StoragePathError("the path contains a NUL character")
+    check_characters(value)
     if value.startswith("obs://"):
         if not allow_obs:
             raise StoragePathError("object storage is not allowed here")

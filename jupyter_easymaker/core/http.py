@@ -15,6 +15,7 @@ import asyncio
 import functools
 import inspect
 import json
+import math
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
@@ -36,6 +37,17 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text[:40]} is out of range")
     return value
 
 
@@ -145,14 +157,16 @@ class EasyMakerHandler(APIHandler):
         return text
 
     def json_body(self) -> Any:
+        """The request body as JSON (strict: no NaN or Infinity, no number
+        beyond a float's range), nested at most ``MAX_BODY_DEPTH`` levels."""
         if not self.request.body:
             return {}
         try:
-            body = json.loads(self.request.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"the request body is not valid JSON: {exc}", field="body") from None
+            body = json.loads(self.request.body, parse_constant=_refuse_constant, parse_float=_finite_float)
         except RecursionError:
             raise InvalidInput(f"body: the request body is nested deeper than {MAX_BODY_DEPTH} levels", field="body") from None
+        except ValueError as exc:  # not JSON, not UTF-8, a non-finite number, an integer of thousands of digits
+            raise InvalidInput(f"the request body is not valid JSON: {exc}", field="body") from None
         check_depth(body)
         return body
 
@@ -244,7 +258,12 @@ def time_arg(args: dict[str, str], key: str) -> datetime | None:
         value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
     except ValueError:
         raise InvalidInput(f"{key} must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", field=key) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not value.tzinfo:
+        return value.replace(tzinfo=timezone.utc)
+    try:  # in UTC, as the store compares times
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # a time at the ends of the calendar has none
+        raise InvalidInput(f"{key} is out of range: in UTC it falls outside the years 1 to 9999", field=key) from None
 
 
 def page(items: list, total: int, query: Any) -> dict[str, Any]:

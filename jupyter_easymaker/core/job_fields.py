@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from jupyter_easymaker.core.names import NAME_PATTERN
 from jupyter_easymaker.core.schemas import StrictModel
+from jupyter_easymaker.storage_uri import check_characters
 
 # fields of a create body that are not part of the reusable spec of its job
 IDENTITY_FIELDS = ("name", "description", "experiment_id", "experiment_name", "template_id")
@@ -32,6 +33,7 @@ class CustomAlgorithm(StrictModel):
     @field_validator("entry_point")
     @classmethod
     def _entry_point_is_relative(cls, value: str) -> str:
+        check_characters(value)
         if value.startswith("/") or ".." in value.split("/") or "\\" in value:
             raise ValueError("must be a file name inside the algorithm path")
         return value
@@ -43,6 +45,7 @@ class CustomAlgorithm(StrictModel):
             return value
         total = 0
         for name, text in value.items():
+            check_characters(name)
             if not name or name.startswith("/") or ".." in name.split("/") or "\\" in name:
                 raise ValueError(f"file name {name!r} must be a relative path inside the source")
             total += len(text.encode())

@@ -23,6 +23,7 @@ STEP_KEYS = ("step", "global_step", "epoch", "iteration", "iter")
 _ERROR = re.compile(r"\b(Traceback|Error|Exception|FATAL|CRITICAL)\b")
 _WARNING = re.compile(r"\b(WARN|WARNING|Warning)\b")
 LOG_TYPE = "jupyter-easymaker"
+MAX_QUERY_TERMS = 64  # field:value terms and words of one log search
 
 # query words -> columns: the guide's field names as Log & Crash Search spells them
 _QUERY_COLUMNS = {"category": "category", "logLevel": "log_level", "logType": "log_type", "body": "body"}
@@ -127,6 +128,8 @@ class LogService:
             terms = shlex.split(query)
         except ValueError as exc:
             raise InvalidInput(f"query: {exc}", field="query") from None
+        if len(terms) > MAX_QUERY_TERMS:  # each term is a condition; the store refuses a statement of thousands
+            raise InvalidInput(f"query: at most {MAX_QUERY_TERMS} terms (this one has {len(terms)})", field="query")
         conditions = []
         for term in terms:
             key, sep, value = term.partition(":")

@@ -61,8 +61,8 @@ def url_pattern(path: str) -> str:
 
 def url_specs(routes: Iterable[Route], pages: Iterable[tuple[str, type]] = (), not_found: type | None = None) -> list[tuple[str, type]]:
     specs = [(url_pattern(r.path), r.handler) for r in routes] + list(pages)
-    if not_found is not None:  # last: what no route matched under the API
-        specs.append((f"/{API_PREFIX}/.*", not_found))
+    if not_found is not None:  # last: what no route matched under the API, of this version or any other
+        specs.append((f"/{API_PREFIX.rsplit('/', 1)[0]}(?:/.*)?", not_found))
     return specs
 
 

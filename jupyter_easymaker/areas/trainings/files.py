@@ -16,6 +16,7 @@ from typing import Any
 
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.names import NAME_PATTERN
+from jupyter_easymaker.storage_uri import StoragePathError, check_characters
 
 SUFFIXES = (".py", ".ipynb")
 ENTRY_POINT = "main.py"
@@ -31,6 +32,10 @@ def workspace_path(raw: Any, root_dir: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidInput("path: required: a .py or .ipynb file, relative to the server's root directory", field="path")
     path = raw.strip()
+    try:
+        check_characters(path)
+    except StoragePathError as exc:
+        raise InvalidInput(f"path: {exc}", field="path") from None
     root = os.path.realpath(root_dir)
     if os.path.isabs(path) and (os.path.realpath(path) + os.sep).startswith(root + os.sep):
         path = os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
