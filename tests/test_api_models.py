@@ -97,7 +97,7 @@ async def test_huggingface_token_is_secret_and_hub_fetch_fails_clearly(api, tmp_
     raw = (easymaker_data / "easymaker.db").read_bytes()
     assert token.encode() not in raw
     spec = jp_serverapp.web_app.settings["easymaker"].models.serving_spec("clf")
-    assert spec["env"]["HF_TOKEN"] == token and spec["task"] == "sequence_classification"
+    assert spec["secret_env"] == {"HF_TOKEN": token} and token not in json.dumps(spec["env"]) and spec["task"] == "sequence_classification"
     # a Hub id is fetched by the controller; without network it fails with the reason
     hub = await api.post("models", {"name": "hub", "framework": "huggingface", "huggingface_model_id": "no-such-org/no-such-model"}, expect=201)
     assert hub["status"] == "CREATE REQUESTED"

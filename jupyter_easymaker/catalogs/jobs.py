@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import IO, Any
 
 # every job runs ``python -m`` this module (both backends)
 LAUNCHER_MODULE = "jupyter_easymaker.runtime.launcher"
@@ -44,10 +44,34 @@ def jobs_source_dir() -> str:
 
 
 def write_state(path: str, state: dict[str, Any]) -> None:
-    """Replace the file atomically, so a reader never sees half a state."""
+    write_private_json(path, state)
+
+
+# -- a job's own files (work dir, spec, state, logs) are its owner's only -----------------
+def private_dir(path: str) -> str:
+    """``path`` created if missing, readable by its owner only (an existing one too)."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def open_private(path: str, mode: str = "w") -> IO[Any]:
+    """``open(path, mode)`` for writing ("w", "wb", "a", "ab"), the file readable by its owner only."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a file that was there keeps its mode otherwise
+        return os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_private_json(path: str, data: Any) -> None:
+    """Replace the file atomically (a reader never sees half of it), readable by its owner only."""
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(state, fh)
+    with open_private(tmp) as fh:
+        json.dump(data, fh)
     os.replace(tmp, path)
 
 

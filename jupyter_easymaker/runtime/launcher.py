@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Any
 
-from jupyter_easymaker.catalogs.jobs import STATE_FILE, write_state
+from jupyter_easymaker.catalogs.jobs import STATE_FILE, private_dir, write_state
 from jupyter_easymaker.runtime import contract
 
 STOP_GRACE_SECONDS = float(os.environ.get("EM_STOP_GRACE_SECONDS", "10"))
@@ -51,8 +51,7 @@ def _log(message: str) -> None:
 class Launcher:
     def __init__(self, spec: dict[str, Any]):
         self.spec = spec
-        self.work_dir = spec.get("work_dir") or os.getcwd()
-        os.makedirs(self.work_dir, exist_ok=True)
+        self.work_dir = private_dir(spec.get("work_dir") or os.getcwd())  # state, staged inputs: the owner's only
         self.state_path = os.path.join(self.work_dir, STATE_FILE)
         self.children: list[subprocess.Popen] = []
         self.stop_requested = False

@@ -228,6 +228,7 @@ class BatchInferenceService(JobService):
             "EM_BATCH_TIMEOUT": str(spec.get("timeout_seconds", "")), "EM_BATCH_POD_COUNT": str(pods),
             "EM_BATCH_TARGET_FIELD": spec.get("target_field", ""), "EM_BATCH_SCORES": "1" if spec.get("target_field") else "0",
         }
+        job.secret_env = dict(serving["secret_env"])  # the model's token: in no file the job keeps
         return job
 
     # -- the job lifecycle's hooks -------------------------------------------------

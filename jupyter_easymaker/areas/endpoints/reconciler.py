@@ -69,8 +69,14 @@ class EndpointReconciler:
         rows = self.service.holding_resources()
         for backend_name, handle in rows:
             backend = self.backends.get(backend_name)
-            if backend is not None:
-                backend.adopt(handle)
+            if backend is None:
+                continue
+            try:  # the secrets again (they are in no file), for the pods started from now on
+                secret_env = self.service.server_spec_of(handle["server_id"]).secret_env
+            except Exception:  # noqa: BLE001 - re-attaching to running servers must not depend on it
+                self.log.exception("easymaker: the secrets of stage resource %s could not be read", handle.get("server_id"))
+                secret_env = None
+            backend.adopt(handle, secret_env=secret_env)
         if rows:
             self.log.info("easymaker: re-attached to the servers of %d stage resource(s)", len(rows))
         self.gateway.reload()

@@ -442,12 +442,13 @@ class StageOperations:
         spec = row.spec or {}
         model, alloc, auto = dict(spec.get("model") or {}), spec.get("allocation") or {}, spec.get("pod_autoscaler") or {}
         env: dict[str, str] = {}
+        secret_env: dict[str, str] = {}
         models = self.models()
         if models is not None:
             try:  # the current parameters and environment, with the token decrypted only now
                 fresh = models.serving_spec(row.model_id)
                 model.update({k: fresh[k] for k in ("framework", "model_dir", "task", "parameters") if k in fresh})
-                env = dict(fresh.get("env") or {})
+                env, secret_env = dict(fresh.get("env") or {}), dict(fresh.get("secret_env") or {})
             except (NotFound, Conflict):
                 pass  # deletion is guarded while a resource uses the model: keep what was recorded
         it = self.settings.instance_types.get((stage.spec or {}).get("instance_type", "")) or \
@@ -464,7 +465,7 @@ class StageOperations:
                                       max_pods=int(auto.get("max_pods") or pods)),
             node_autoscaler=dict((stage.spec or {}).get("node_autoscaler") or {}),
             work_dir=self.settings.path("endpoints", endpoint.id, "servers", row.id),
-            env=env, labels={}, storage_options=dict(self.settings.obs_storage_options),
+            env=env, secret_env=secret_env, labels={}, storage_options=dict(self.settings.obs_storage_options),
         )
 
     # -- clean-up (called by the reconciler once servers are gone) ---------------------------------------------

@@ -344,8 +344,9 @@ class ModelService(ResourceService):
 
     def serving_spec(self, ref: str) -> dict[str, Any]:
         """What a model server for this model needs: the runtime, the artifact,
-        the parameters (as ``--param``) and the environment (parameters as
-        SCREAMING_SNAKE variables, the Hugging Face token as HF_TOKEN)."""
+        the parameters (as ``--param``), the environment (parameters as
+        SCREAMING_SNAKE variables) and the secret environment (the Hugging Face
+        token as HF_TOKEN, decrypted now: it must reach no file in clear)."""
         with self.db.session() as session:
             row = self.find(session, ref, "model_id")
             if row.status != S.ACTIVE:
@@ -353,12 +354,10 @@ class ModelService(ResourceService):
             params = dict(row.parameters or {})
             if row.huggingface_model_id and not row.model_dir:
                 params["model_id"] = row.huggingface_model_id
-            env = param_env(params)
             token = self.token_of(row)
-            if token:
-                env["HF_TOKEN"] = token
             return {"model_id": row.id, "model_name": row.name, "framework": canonical_framework(row.framework),
-                    "model_dir": row.model_dir, "task": params.get("task", ""), "parameters": params, "env": env,
+                    "model_dir": row.model_dir, "task": params.get("task", ""), "parameters": params, "env": param_env(params),
+                    "secret_env": {"HF_TOKEN": token} if token else {},
                     "generative": bool((row.artifact_info or {}).get("generative"))}
 
     # -- changes ------------------------------------------------------------

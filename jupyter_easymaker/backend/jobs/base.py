@@ -64,13 +64,21 @@ class JobSpec:
     env: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec options for obs://
+    # variables the job's processes get that no file may hold in clear (a model's Hugging Face
+    # token): never in to_dict(); the local backend hands them over in the process environment,
+    # the Kubernetes backend in a Secret the pods reference
+    secret_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The spec as JSON (written to files and manifests), without ``secret_env``."""
+        data = asdict(self)
+        del data["secret_env"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "JobSpec":
         data = dict(data)
+        data.pop("secret_env", None)
         data["instance_type"] = InstanceType.from_dict(data.get("instance_type") or {"name": "default"})
         return cls(**data)
 

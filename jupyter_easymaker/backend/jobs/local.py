@@ -25,7 +25,7 @@ from typing import Any
 
 import psutil
 
-from jupyter_easymaker.catalogs.jobs import LAUNCHER_MODULE, STATE_FILE, read_state
+from jupyter_easymaker.catalogs.jobs import LAUNCHER_MODULE, STATE_FILE, open_private, private_dir, read_state, write_private_json
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, LogChunk, ResourceUsage
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
 from jupyter_easymaker.backend.process_usage import TreeSampler
@@ -146,16 +146,16 @@ class LocalBackend:
         if started is not None:  # the server died between starting the launcher and writing handle.json
             return self._record_handle(spec, alloc, *started)
         try:
-            os.makedirs(work, exist_ok=True)
+            private_dir(work)  # the job's files are its owner's only
             spec_path = os.path.join(work, "spec.json")
-            with open(spec_path, "w", encoding="utf-8") as fh:
-                json.dump(spec.to_dict(), fh)
+            write_private_json(spec_path, spec.to_dict())  # without the secrets
             env = dict(os.environ)
+            env.update(spec.secret_env)  # secrets: in the launcher's environment only, which its processes inherit
             env.update({"EM_JOB_SPEC_FILE": spec_path, "EM_LOCAL_NODES": "1", "EM_STOP_GRACE_SECONDS": str(self.stop_grace_seconds)})
             env.pop("EM_JOB_SPEC", None)
             env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in alloc.gpus)
             log_path = os.path.join(work, "output.log")
-            with open(log_path, "ab") as log:
+            with open_private(log_path, "ab") as log:
                 proc = subprocess.Popen(
                     [self.python, "-m", LAUNCHER_MODULE],
                     cwd=work,
@@ -188,10 +188,7 @@ class LocalBackend:
             "memory_mib": alloc.memory_mib,
             "gpus": alloc.gpus,
         }
-        tmp = os.path.join(work, HANDLE_FILE + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(handle, fh)
-        os.replace(tmp, os.path.join(work, HANDLE_FILE))
+        write_private_json(os.path.join(work, HANDLE_FILE), handle)
         return handle
 
     @staticmethod
@@ -282,7 +279,7 @@ class LocalBackend:
 
     def stop(self, handle: dict[str, Any], grace_seconds: float | None = None) -> None:
         grace = self.stop_grace_seconds if grace_seconds is None else grace_seconds
-        open(os.path.join(handle["work_dir"], STOP_MARKER), "w").close()
+        open_private(os.path.join(handle["work_dir"], STOP_MARKER)).close()
         proc = self._process(handle)
         if proc is None:
             return

@@ -7,7 +7,9 @@ What a job becomes:
 
 * a ``Secret`` holding the job spec as JSON (the spec can carry object-storage
   credentials and an app key, which must not sit in a Job's pod template where
-  anyone allowed to read Jobs sees them); pods get it as ``EM_JOB_SPEC``;
+  anyone allowed to read Jobs sees them); pods get it as ``EM_JOB_SPEC``, and
+  each of the spec's ``secret_env`` variables (a model's Hugging Face token)
+  from a key of the same Secret (``secretKeyRef``);
 * one node: a ``batch/v1`` Job;
 * several nodes: a Kubeflow ``PyTorchJob`` (Master + Workers) when that CRD is
   installed, else an Indexed Job plus a headless Service giving every pod a
@@ -56,6 +58,7 @@ LAUNCHER_COMMAND = ["python", "-m", LAUNCHER_MODULE]
 DEFAULT_WORK_DIR = "/easymaker/work"
 MASTER_PORT = 29500
 SPEC_SECRET_KEY = "job-spec.json"
+SECRET_ENV_KEY_PREFIX = "env."  # + the variable's name: a key of the job's Secret
 
 PYTORCHJOB_GROUP = "kubeflow.org"
 PYTORCHJOB_VERSION = "v1"
@@ -147,13 +150,20 @@ def pod_spec_json(spec: JobSpec) -> str:
     return json.dumps(data)
 
 
+def secret_env_key(name: str) -> str:
+    """The Secret key holding the secret variable ``name`` (keys and variables share one alphabet)."""
+    return f"{SECRET_ENV_KEY_PREFIX}{name}"
+
+
 def secret_manifest(spec: JobSpec, name: str, namespace: str) -> dict[str, Any]:
+    data = {secret_env_key(k): str(v) for k, v in (spec.secret_env or {}).items()}
+    data[SPEC_SECRET_KEY] = pod_spec_json(spec)
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": _metadata(name, namespace, spec),
         "type": "Opaque",
-        "stringData": {SPEC_SECRET_KEY: pod_spec_json(spec)},
+        "stringData": data,
     }
 
 
@@ -161,10 +171,13 @@ def _env_list(spec: JobSpec, secret_name: str, options: PodOptions, fixed: Mappi
     values: dict[str, str] = {str(k): str(v) for k, v in options.extra_env.items()}
     values.update({str(k): str(v) for k, v in (spec.env or {}).items()})
     values.update(fixed)  # rendezvous and rank values must win over user env
-    values.pop("EM_JOB_SPEC", None)
+    secret = [str(k) for k in (spec.secret_env or {}) if str(k) not in fixed]
+    for key in ("EM_JOB_SPEC", *secret):
+        values.pop(key, None)
     env: list[dict[str, Any]] = [
         {"name": "EM_JOB_SPEC", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": SPEC_SECRET_KEY}}}
     ]
+    env += [{"name": k, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": secret_env_key(k)}}} for k in secret]
     env += [{"name": k, "value": v} for k, v in values.items()]
     return env
 

@@ -107,7 +107,7 @@ def env_secret_manifest(spec: ServerSpec, *, name: str, namespace: str) -> dict[
         "kind": "Secret",
         "metadata": _metadata(env_secret_name(name), namespace, spec),
         "type": "Opaque",
-        "stringData": {str(k): str(v) for k, v in (spec.env or {}).items()},
+        "stringData": {str(k): str(v) for k, v in {**(spec.env or {}), **(spec.secret_env or {})}.items()},
     }
 
 

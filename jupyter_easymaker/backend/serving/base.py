@@ -79,13 +79,21 @@ class ServerSpec:
     env: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)
+    # variables the model server gets that no file may hold in clear (a model's Hugging Face
+    # token): never in to_dict(); the local backend keeps them in memory and hands them over in
+    # the process environment, the Kubernetes backend in the servers' Secret
+    secret_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The spec as JSON (written to server.json), without ``secret_env``."""
+        data = asdict(self)
+        del data["secret_env"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ServerSpec":
         data = dict(data)
+        data.pop("secret_env", None)
         data["instance_type"] = InstanceType.from_dict(data.get("instance_type") or {"name": "default"})
         data["autoscaler"] = AutoscalerSpec(**(data.get("autoscaler") or {}))
         return cls(**data)
@@ -195,8 +203,9 @@ class ServingBackend(Protocol):
     def read_logs(self, handle: dict[str, Any], tail: int = 200) -> str:
         """The last lines the servers wrote (all pods)."""
 
-    def adopt(self, handle: dict[str, Any]) -> None:
-        """Re-attach to servers found in the store after a restart."""
+    def adopt(self, handle: dict[str, Any], secret_env: dict[str, str] | None = None) -> None:
+        """Re-attach to servers found in the store after a restart; ``secret_env``
+        is their spec's again, for pods started from now on (it is in no file)."""
 
     @property
     def autoscales_itself(self) -> bool:

@@ -217,8 +217,8 @@ class KubernetesServingBackend:
              grace_period_seconds=max(0, int(grace_seconds)))
         gone(api.core.delete_namespaced_service, handle.get("service") or name, ns)
 
-    def adopt(self, handle: dict[str, Any]) -> None:
-        """Nothing to do: the cluster keeps its own objects."""
+    def adopt(self, handle: dict[str, Any], secret_env: dict[str, str] | None = None) -> None:
+        """Nothing to do: the cluster keeps its own objects (the secrets in the servers' Secret)."""
 
     def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
         try:

@@ -28,6 +28,7 @@ import psutil
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
 from jupyter_easymaker.backend.process_usage import TreeSampler, tail_text
 from jupyter_easymaker.backend.serving.base import MODEL_SERVER_MODULE, READY_PATH, PodState, ServerPhase, ServerSpec, ServerState, ServingOptions, model_server_args
+from jupyter_easymaker.catalogs.jobs import open_private, private_dir, write_private_json
 
 STATE_FILE = "server.json"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -52,6 +53,8 @@ class LocalServingBackend:
         self._children: dict[tuple[str, int], subprocess.Popen] = {}  # pods started here, reaped here
         self._usage = TreeSampler()
         self._locks: dict[str, threading.RLock] = {}
+        # server_id -> its spec's secret_env: in memory and in the pods' environment, in no file
+        self._secret_env: dict[str, dict[str, str]] = {}
 
     def _server_lock(self, server_id: str) -> threading.RLock:
         """One lock per stage resource: probing one's pods never waits on another's."""
@@ -78,11 +81,7 @@ class LocalServingBackend:
             return state
 
     def _save(self, state: dict[str, Any]) -> None:
-        path = os.path.join(state["work_dir"], STATE_FILE)
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(state, fh)
-        os.replace(tmp, path)
+        write_private_json(os.path.join(state["work_dir"], STATE_FILE), state)
 
     def _handle(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"backend": self.name, "server_id": state["server_id"], "work_dir": state["work_dir"], "desired": state["desired"]}
@@ -98,12 +97,14 @@ class LocalServingBackend:
             except BackendError:
                 existing = None
             if existing is not None and not existing.get("stopped"):
+                self._secret_env[spec.server_id] = dict(spec.secret_env)
                 return self._handle(existing)  # started before a crash: never start twice
             # no directory: a Hugging Face Hub model the server loads by its model_id parameter
             if spec.model_dir and not os.path.isdir(spec.model_dir) and "://" not in spec.model_dir:
                 raise BackendError(f"the model directory {spec.model_dir} does not exist on this host")
             self._pod_gpus(spec.gpu, 0)  # refuses a pod that needs more GPUs than the host has
-            os.makedirs(work, exist_ok=True)
+            private_dir(work)  # server.json and the pods' logs are the owner's only
+            self._secret_env[spec.server_id] = dict(spec.secret_env)
             state = {"server_id": spec.server_id, "work_dir": work, "spec": spec.to_dict(), "desired": max(1, spec.pods),
                      "pods": [], "next_index": 0, "ever_ready": False, "failed": "", "stopped": False}
             with self._lock:
@@ -124,7 +125,8 @@ class LocalServingBackend:
             state["pods"].append(pod)
         port = free_port(host)
         env = dict(os.environ)
-        env.update(spec.env)  # parameters as SCREAMING_SNAKE variables, a Hugging Face token
+        env.update(spec.env)  # parameters as SCREAMING_SNAKE variables
+        env.update(self._secret_env.get(spec.server_id) or {})  # a Hugging Face token: from memory, never from server.json
         # a CPU pod must not take memory on GPUs that trainings use; a GPU pod gets its share, pods in turn
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in self._pod_gpus(spec.gpu, pod["index"]))
         threads = str(max(1, int(spec.cpu)))  # keep a pod near its CPU allocation
@@ -134,7 +136,7 @@ class LocalServingBackend:
         env["EM_POD_NAME"] = f"{spec.name}-{pod['name']}"
         cmd = [self.python, "-m", MODEL_SERVER_MODULE, *model_server_args(spec, host, port)]
         try:
-            with open(pod["log_path"], "ab") as log:
+            with open_private(pod["log_path"], "ab") as log:
                 proc = subprocess.Popen(cmd, cwd=state["work_dir"], env=env, stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as exc:
@@ -282,8 +284,11 @@ class LocalServingBackend:
         with self._lock:
             self._servers.pop(state["server_id"], None)
             self._locks.pop(state["server_id"], None)
+            self._secret_env.pop(state["server_id"], None)
 
-    def adopt(self, handle: dict[str, Any]) -> None:
+    def adopt(self, handle: dict[str, Any], secret_env: dict[str, str] | None = None) -> None:
+        if secret_env:  # for the pods started from now on (restarts, scaling up)
+            self._secret_env[handle["server_id"]] = dict(secret_env)
         try:
             self._state(handle)
         except BackendError:
