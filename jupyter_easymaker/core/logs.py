@@ -6,6 +6,7 @@ metric format, so the same lines drive hyperparameter tuning later).
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ _ERROR = re.compile(r"\b(Traceback|Error|Exception|FATAL|CRITICAL)\b")
 _WARNING = re.compile(r"\b(WARN|WARNING|Warning)\b")
 LOG_TYPE = "jupyter-easymaker"
 MAX_QUERY_TERMS = 64  # field:value terms and words of one log search
+TENSORBOARD_FOLDER = "tensorboard"  # of the data dir: where jobs write TensorBoard logs (see job_specs)
+EVENT_FILE_MARK = "tfevents"  # TensorBoard event files: events.out.tfevents.{time}.{host}...
 
 # query words -> columns: the guide's field names as Log & Crash Search spells them
 _QUERY_COLUMNS = {"category": "category", "logLevel": "log_level", "logType": "log_type", "body": "body"}
@@ -176,8 +179,43 @@ class LogService:
         ]
 
     def purge_older_than_retention(self) -> int:
+        """What jobs left that is older than ``retention_days``: log records, metric points,
+        resource samples and TensorBoard event files. The number of records, points and files removed."""
         cutoff = utcnow() - timedelta(days=self.settings.retention_days)
         with self.db.session() as session:
             n = session.execute(delete(LogRecord).where(LogRecord.time < cutoff)).rowcount or 0
+            n += session.execute(delete(MetricPoint).where(MetricPoint.time < cutoff)).rowcount or 0
             session.execute(delete(ResourceSample).where(ResourceSample.time < cutoff))
-        return n
+        return n + purge_event_files(self.settings.path(TENSORBOARD_FOLDER), cutoff.timestamp())
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def purge_event_files(root: str, cutoff: float) -> int:
+    """Remove the TensorBoard event files of every run under ``root`` (a folder holding
+    event files) that was last written before ``cutoff`` (epoch seconds); a run written
+    since keeps all its files, so one still being written is never touched. A run's
+    folder left empty goes too. The number of files removed."""
+    removed = 0
+    for folder, _dirs, files in os.walk(root, topdown=False):
+        events = [os.path.join(folder, name) for name in files if EVENT_FILE_MARK in name]
+        times = [t for t in map(_mtime, events) if t is not None]
+        if not times or max(times) >= cutoff:
+            continue
+        for path in events:
+            try:
+                os.remove(path)
+                removed += 1
+            except FileNotFoundError:
+                pass
+        if folder != root:
+            try:
+                os.rmdir(folder)  # only when nothing else is in it
+            except OSError:
+                pass
+    return removed

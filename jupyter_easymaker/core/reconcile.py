@@ -166,8 +166,8 @@ class Controller:
             self._last_purge = time.monotonic()
             removed = await asyncio.to_thread(self.platform.logs.purge_older_than_retention)
             if removed:
-                self.log.info("easymaker: removed %d log records past the %d-day retention", removed,
-                              self.platform.settings.retention_days)
+                self.log.info("easymaker: removed %d log records, metric points and TensorBoard event files past the "
+                              "%d-day retention", removed, self.platform.settings.retention_days)
         for name in [n for n in self.platform.areas if n in self.reconcilers]:  # in the areas' order
             reconciler = self.reconcilers[name]
             try:
