@@ -201,7 +201,8 @@ class TensorBoardManager:
         wait: bool = True,
     ) -> dict[str, Any]:
         """Start (or reuse: one per log dir) the server of a training, experiment or tuning."""
-        logdir, target = self._logdir(training_id, experiment_id, hyperparameter_tuning_id)
+        # the store is read in a worker thread: this runs on the event loop
+        logdir, target = await asyncio.to_thread(self._logdir, training_id, experiment_id, hyperparameter_tuning_id)
         if not self.available():
             raise TensorBoardUnavailable(f"TensorBoard is not installed on the server: {INSTALL_HINT}")
         if "://" in logdir:
