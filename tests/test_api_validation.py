@@ -159,9 +159,13 @@ async def test_log_searches_of_thousands_of_words_and_numbers_out_of_range(api, 
         assert answer["field"] == "query"
         found = await api.get(path, params={"query": " ".join(["loss"] * MAX_QUERY_TERMS)}, expect=200)
         assert [r["body"] for r in found["records"]] == ["step=1 loss=0.5"]
-        for key, value in (("after", "-1"), ("after", str(2**63)), ("after", "9" * 30), ("limit", "10001"), ("limit", "1e3")):
+        for key, value in (("after", "-1"), ("after", str(2**63)), ("after", "9" * 30), ("after", "--5"), ("after", "\u00b2"),
+                           ("limit", "10001"), ("limit", "1e3"), ("limit", "1_0")):
             answer = await api.get(path, params={key: value}, expect=422)
             assert answer["field"] == key, (path, key, value, answer)
+    for key, value in (("offset", "--1"), ("offset", str(10**30)), ("limit", "\u0663"), ("limit", "0")):  # list pages alike
+        answer = await api.get("trainings", params={key: value}, expect=422)
+        assert answer["field"] == key and "must be an integer between" in answer["error"], answer
     for value in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00"):  # no UTC time: before year 1, after 9999
         answer = await api.get("trainings/t1/metrics", params={"since": value}, expect=422)
         assert answer["field"] == "since" and "out of range" in answer["error"]

@@ -16,7 +16,6 @@ import functools
 import inspect
 import json
 import math
-from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from jupyter_server.base.handlers import APIHandler
@@ -24,6 +23,7 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 
 from jupyter_easymaker.core.errors import DomainError, InvalidInput
+from jupyter_easymaker.core.queries import int_arg, time_arg  # noqa: F401 - what handlers read query arguments with
 
 ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write", "PATCH": "write", "DELETE": "write"}
 MAX_BODY_DEPTH = 64  # nesting of a request body (the deepest real form is 5)
@@ -234,36 +234,6 @@ class NotFoundHandler(EasyMakerHandler):
         self.finish(json.dumps({"error": f"no API route {self.request.method} {self.request.path}", "reason": "Not Found"}))
 
     get = post = put = patch = delete = _missing  # type: ignore[assignment]
-
-
-# -- query arguments ----------------------------------------------------------------
-def int_arg(args: dict[str, str], key: str, default: int, high: int, low: int = 0) -> int:
-    """An integer query argument between ``low`` and ``high``, or a 4xx naming it."""
-    raw = args.get(key)
-    if raw in (None, ""):
-        return default
-    text = raw.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 20 or not low <= int(text) <= high:
-        raise InvalidInput(f"{key} must be an integer between {low} and {high}", field=key)
-    return int(text)
-
-
-def time_arg(args: dict[str, str], key: str) -> datetime | None:
-    """An ISO 8601 time query argument (UTC when it names no zone), or a 4xx naming it."""
-    raw = args.get(key)
-    if not raw:
-        return None
-    try:
-        # an unencoded '+' of the UTC offset arrives as a space
-        value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-    except ValueError:
-        raise InvalidInput(f"{key} must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", field=key) from None
-    if not value.tzinfo:
-        return value.replace(tzinfo=timezone.utc)
-    try:  # in UTC, as the store compares times
-        return value.astimezone(timezone.utc)
-    except OverflowError:  # a time at the ends of the calendar has none
-        raise InvalidInput(f"{key} is out of range: in UTC it falls outside the years 1 to 9999", field=key) from None
 
 
 def page(items: list, total: int, query: Any) -> dict[str, Any]:

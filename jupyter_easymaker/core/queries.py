@@ -1,15 +1,49 @@
-"""The query of a list request (page, sort, status filter, name search),
-read from query arguments with errors that name the argument. SQLAlchemy is
-imported when a page is read, not here: handlers import this at start-up."""
+"""Query arguments read into values, with errors that name the argument:
+integers in a range, ISO 8601 times, and the query of a list request (page,
+sort, status filter, name search). The HTTP base checks every argument's size
+and characters first (``EasyMakerHandler.query_args``). SQLAlchemy is imported
+when a page is read, not here: handlers import this at start-up."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_easymaker.core.errors import InvalidInput
 
 SORTABLE = ("name", "status", "created_at", "updated_at")
 MAX_PAGE = 1000
+_INTEGER = re.compile(r"-?[0-9]{1,19}")  # ASCII digits; up to what the store's integers hold
+
+
+def int_arg(args: dict[str, str], key: str, default: int, high: int, low: int = 0) -> int:
+    """An integer query argument between ``low`` and ``high``, or a 4xx naming it."""
+    raw = args.get(key)
+    if raw in (None, ""):
+        return default
+    text = raw.strip()
+    if not _INTEGER.fullmatch(text) or not low <= int(text) <= high:
+        raise InvalidInput(f"{key} must be an integer between {low} and {high}", field=key)
+    return int(text)
+
+
+def time_arg(args: dict[str, str], key: str) -> datetime | None:
+    """An ISO 8601 time query argument (UTC when it names no zone), or a 4xx naming it."""
+    raw = args.get(key)
+    if not raw:
+        return None
+    try:
+        # an unencoded '+' of the UTC offset arrives as a space
+        value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        raise InvalidInput(f"{key} must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", field=key) from None
+    if not value.tzinfo:
+        return value.replace(tzinfo=timezone.utc)
+    try:  # in UTC, as the store compares times
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # a time at the ends of the calendar has none
+        raise InvalidInput(f"{key} is out of range: in UTC it falls outside the years 1 to 9999", field=key) from None
 
 
 @dataclass
@@ -22,25 +56,13 @@ class ListQuery:
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> "ListQuery":
-        def integer(key: str, default: int, low: int, high: int) -> int:
-            raw = args.get(key)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise InvalidInput(f"{key} must be an integer", field=key) from None
-            if not low <= value <= high:
-                raise InvalidInput(f"{key} must be between {low} and {high}", field=key)
-            return value
-
         sort = args.get("sort") or "-created_at"
         if sort.lstrip("-") not in SORTABLE:
             raise InvalidInput(f"sort must be one of {', '.join(SORTABLE)} (prefix '-' for descending)", field="sort")
         status = [s.strip() for s in args["status"].split(",") if s.strip()] if args.get("status") else None
         return cls(
-            offset=integer("offset", 0, 0, 10**9),
-            limit=integer("limit", 50, 1, MAX_PAGE),
+            offset=int_arg(args, "offset", 0, 10**9),
+            limit=int_arg(args, "limit", 50, MAX_PAGE, low=1),
             sort=sort,
             status=status,
             name=args.get("name") or args.get("q") or None,
