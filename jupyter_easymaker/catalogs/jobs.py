@@ -49,9 +49,13 @@ def write_state(path: str, state: dict[str, Any]) -> None:
 
 # -- a job's own files (work dir, spec, state, logs) are its owner's only -----------------
 def private_dir(path: str) -> str:
-    """``path`` created if missing, readable by its owner only (an existing one too)."""
+    """``path`` created if missing, readable by its owner only (an existing one too,
+    unless someone else owns it: a pod's emptyDir is the pod's alone anyway)."""
     os.makedirs(path, mode=0o700, exist_ok=True)
-    os.chmod(path, 0o700)
+    try:
+        os.chmod(path, 0o700)
+    except PermissionError:
+        pass
     return path
 
 
