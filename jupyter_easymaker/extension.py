@@ -66,7 +66,7 @@ class EasyMakerExtension(ExtensionApp):
         types = dict(DEFAULT_INSTANCE_TYPES)
         for name, spec in self.instance_types.items():
             types[name] = InstanceType.from_dict({"name": name, **spec})
-        os.makedirs(self.data_dir, exist_ok=True)
+        os.makedirs(self.data_dir, mode=0o700, exist_ok=True)  # the store and every job's files: the owner's only
         roots = [*self.local_roots, os.path.abspath(self.serverapp.root_dir)]
         area_options = {name: dict(options) for name, options in self.area_options.items()}
         area_options.setdefault("endpoints", {}).update(self.serving)

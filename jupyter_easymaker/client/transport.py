@@ -117,7 +117,9 @@ def _http_json(url: str, token: str | None, method: str = "GET", body: Any = Non
 # -- discovery ------------------------------------------------------------------
 def runtime_dir() -> str:
     try:
-        from jupyter_core.paths import jupyter_runtime_dir  # light; absent in some remote kernels
+        from jupyter_core.paths import (
+            jupyter_runtime_dir,  # light; absent in some remote kernels
+        )
     except ImportError:
         return os.environ.get("JUPYTER_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".local", "share", "jupyter", "runtime")
     return jupyter_runtime_dir()

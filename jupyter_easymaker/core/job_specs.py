@@ -9,10 +9,15 @@ import os
 from typing import Any
 
 from jupyter_easymaker.backend.jobs.base import JobSpec
-from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS, IMAGE_ALGORITHM_DIR, algorithm_source_dir, validate_hyperparameters
+from jupyter_easymaker.catalogs.algorithms import (
+    BUILTIN_ALGORITHMS,
+    IMAGE_ALGORITHM_DIR,
+    algorithm_source_dir,
+    validate_hyperparameters,
+)
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.job_fields import BuiltinAlgorithm, TrainingFields
-from jupyter_easymaker.core.settings import Settings
+from jupyter_easymaker.core.settings import TENSORBOARD_FOLDER, Settings
 from jupyter_easymaker.storage_uri import StoragePathError, resolve_path
 
 
@@ -22,7 +27,7 @@ class JobSpecs:
 
     def tensorboard_dir(self, experiment_id: str) -> str:
         """Where an experiment's runs (one per training or trial) write TensorBoard logs."""
-        return self.settings.path("tensorboard", experiment_id)
+        return self.settings.path(TENSORBOARD_FOLDER, experiment_id)
 
     def instance_type_name(self, name: str | None) -> str:
         name = name or self.settings.default_instance_type

@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.errors import InvalidInput
+from jupyter_easymaker.core.settings import TENSORBOARD_FOLDER
 from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
 
 KATIB_METRIC = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
@@ -25,7 +26,6 @@ _ERROR = re.compile(r"\b(Traceback|Error|Exception|FATAL|CRITICAL)\b")
 _WARNING = re.compile(r"\b(WARN|WARNING|Warning)\b")
 LOG_TYPE = "jupyter-easymaker"
 MAX_QUERY_TERMS = 64  # field:value terms and words of one log search
-TENSORBOARD_FOLDER = "tensorboard"  # of the data dir: where jobs write TensorBoard logs (see job_specs)
 EVENT_FILE_MARK = "tfevents"  # TensorBoard event files: events.out.tfevents.{time}.{host}...
 
 # query words -> columns: the guide's field names as Log & Crash Search spells them

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.errors import Conflict, NotFound
-from jupyter_easymaker.core.queries import ListQuery
-from jupyter_easymaker.core.validation import parse
-from jupyter_easymaker.core.state_machine import StateMachine
-from jupyter_easymaker.core.schemas import RenameBody
 from jupyter_easymaker.core.events import EventBus
+from jupyter_easymaker.core.queries import ListQuery
+from jupyter_easymaker.core.schemas import RenameBody
+from jupyter_easymaker.core.state_machine import StateMachine
 from jupyter_easymaker.core.tables import StatusEvent, utcnow
+from jupyter_easymaker.core.validation import parse
 
 # what handlers and services import from here (their home is light, for start-up)
 __all__ = ["ListQuery", "ResourceService", "elapsed_seconds", "new_id", "parse"]

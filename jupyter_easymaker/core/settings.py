@@ -8,6 +8,9 @@ from typing import Any
 
 from jupyter_easymaker.backend.base import InstanceType
 
+# the folder of the data dir where experiments' runs write TensorBoard logs (one folder per experiment)
+TENSORBOARD_FOLDER = "tensorboard"
+
 DEFAULT_INSTANCE_TYPES = {
     "cpu-1": InstanceType(name="cpu-1", cpu=1, memory_mib=2048, description="1 vCPU, 2 GiB"),
     "cpu-2": InstanceType(name="cpu-2", cpu=2, memory_mib=4096, description="2 vCPU, 4 GiB"),

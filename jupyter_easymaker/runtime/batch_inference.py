@@ -34,9 +34,20 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from jupyter_easymaker.catalogs.batch_files import SUMMARY_FILE, InputError, InputFile, discover, split_globs
+from jupyter_easymaker.catalogs.batch_files import (
+    SUMMARY_FILE,
+    InputError,
+    InputFile,
+    discover,
+    split_globs,
+)
 from jupyter_easymaker.runtime import batch_io
-from jupyter_easymaker.runtime.batch_worker import BatchConfig, Segment, model_key, worker_main
+from jupyter_easymaker.runtime.batch_worker import (
+    BatchConfig,
+    Segment,
+    model_key,
+    worker_main,
+)
 
 PROGRESS_SECONDS = 1.0
 MERGE_WAIT_POLL = 0.2

@@ -23,8 +23,15 @@ def _preload() -> None:
     if not raw:
         return
     try:
-        from jupyter_easymaker.catalogs.frameworks import FRAMEWORKS, canonical_framework
-        from jupyter_easymaker.runtime.batch_worker import BatchConfig, _Predictions, keep_preloaded
+        from jupyter_easymaker.catalogs.frameworks import (
+            FRAMEWORKS,
+            canonical_framework,
+        )
+        from jupyter_easymaker.runtime.batch_worker import (
+            BatchConfig,
+            _Predictions,
+            keep_preloaded,
+        )
 
         cfg = BatchConfig(framework="", model_dir="", input_path="", output_dir="")
         for key, value in json.loads(raw).items():

@@ -221,7 +221,9 @@ def _signal_group(child: subprocess.Popen, sig: int) -> None:
 
 
 def _fs(uri: str, spec: dict[str, Any]):
-    from jupyter_easymaker.storage_uri import obs_to_fsspec  # lazy: fsspec only when obs:// is used
+    from jupyter_easymaker.storage_uri import (
+        obs_to_fsspec,  # lazy: fsspec only when obs:// is used
+    )
 
     return obs_to_fsspec(uri, spec.get("storage_options") or {})
 

@@ -13,8 +13,20 @@ from typing import Any, Callable
 
 from jupyter_easymaker.areas.batch.client import FINAL_BATCH_STATUSES
 from jupyter_easymaker.client.transport import EasyMakerError
-from jupyter_easymaker.magics.arguments import BACKENDS, MagicUsageError, arg, duration, positive_int
-from jupyter_easymaker.magics.formatting import OneLine, created, format_elapsed, table, write_line
+from jupyter_easymaker.magics.arguments import (
+    BACKENDS,
+    MagicUsageError,
+    arg,
+    duration,
+    positive_int,
+)
+from jupyter_easymaker.magics.formatting import (
+    OneLine,
+    created,
+    format_elapsed,
+    table,
+    write_line,
+)
 from jupyter_easymaker.magics.registry import command
 
 BATCH_ARGUMENTS = (

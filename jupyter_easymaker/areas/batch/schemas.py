@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from pydantic import BaseModel, Field, field_validator, model_validator
-from jupyter_easymaker.core.job_fields import BatchOptions, BatchProgress, upper
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut
 
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from jupyter_easymaker.core.job_fields import BatchOptions, BatchProgress, upper
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+)
 
 MAX_INLINE_RECORDS = 100_000
 

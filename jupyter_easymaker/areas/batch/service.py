@@ -14,20 +14,39 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.areas.batch.schemas import (
+    BatchInferenceCreate,
+    BatchInferenceOut,
+    BatchOutputsOut,
+)
+from jupyter_easymaker.areas.batch.statuses import (
+    BATCH_INFERENCE_JOB,
+    BATCH_INFERENCE_MACHINE,
+    BatchInferenceStatus,
+)
+from jupyter_easymaker.areas.batch.tables import BatchInference
 from jupyter_easymaker.backend.jobs.base import JobSpec
-from jupyter_easymaker.areas.batch.statuses import BATCH_INFERENCE_JOB, BATCH_INFERENCE_MACHINE, BatchInferenceStatus
-from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.catalogs import batch_files
-from jupyter_easymaker.catalogs.jobs import BATCH_INFERENCE_ENTRY, ERROR_LINE, IMAGE_JOBS_DIR, PROGRESS_LINE, jobs_source_dir
-from jupyter_easymaker.areas.batch.schemas import BatchInferenceCreate, BatchInferenceOut, BatchOutputsOut
+from jupyter_easymaker.catalogs.jobs import (
+    BATCH_INFERENCE_ENTRY,
+    ERROR_LINE,
+    IMAGE_JOBS_DIR,
+    PROGRESS_LINE,
+    jobs_source_dir,
+)
+from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.job_fields import progress_out
-from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.job_service import JobService
 from jupyter_easymaker.core.jobs import Outcome
 from jupyter_easymaker.core.resources import ListQuery, elapsed_seconds, new_id, parse
-from jupyter_easymaker.storage_uri import StoragePathError, read_json, read_lines, resolve_path
-from jupyter_easymaker.areas.batch.tables import BatchInference
+from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import LogRecord, ResourceSample, StatusEvent
+from jupyter_easymaker.storage_uri import (
+    StoragePathError,
+    read_json,
+    read_lines,
+    resolve_path,
+)
 
 B = BatchInferenceStatus
 IDENTITY_FIELDS = ("name", "description", "input_records", "backend")

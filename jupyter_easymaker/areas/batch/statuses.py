@@ -5,7 +5,6 @@ from __future__ import annotations
 from jupyter_easymaker.core.jobs import job_statuses
 from jupyter_easymaker.core.state_machine import _machine
 
-
 INPUT_FORMATS = ("JSON", "JSONL")  # batch inference (the guide)
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from typing import Any
+
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
-from jupyter_easymaker.core.tables import Base, ResourceColumns
-from jupyter_easymaker.core.tables import JobColumns
+
+from jupyter_easymaker.core.tables import Base, JobColumns, ResourceColumns
 
 
 class BatchInference(JobColumns, ResourceColumns, Base):

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jupyter_easymaker.core.errors import Conflict, NotFound
 from jupyter_easymaker.areas.endpoints.schemas import ApiKeyCreate, ApiKeyOut
-from jupyter_easymaker.core.resources import new_id, parse
 from jupyter_easymaker.areas.endpoints.tables import EndpointApiKey
+from jupyter_easymaker.core.errors import Conflict, NotFound
+from jupyter_easymaker.core.resources import new_id, parse
 from jupyter_easymaker.core.tables import utcnow
 
 KEY_PREFIX = "emk"

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.areas.endpoints.tables import EndpointApiStat
+from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.tables import utcnow
 
 GROWTH = 1.1

@@ -26,13 +26,28 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jupyter_easymaker.backend.serving.base import ServingOptions
-from jupyter_easymaker.areas.endpoints.statuses import EndpointStatus, StageResourceStatus, StageStatus
 from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService, VerifiedKey
 from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
+from jupyter_easymaker.areas.endpoints.routes import (
+    EndpointRoute,
+    GatewayError,
+    ModelRoute,
+    StageRoute,
+    Target,
+    Upstream,
+)
+from jupyter_easymaker.areas.endpoints.statuses import (
+    EndpointStatus,
+    StageResourceStatus,
+    StageStatus,
+)
+from jupyter_easymaker.areas.endpoints.tables import (
+    Endpoint,
+    EndpointStage,
+    StageResource,
+)
+from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.logs import LOG_TYPE
-from jupyter_easymaker.areas.endpoints.routes import EndpointRoute, GatewayError, ModelRoute, StageRoute, Target, Upstream
-from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
 from jupyter_easymaker.core.tables import LogRecord, utcnow
 
 INFERENCE_CATEGORY = "easymaker.inference"

@@ -2,11 +2,9 @@
 API statistics, monitoring and inference logs."""
 from __future__ import annotations
 
-
-from jupyter_easymaker.core.http import EasyMakerHandler, api, page
-from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
-from jupyter_easymaker.core.http import int_arg, time_arg
+from jupyter_easymaker.core.http import EasyMakerHandler, api, int_arg, page, time_arg
 from jupyter_easymaker.core.queries import ListQuery
+from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 
 
 class EndpointBase(EasyMakerHandler):

@@ -19,8 +19,12 @@ from typing import Any
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
+from jupyter_easymaker.areas.endpoints.routes import (
+    INFERENCE_PREFIX,
+    GatewayError,
+    Target,
+)
 from jupyter_easymaker.areas.endpoints.upstream import UpstreamPool, UpstreamTimeout
-from jupyter_easymaker.areas.endpoints.routes import INFERENCE_PREFIX, GatewayError, Target
 
 # hop-by-hop headers (RFC 9110) and ours, never forwarded either way
 HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",

@@ -10,7 +10,12 @@ import time
 from typing import Any
 
 from jupyter_easymaker.client.transport import EasyMakerError
-from jupyter_easymaker.magics.arguments import BACKENDS, MagicUsageError, arg, positive_int
+from jupyter_easymaker.magics.arguments import (
+    BACKENDS,
+    MagicUsageError,
+    arg,
+    positive_int,
+)
 from jupyter_easymaker.magics.formatting import created, table
 from jupyter_easymaker.magics.registry import command
 

@@ -16,11 +16,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-
-from jupyter_easymaker.backend.base import BackendError
-from jupyter_easymaker.backend.serving.base import ServerPhase, ServerState, ServingBackend
-from jupyter_easymaker.areas.endpoints.statuses import STAGE_BUSY, STAGE_FAILED, ApiGatewayStatus, EndpointStatus, StageResourceStatus, StageStatus
+from jupyter_easymaker.areas.endpoints.statuses import (
+    STAGE_BUSY,
+    STAGE_FAILED,
+    ApiGatewayStatus,
+    EndpointStatus,
+    StageResourceStatus,
+    StageStatus,
+)
 from jupyter_easymaker.areas.endpoints.tables import EndpointStage, StageResource
+from jupyter_easymaker.backend.base import BackendError
+from jupyter_easymaker.backend.serving.base import (
+    ServerPhase,
+    ServerState,
+    ServingBackend,
+)
 from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus

@@ -8,8 +8,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut, StrictModel
 from jupyter_easymaker.core.names import MAX_DESCRIPTION, NAME_PATTERN
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+    StrictModel,
+)
 
 DEFAULT_STAGE_NAME = "default"
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?)?\s*$", re.IGNORECASE)

@@ -15,19 +15,39 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.backend.serving.base import ServingOptions
-from jupyter_easymaker.areas.endpoints.statuses import ENDPOINT_MACHINE, ApiGatewayStatus, EndpointStatus, StageResourceStatus, StageStatus
-from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
-from jupyter_easymaker.core.schemas import StatusEventOut
-from jupyter_easymaker.areas.endpoints.schemas import EndpointCreate, EndpointOut, StageStatsOut
 from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService
 from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
-from jupyter_easymaker.areas.endpoints.serving_records import ServingRecords
-from jupyter_easymaker.areas.endpoints.stages import StageKind, StageOperations, StageResourceKind, _join
 from jupyter_easymaker.areas.endpoints.gateway import Gateway
 from jupyter_easymaker.areas.endpoints.routes import stage_path
+from jupyter_easymaker.areas.endpoints.schemas import (
+    EndpointCreate,
+    EndpointOut,
+    StageStatsOut,
+)
+from jupyter_easymaker.areas.endpoints.serving_records import ServingRecords
+from jupyter_easymaker.areas.endpoints.stages import (
+    StageKind,
+    StageOperations,
+    StageResourceKind,
+    _join,
+)
+from jupyter_easymaker.areas.endpoints.statuses import (
+    ENDPOINT_MACHINE,
+    ApiGatewayStatus,
+    EndpointStatus,
+    StageResourceStatus,
+    StageStatus,
+)
+from jupyter_easymaker.areas.endpoints.tables import (
+    Endpoint,
+    EndpointApiKey,
+    EndpointStage,
+    StageResource,
+)
+from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
-from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointApiKey, EndpointStage, StageResource
+from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import StatusEvent
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
@@ -39,7 +59,9 @@ def serving_backends(job_backends: dict[str, Any], options: ServingOptions) -> d
 
     backends: dict[str, Any] = {"local": LocalServingBackend(options)}
     if "kubernetes" in job_backends:
-        from jupyter_easymaker.backend.serving.kubernetes import KubernetesServingBackend
+        from jupyter_easymaker.backend.serving.kubernetes import (
+            KubernetesServingBackend,
+        )
 
         backends["kubernetes"] = KubernetesServingBackend(job_backends["kubernetes"], options)
     return backends

@@ -8,8 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jupyter_easymaker.areas.endpoints.statuses import STAGE_RESOURCE_HOLDING, StageResourceStatus, StageStatus
-from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
+from jupyter_easymaker.areas.endpoints.statuses import (
+    STAGE_RESOURCE_HOLDING,
+    StageResourceStatus,
+    StageStatus,
+)
+from jupyter_easymaker.areas.endpoints.tables import (
+    Endpoint,
+    EndpointStage,
+    StageResource,
+)
 
 RS, ST = StageResourceStatus, StageStatus
 

@@ -32,7 +32,11 @@ from jupyter_easymaker.areas.endpoints.statuses import (
     StageResourceStatus,
     StageStatus,
 )
-from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
+from jupyter_easymaker.areas.endpoints.tables import (
+    Endpoint,
+    EndpointStage,
+    StageResource,
+)
 from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerSpec
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.resources import ResourceService, new_id, parse

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator, model_validator
+
 from jupyter_easymaker.catalogs.evaluation import MAX_CLASSES
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut, StrictModel
 from jupyter_easymaker.core.job_fields import BatchOptions, BatchProgress, upper
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+    StrictModel,
+)
 
 
 # -- model evaluation ---------------------------------------------------------------

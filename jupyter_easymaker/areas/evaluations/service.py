@@ -12,21 +12,43 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.areas.evaluations.schemas import (
+    ModelEvaluationCreate,
+    ModelEvaluationOut,
+    ModelEvaluationResultOut,
+)
+from jupyter_easymaker.areas.evaluations.statuses import (
+    EVALUATION_TASKS,
+    MAX_COMPARE,
+    MAX_EVALUATION_INPUT_BYTES,
+    METRICS_JOB,
+    MODEL_EVALUATION_ACTIVE,
+    MODEL_EVALUATION_MACHINE,
+    ModelEvaluationStatus,
+)
+from jupyter_easymaker.areas.evaluations.tables import ModelEvaluation
 from jupyter_easymaker.backend.jobs.base import JobSpec
-from jupyter_easymaker.areas.evaluations.statuses import METRICS_JOB, MODEL_EVALUATION_ACTIVE, EVALUATION_TASKS, MAX_COMPARE, MAX_EVALUATION_INPUT_BYTES, MODEL_EVALUATION_MACHINE, ModelEvaluationStatus
-from jupyter_easymaker.core.errors import Conflict, InvalidInput
 from jupyter_easymaker.catalogs.batch_files import discover
-from jupyter_easymaker.catalogs.evaluation import CLASSIFICATION_METRICS, GOALS, REGRESSION_METRICS, RESULT_FILE
-from jupyter_easymaker.catalogs.jobs import ERROR_LINE, IMAGE_JOBS_DIR, MODEL_EVALUATION_ENTRY, jobs_source_dir
-from jupyter_easymaker.areas.evaluations.schemas import ModelEvaluationCreate, ModelEvaluationOut, ModelEvaluationResultOut
-from jupyter_easymaker.core.schemas import StatusEventOut
+from jupyter_easymaker.catalogs.evaluation import (
+    CLASSIFICATION_METRICS,
+    GOALS,
+    REGRESSION_METRICS,
+    RESULT_FILE,
+)
+from jupyter_easymaker.catalogs.jobs import (
+    ERROR_LINE,
+    IMAGE_JOBS_DIR,
+    MODEL_EVALUATION_ENTRY,
+    jobs_source_dir,
+)
+from jupyter_easymaker.core.errors import Conflict, InvalidInput
 from jupyter_easymaker.core.job_fields import progress_out
-from jupyter_easymaker.storage_uri import read_json
 from jupyter_easymaker.core.job_service import JobService
 from jupyter_easymaker.core.jobs import Outcome
 from jupyter_easymaker.core.resources import ListQuery, elapsed_seconds, new_id, parse
-from jupyter_easymaker.areas.evaluations.tables import ModelEvaluation
+from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import LogRecord, ResourceSample, StatusEvent
+from jupyter_easymaker.storage_uri import read_json
 
 E = ModelEvaluationStatus
 IDENTITY_FIELDS = ("name", "description", "backend")

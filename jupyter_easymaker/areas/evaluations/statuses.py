@@ -5,7 +5,6 @@ from __future__ import annotations
 from jupyter_easymaker.core.jobs import job_statuses
 from jupyter_easymaker.core.state_machine import _machine
 
-
 MAX_EVALUATION_INPUT_BYTES = 20 * 1024**3  # the guide: evaluation input of at most 20 GB
 
 

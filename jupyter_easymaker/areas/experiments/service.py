@@ -8,11 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.core.errors import Conflict, InvalidInput
-from jupyter_easymaker.areas.experiments.statuses import EXPERIMENT_MACHINE, EXPERIMENT_PENDING, ExperimentStatus
 from jupyter_easymaker.areas.experiments.schemas import ExperimentCreate, ExperimentOut
-from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
+from jupyter_easymaker.areas.experiments.statuses import (
+    EXPERIMENT_MACHINE,
+    EXPERIMENT_PENDING,
+    ExperimentStatus,
+)
 from jupyter_easymaker.areas.experiments.tables import Experiment
+from jupyter_easymaker.core.errors import Conflict, InvalidInput
+from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 
 
 class ExperimentService(ResourceService):

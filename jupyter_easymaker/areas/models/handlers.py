@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-
 from jupyter_easymaker.core.http import EasyMakerHandler, api, page
-from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 from jupyter_easymaker.core.queries import ListQuery
+from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 
 
 class ModelsHandler(EasyMakerHandler):

@@ -5,7 +5,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut, StrictModel
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+    StrictModel,
+)
 
 MAX_PARAMETERS = 100
 ParameterValue = str | int | float | bool

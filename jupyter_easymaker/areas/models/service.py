@@ -17,17 +17,32 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.core.errors import Conflict, InvalidInput
+from jupyter_easymaker.areas.models.schemas import (
+    FrameworkOut,
+    ModelCreate,
+    ModelFromSource,
+    ModelOut,
+)
 from jupyter_easymaker.areas.models.statuses import MODEL_MACHINE, ModelStatus
-from jupyter_easymaker.catalogs.artifacts import check_layout
-from jupyter_easymaker.catalogs.frameworks import FRAMEWORKS, TASKS, TRITON, ArtifactError, canonical_framework, framework_available, normalize_task, param_env, screaming_snake
-from jupyter_easymaker.core.schemas import StatusEventOut
-from jupyter_easymaker.areas.models.schemas import FrameworkOut, ModelCreate, ModelFromSource, ModelOut
-from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
-from jupyter_easymaker.core.secrets import SecretBox, mask
-from jupyter_easymaker.storage_uri import StoragePathError, obs_to_fsspec, resolve_path
 from jupyter_easymaker.areas.models.tables import Model
+from jupyter_easymaker.catalogs.artifacts import check_layout
+from jupyter_easymaker.catalogs.frameworks import (
+    FRAMEWORKS,
+    TASKS,
+    TRITON,
+    ArtifactError,
+    canonical_framework,
+    framework_available,
+    normalize_task,
+    param_env,
+    screaming_snake,
+)
+from jupyter_easymaker.core.errors import Conflict, InvalidInput
+from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
+from jupyter_easymaker.core.schemas import StatusEventOut
+from jupyter_easymaker.core.secrets import SecretBox, mask
 from jupyter_easymaker.core.tables import StatusEvent
+from jupyter_easymaker.storage_uri import StoragePathError, obs_to_fsspec, resolve_path
 
 S = ModelStatus
 VALIDATION_TIMEOUT_ENV = "EASYMAKER_MODEL_VALIDATION_TIMEOUT"

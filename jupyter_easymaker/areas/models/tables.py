@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from typing import Any
+
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
 from jupyter_easymaker.core.tables import Base, ResourceColumns
 
 

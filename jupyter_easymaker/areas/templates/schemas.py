@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StrictModel
 from jupyter_easymaker.core.job_fields import TrainingFields
+from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StrictModel
 
 
 class TemplateCreate(TrainingFields):

@@ -6,11 +6,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.areas.templates.schemas import (
+    TemplateCreate,
+    TemplateFromTraining,
+    TemplateOut,
+)
 from jupyter_easymaker.areas.templates.statuses import TEMPLATE_MACHINE
-from jupyter_easymaker.areas.templates.schemas import TemplateCreate, TemplateFromTraining, TemplateOut
+from jupyter_easymaker.areas.templates.tables import TrainingTemplate
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
-from jupyter_easymaker.areas.templates.tables import TrainingTemplate
 from jupyter_easymaker.core.tables import utcnow
 
 IDENTITY = ("name", "description")

@@ -11,11 +11,11 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
+from jupyter_easymaker.areas.tensorboard.service import PROXY_PATH
 from jupyter_easymaker.core.errors import DomainError
 from jupyter_easymaker.core.http import EasyMakerHandler, api
 from jupyter_easymaker.core.routing import Op, Route
 from jupyter_easymaker.core.validation import parse
-from jupyter_easymaker.areas.tensorboard.service import PROXY_PATH
 
 # RFC 9110 hop-by-hop headers, plus what must not leak to or from TensorBoard
 # (Jupyter's credentials) or is recomputed here (length, framing).
@@ -37,7 +37,9 @@ class TensorBoardsHandler(EasyMakerHandler):
 
     @api
     async def post(self) -> None:
-        from jupyter_easymaker.areas.tensorboard.schemas import TensorBoardCreate  # pydantic: not at start-up
+        from jupyter_easymaker.areas.tensorboard.schemas import (
+            TensorBoardCreate,  # pydantic: not at start-up
+        )
 
         data = parse(TensorBoardCreate, self.json_body())
         board = await self.service.open(

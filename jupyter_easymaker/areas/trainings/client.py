@@ -6,7 +6,13 @@ import time
 from typing import Any, Iterator
 
 from jupyter_easymaker.areas.trainings.statuses import TRAINING_MACHINE
-from jupyter_easymaker.client.common import Page, _experiment_fields, _params_body, _ref, settled
+from jupyter_easymaker.client.common import (
+    Page,
+    _experiment_fields,
+    _params_body,
+    _ref,
+    settled,
+)
 from jupyter_easymaker.client.transport import ServerNotFound
 
 __all__ = ["TrainingsClient", "FINAL_TRAINING_STATUSES"]

@@ -3,15 +3,20 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tornado.iostream import StreamClosedError
-
-
 from jupyter_server.utils import ensure_async
 from tornado import web
+from tornado.iostream import StreamClosedError
 
-from jupyter_easymaker.core.errors import InvalidInput, NotFound
-from jupyter_easymaker.core.http import EasyMakerHandler, LogRecordsHandler, api, int_arg, page, time_arg
 from jupyter_easymaker.areas.trainings import files as training_files
+from jupyter_easymaker.core.errors import InvalidInput, NotFound
+from jupyter_easymaker.core.http import (
+    EasyMakerHandler,
+    LogRecordsHandler,
+    api,
+    int_arg,
+    page,
+    time_arg,
+)
 from jupyter_easymaker.core.queries import ListQuery
 
 FOLLOW_HEARTBEAT_SECONDS = 15.0

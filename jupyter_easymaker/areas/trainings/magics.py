@@ -12,8 +12,22 @@ from typing import Any
 from jupyter_easymaker.areas.trainings.client import FINAL_TRAINING_STATUSES
 from jupyter_easymaker.areas.trainings.watch import TrainingWatcher, follow_text
 from jupyter_easymaker.client.transport import EasyMakerError
-from jupyter_easymaker.magics.arguments import BACKENDS, arg, duration, key_value, names_list, positive_int, scalar
-from jupyter_easymaker.magics.formatting import OneLine, created, format_elapsed, metric_summary, table
+from jupyter_easymaker.magics.arguments import (
+    BACKENDS,
+    arg,
+    duration,
+    key_value,
+    names_list,
+    positive_int,
+    scalar,
+)
+from jupyter_easymaker.magics.formatting import (
+    OneLine,
+    created,
+    format_elapsed,
+    metric_summary,
+    table,
+)
 from jupyter_easymaker.magics.registry import command
 
 

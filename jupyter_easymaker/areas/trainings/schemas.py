@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from pydantic import BaseModel, Field, model_validator
 
-from jupyter_easymaker.core.job_fields import BuiltinAlgorithm, CustomAlgorithm, Dataset, TrainingFields
+from jupyter_easymaker.core.job_fields import (
+    BuiltinAlgorithm,
+    CustomAlgorithm,
+    Dataset,
+    TrainingFields,
+)
 from jupyter_easymaker.core.names import NAME_PATTERN
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+)
 
 __all__ = ["BuiltinAlgorithm", "CustomAlgorithm", "Dataset", "TrainingCreate", "TrainingFields", "TrainingOut", "MetricsOut"]
 

@@ -12,16 +12,31 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.areas.trainings.schemas import (
+    BuiltinAlgorithm,
+    CustomAlgorithm,
+    TrainingCreate,
+    TrainingOut,
+)
+from jupyter_easymaker.areas.trainings.statuses import (
+    TRAINING_ACTIVE,
+    TRAINING_JOB,
+    TRAINING_MACHINE,
+    TrainingStatus,
+)
+from jupyter_easymaker.areas.trainings.tables import Training
 from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.core.errors import Conflict, InvalidInput
-from jupyter_easymaker.areas.trainings.statuses import TRAINING_ACTIVE, TRAINING_JOB, TRAINING_MACHINE, TrainingStatus
-from jupyter_easymaker.core.schemas import StatusEventOut
-from jupyter_easymaker.areas.trainings.schemas import BuiltinAlgorithm, CustomAlgorithm, TrainingCreate, TrainingOut
 from jupyter_easymaker.core.job_fields import IDENTITY_FIELDS
 from jupyter_easymaker.core.job_service import JobService
 from jupyter_easymaker.core.resources import ListQuery, elapsed_seconds, new_id, parse
-from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, StatusEvent
-from jupyter_easymaker.areas.trainings.tables import Training
+from jupyter_easymaker.core.schemas import StatusEventOut
+from jupyter_easymaker.core.tables import (
+    LogRecord,
+    MetricPoint,
+    ResourceSample,
+    StatusEvent,
+)
 
 T = TrainingStatus
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
 from jupyter_easymaker.core.tables import Base, ResourceColumns, UTCDateTime
 
 

@@ -8,7 +8,11 @@ from collections import deque
 from typing import Any, Callable
 
 from jupyter_easymaker.areas.trainings.client import FINAL_TRAINING_STATUSES
-from jupyter_easymaker.magics.formatting import format_elapsed, metric_summary, write_line
+from jupyter_easymaker.magics.formatting import (
+    format_elapsed,
+    metric_summary,
+    write_line,
+)
 
 LOG_PAGE = 1000
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_easymaker.areas.tuning.statuses import HYPERPARAMETER_TUNING_MACHINE
-from jupyter_easymaker.client.common import Page, _experiment_fields, _params_body, _ref, settled
+from jupyter_easymaker.client.common import (
+    Page,
+    _experiment_fields,
+    _params_body,
+    _ref,
+    settled,
+)
 
 __all__ = ["TuningsClient", "FINAL_TUNING_STATUSES"]
 

@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import optuna
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from optuna.samplers import BaseSampler, GridSampler
 from optuna.storages.journal import BaseJournalBackend, JournalStorage
 from optuna.trial import TrialState

@@ -1,10 +1,15 @@
 """REST of hyperparameter tunings and their trials."""
 from __future__ import annotations
 
-from jupyter_easymaker.core.http import EasyMakerHandler, LogRecordsHandler, api, int_arg, page
-from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
+from jupyter_easymaker.core.http import (
+    EasyMakerHandler,
+    LogRecordsHandler,
+    api,
+    int_arg,
+    page,
+)
 from jupyter_easymaker.core.queries import ListQuery
-
+from jupyter_easymaker.core.routing import LIST_PARAMS, Op, Route
 
 
 class TuningsHandler(EasyMakerHandler):

@@ -16,8 +16,22 @@ from typing import Any, Callable
 
 from jupyter_easymaker.areas.tuning.client import FINAL_TUNING_STATUSES
 from jupyter_easymaker.client.transport import EasyMakerError
-from jupyter_easymaker.magics.arguments import BACKENDS, MagicUsageError, arg, duration, key_value, names_list, positive_int
-from jupyter_easymaker.magics.formatting import OneLine, created, format_elapsed, table, write_line
+from jupyter_easymaker.magics.arguments import (
+    BACKENDS,
+    MagicUsageError,
+    arg,
+    duration,
+    key_value,
+    names_list,
+    positive_int,
+)
+from jupyter_easymaker.magics.formatting import (
+    OneLine,
+    created,
+    format_elapsed,
+    table,
+    write_line,
+)
 from jupyter_easymaker.magics.registry import command
 
 STRATEGIES = {"random": "Random", "grid": "Grid", "bayesian": "Bayesian", "tpe": "TPE"}

@@ -172,7 +172,9 @@ class TuningReconciler:
     def _engine(self, p: TuningPass) -> Any:
         engine = self._engines.get(p.id)
         if engine is None:
-            from jupyter_easymaker.areas.tuning.engine import StudyEngine  # optuna: only once a tuning runs
+            from jupyter_easymaker.areas.tuning.engine import (
+                StudyEngine,  # optuna: only once a tuning runs
+            )
 
             entries, state = self.store.journal(p.id)
             engine = self._engines[p.id] = StudyEngine(p.id, p.spec, entries, state)

@@ -6,9 +6,15 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, Field, field_validator
 
-from jupyter_easymaker.core.names import NAME_PATTERN
-from jupyter_easymaker.core.schemas import Description, Name, ResourceOut, StatusEventOut, StrictModel
 from jupyter_easymaker.core.job_fields import TrainingFields
+from jupyter_easymaker.core.names import NAME_PATTERN
+from jupyter_easymaker.core.schemas import (
+    Description,
+    Name,
+    ResourceOut,
+    StatusEventOut,
+    StrictModel,
+)
 
 # Katib's default metrics-collector filter: group 1 is the name, group 2 the value
 KATIB_METRIC_FORMAT = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"

@@ -17,17 +17,59 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS, validate_hyperparameters
+from jupyter_easymaker.areas.tuning.schemas import (
+    KATIB_METRIC_FORMAT,
+    BestTrialOut,
+    HyperparameterTuningCreate,
+    HyperparameterTuningOut,
+    TrialCounts,
+    TrialOut,
+    TrialSeries,
+    TuningMetricsOut,
+)
+from jupyter_easymaker.areas.tuning.search_space import (
+    MAX_GRID_POINTS,
+    compile_metric_format,
+    format_value,
+    grid_size,
+    normalize_parameters,
+)
+from jupyter_easymaker.areas.tuning.statuses import (
+    HYPERPARAMETER_TUNING_MACHINE,
+    TRIAL_MACHINE,
+    HyperparameterTuningStatus,
+    TrialStatus,
+)
+from jupyter_easymaker.areas.tuning.tables import (
+    HpoJournal,
+    HpoTrial,
+    HyperparameterTuning,
+)
+from jupyter_easymaker.catalogs.algorithms import (
+    BUILTIN_ALGORITHMS,
+    validate_hyperparameters,
+)
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
-from jupyter_easymaker.areas.tuning.search_space import MAX_GRID_POINTS, compile_metric_format, format_value, grid_size, normalize_parameters
-from jupyter_easymaker.areas.tuning.statuses import HYPERPARAMETER_TUNING_MACHINE, TRIAL_MACHINE, HyperparameterTuningStatus, TrialStatus
-from jupyter_easymaker.core.job_fields import IDENTITY_FIELDS
+from jupyter_easymaker.core.job_fields import (
+    IDENTITY_FIELDS,
+    BuiltinAlgorithm,
+    CustomAlgorithm,
+)
+from jupyter_easymaker.core.resources import (
+    ListQuery,
+    ResourceService,
+    elapsed_seconds,
+    new_id,
+    parse,
+)
 from jupyter_easymaker.core.schemas import StatusEventOut
-from jupyter_easymaker.areas.tuning.schemas import KATIB_METRIC_FORMAT, BestTrialOut, HyperparameterTuningCreate, HyperparameterTuningOut, TrialCounts, TrialOut, TrialSeries, TuningMetricsOut
-from jupyter_easymaker.core.job_fields import BuiltinAlgorithm, CustomAlgorithm
-from jupyter_easymaker.core.resources import ListQuery, ResourceService, elapsed_seconds, new_id, parse
-from jupyter_easymaker.areas.tuning.tables import HpoJournal, HpoTrial, HyperparameterTuning
-from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, StatusEvent, utcnow
+from jupyter_easymaker.core.tables import (
+    LogRecord,
+    MetricPoint,
+    ResourceSample,
+    StatusEvent,
+    utcnow,
+)
 
 H, TR = HyperparameterTuningStatus, TrialStatus
 TRIAL_KIND = "hyperparameter tuning trial"

@@ -21,8 +21,17 @@ from typing import Any, Callable
 
 from sqlalchemy import func, insert, or_, select, update
 
-from jupyter_easymaker.areas.tuning.statuses import TRIAL_ACTIVE, TRIAL_JOB, HyperparameterTuningStatus, TrialStatus
-from jupyter_easymaker.areas.tuning.tables import HpoJournal, HpoTrial, HyperparameterTuning
+from jupyter_easymaker.areas.tuning.statuses import (
+    TRIAL_ACTIVE,
+    TRIAL_JOB,
+    HyperparameterTuningStatus,
+    TrialStatus,
+)
+from jupyter_easymaker.areas.tuning.tables import (
+    HpoJournal,
+    HpoTrial,
+    HyperparameterTuning,
+)
 from jupyter_easymaker.core.jobs import JobStatuses, Outcome
 from jupyter_easymaker.core.logs import STEP_KEYS, parse_metrics
 from jupyter_easymaker.core.resources import new_id

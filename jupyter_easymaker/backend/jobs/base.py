@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
 from jupyter_easymaker.backend.base import InstanceType, LogChunk, ResourceUsage
 
 

@@ -29,7 +29,14 @@ from kubernetes.utils import parse_quantity
 from jupyter_easymaker.backend.base import BackendError, LogChunk, ResourceUsage
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
 from jupyter_easymaker.backend.kubernetes import job_manifests as m
-from jupyter_easymaker.backend.kubernetes.api import MERGE_PATCH, CustomResourceCheck, KubernetesApi, labels_match, load_client, true_condition
+from jupyter_easymaker.backend.kubernetes.api import (
+    MERGE_PATCH,
+    CustomResourceCheck,
+    KubernetesApi,
+    labels_match,
+    load_client,
+    true_condition,
+)
 from jupyter_easymaker.backend.kubernetes.labels import (
     ID_LABEL,
     JOB_ID_ANNOTATION,
@@ -44,7 +51,11 @@ from jupyter_easymaker.backend.kubernetes.labels import (
     selector,
     selector_labels,
 )
-from jupyter_easymaker.backend.kubernetes.pods import GPU_RESOURCE, ManifestError, PodOptions
+from jupyter_easymaker.backend.kubernetes.pods import (
+    GPU_RESOURCE,
+    ManifestError,
+    PodOptions,
+)
 
 JOB_KIND = "Job"
 PYTORCHJOB_KIND = "PyTorchJob"

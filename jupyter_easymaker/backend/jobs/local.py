@@ -25,10 +25,22 @@ from typing import Any
 
 import psutil
 
-from jupyter_easymaker.catalogs.jobs import LAUNCHER_MODULE, STATE_FILE, open_private, private_dir, read_state, write_private_json
-from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, LogChunk, ResourceUsage
+from jupyter_easymaker.backend.base import (
+    BackendError,
+    CapacityUnavailable,
+    LogChunk,
+    ResourceUsage,
+)
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
 from jupyter_easymaker.backend.process_usage import TreeSampler
+from jupyter_easymaker.catalogs.jobs import (
+    LAUNCHER_MODULE,
+    STATE_FILE,
+    open_private,
+    private_dir,
+    read_state,
+    write_private_json,
+)
 
 STOP_MARKER = "stop-requested"
 HANDLE_FILE = "handle.json"

@@ -42,7 +42,12 @@ from jupyter_easymaker.backend.kubernetes.pods import (
     pod_settings,
     volume_source,
 )
-from jupyter_easymaker.backend.serving.base import MODEL_SERVER_MODULE, READY_PATH, ServerSpec, model_server_args
+from jupyter_easymaker.backend.serving.base import (
+    MODEL_SERVER_MODULE,
+    READY_PATH,
+    ServerSpec,
+    model_server_args,
+)
 
 DEFAULT_SERVING_IMAGE = "ghcr.io/jupyter-easymaker/serving:latest"
 SERVER_PORT = 8080

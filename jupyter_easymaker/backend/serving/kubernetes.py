@@ -22,10 +22,24 @@ from kubernetes.utils import parse_quantity
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
 from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
 from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
-from jupyter_easymaker.backend.kubernetes.api import MERGE_PATCH, CustomResourceCheck, true_condition
-from jupyter_easymaker.backend.kubernetes.labels import SERVER_ID_ANNOTATION, selector, selector_labels
+from jupyter_easymaker.backend.kubernetes.api import (
+    MERGE_PATCH,
+    CustomResourceCheck,
+    true_condition,
+)
+from jupyter_easymaker.backend.kubernetes.labels import (
+    SERVER_ID_ANNOTATION,
+    selector,
+    selector_labels,
+)
 from jupyter_easymaker.backend.kubernetes.pods import ManifestError
-from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerSpec, ServerState, ServingOptions
+from jupyter_easymaker.backend.serving.base import (
+    PodState,
+    ServerPhase,
+    ServerSpec,
+    ServerState,
+    ServingOptions,
+)
 
 DEPLOYMENT = "Deployment"
 INFERENCESERVICE = "InferenceService"

@@ -27,8 +27,21 @@ import psutil
 
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
 from jupyter_easymaker.backend.process_usage import TreeSampler, tail_text
-from jupyter_easymaker.backend.serving.base import MODEL_SERVER_MODULE, READY_PATH, PodState, ServerPhase, ServerSpec, ServerState, ServingOptions, model_server_args
-from jupyter_easymaker.catalogs.jobs import open_private, private_dir, write_private_json
+from jupyter_easymaker.backend.serving.base import (
+    MODEL_SERVER_MODULE,
+    READY_PATH,
+    PodState,
+    ServerPhase,
+    ServerSpec,
+    ServerState,
+    ServingOptions,
+    model_server_args,
+)
+from jupyter_easymaker.catalogs.jobs import (
+    open_private,
+    private_dir,
+    write_private_json,
+)
 
 STATE_FILE = "server.json"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -144,7 +144,10 @@ def build_pipeline(task: str, args, numeric: list[str], categorical: list[str]):
         cls = RandomForestClassifier if task == "classification" else RandomForestRegressor
         estimator = cls(n_estimators=args.n_estimators, max_depth=depth, random_state=seed, n_jobs=-1)
     elif args.model == "gradient_boosting":
-        from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+        from sklearn.ensemble import (
+            GradientBoostingClassifier,
+            GradientBoostingRegressor,
+        )
 
         cls = GradientBoostingClassifier if task == "classification" else GradientBoostingRegressor
         estimator = cls(n_estimators=args.n_estimators, learning_rate=args.learning_rate, max_depth=depth or 3, random_state=seed)

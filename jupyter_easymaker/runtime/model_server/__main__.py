@@ -39,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import uvicorn
 
-        from jupyter_easymaker.runtime.model_server.app import CONFIG_ENV, ModelServer, ServerConfig
+        from jupyter_easymaker.runtime.model_server.app import (
+            CONFIG_ENV,
+            ModelServer,
+            ServerConfig,
+        )
     except ImportError as exc:
         print(f"model server: {exc.name} is missing: pip install 'jupyter-easymaker[serving]'", file=sys.stderr)
         return 2

@@ -20,7 +20,13 @@ from jupyter_easymaker.runtime.model_server import openai_compat as oai
 from jupyter_easymaker.runtime.model_server import protocol_v1 as v1
 from jupyter_easymaker.runtime.model_server import protocol_v2 as v2
 from jupyter_easymaker.runtime.model_server.batching import MicroBatcher
-from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput, ModelNotFound, ModelNotReady, ServingError
+from jupyter_easymaker.runtime.model_server.errors import (
+    ArtifactError,
+    InvalidInput,
+    ModelNotFound,
+    ModelNotReady,
+    ServingError,
+)
 from jupyter_easymaker.runtime.model_server.predictors import Predictor, load_predictor
 from jupyter_easymaker.runtime.model_server.tensors import to_array
 

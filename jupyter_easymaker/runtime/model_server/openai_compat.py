@@ -7,7 +7,10 @@ import uuid
 from typing import Any
 
 from jupyter_easymaker.runtime.model_server.errors import ServingError
-from jupyter_easymaker.runtime.model_server.predictors.base import GenerateOptions, Generation
+from jupyter_easymaker.runtime.model_server.predictors.base import (
+    GenerateOptions,
+    Generation,
+)
 
 
 class OpenAIError(ServingError):

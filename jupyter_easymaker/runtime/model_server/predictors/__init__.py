@@ -13,8 +13,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from jupyter_easymaker.catalogs.frameworks import FRAMEWORKS, ArtifactError, canonical_framework, framework_available
-from jupyter_easymaker.runtime.model_server.predictors.base import GenerateOptions, Generation, Predictor
+from jupyter_easymaker.catalogs.frameworks import (
+    FRAMEWORKS,
+    ArtifactError,
+    canonical_framework,
+    framework_available,
+)
+from jupyter_easymaker.runtime.model_server.predictors.base import (
+    GenerateOptions,
+    Generation,
+    Predictor,
+)
 
 __all__ = ["FRAMEWORKS", "GenerateOptions", "Generation", "Predictor", "canonical_framework", "framework_available", "load_predictor"]
 

@@ -7,7 +7,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InferenceError, InvalidInput, NotSupported
+from jupyter_easymaker.runtime.model_server.errors import (
+    ArtifactError,
+    InferenceError,
+    InvalidInput,
+    NotSupported,
+)
 from jupyter_easymaker.runtime.model_server.tensors import to_array, to_tensor
 
 

@@ -11,7 +11,12 @@ from typing import Any, Iterator
 from jupyter_easymaker.catalogs.artifacts import check_huggingface_folder
 from jupyter_easymaker.catalogs.frameworks import normalize_task
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
-from jupyter_easymaker.runtime.model_server.predictors.base import GenerateOptions, Generation, Predictor, call_model
+from jupyter_easymaker.runtime.model_server.predictors.base import (
+    GenerateOptions,
+    Generation,
+    Predictor,
+    call_model,
+)
 
 GENERATIVE = ("text_generation", "text2text_generation")
 

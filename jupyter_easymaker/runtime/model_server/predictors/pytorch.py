@@ -24,6 +24,7 @@ from jupyter_easymaker.catalogs.artifacts import pytorch_layout
 from jupyter_easymaker.runtime.model_server.errors import ArtifactError, InvalidInput
 from jupyter_easymaker.runtime.model_server.predictors.base import Predictor, call_model
 
+
 class _DefaultHandler:
     """TorchScript: numbers in, numbers out."""
 
