@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -193,11 +193,3 @@ class JobReconciler:
 
     def step(self, row: Any) -> None:
         self.jobs.step(self.service, row)
-
-
-def reconciler_of(area: str) -> Callable[[Any], JobReconciler]:
-    """The reconciler factory of an area whose service is a plain :class:`JobService`."""
-    def make(platform: Any) -> JobReconciler:
-        return JobReconciler(platform, platform.service(area))
-
-    return make

@@ -255,6 +255,7 @@ class JobLifecycle:
         """The job ended: its last lines and first end step together, then release, then the rest."""
         words = store.statuses
         outcome = words.ending(row.status)
+        on_its_way = outcome is not None  # e.g. FAIL TRAIN IN PROGRESS after the time limit: its reason stands
         if outcome is None:
             if state.phase == JobPhase.SUCCEEDED:
                 outcome = Outcome.SUCCEEDED
@@ -270,9 +271,10 @@ class JobLifecycle:
         fields.setdefault("finished_at", utc(state.finished_at) or datetime.now(timezone.utc))
         if state.started_at:  # it ran, even if it ended before a pass saw it running
             fields.setdefault("started_at", utc(state.started_at))
-        default = {Outcome.SUCCEEDED: "", Outcome.STOPPED: state.reason or "stopped by request",
-                   Outcome.NOT_STARTED: state.reason or "the job could not be started",
-                   Outcome.FAILED: state.reason or "the job failed"}[outcome]
+        default = row.status_reason if on_its_way else {
+            Outcome.SUCCEEDED: "", Outcome.STOPPED: state.reason or "stopped by request",
+            Outcome.NOT_STARTED: state.reason or "the job could not be started",
+            Outcome.FAILED: state.reason or "the job failed"}[outcome]
         self._end(store, row, outcome, reason if reason is not None else default, fields, lines,
                   release=lambda: backend.release(dict(row.handle)))
         self._forget(row)

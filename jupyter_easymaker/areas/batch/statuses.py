@@ -5,7 +5,6 @@ from __future__ import annotations
 from jupyter_easymaker.core.jobs import job_statuses
 from jupyter_easymaker.core.state_machine import _machine
 
-INPUT_FORMATS = ("JSON", "JSONL")  # batch inference (the guide)
 
 
 class BatchInferenceStatus:
@@ -46,14 +45,6 @@ BATCH_INFERENCE_MACHINE = _machine(
 )
 
 
-# statuses in which the controller still has work to do
-BATCH_INFERENCE_ACTIVE = frozenset(
-    {B.CREATE_REQUESTED, B.CREATE_IN_PROGRESS, B.RUNNING, B.STOP_IN_PROGRESS, B.COMPLETE_IN_PROGRESS, B.FAIL_BATCH_INFERENCE_IN_PROGRESS}
-)
-
-
-BATCH_INFERENCE_FINAL = frozenset({B.COMPLETE, B.STOPPED, B.FAIL_BATCH_INFERENCE, B.CREATE_FAILED})
-
 # the batch inference's statuses in the job lifecycle
 BATCH_INFERENCE_JOB = job_statuses(
     BATCH_INFERENCE_MACHINE,
@@ -61,3 +52,6 @@ BATCH_INFERENCE_JOB = job_statuses(
     succeeded=(B.COMPLETE_IN_PROGRESS, B.COMPLETE), failed=(B.FAIL_BATCH_INFERENCE_IN_PROGRESS, B.FAIL_BATCH_INFERENCE),
     stopped=(B.STOP_IN_PROGRESS, B.STOPPED), not_started=(B.CREATE_FAILED,), time_limit="maximum batch inference time",
 )
+
+# statuses in which the controller still has work to do
+BATCH_INFERENCE_ACTIVE = BATCH_INFERENCE_JOB.active

@@ -99,8 +99,6 @@ STAGE_RESOURCE_MACHINE = _machine(
     settled={RS.ACTIVE, RS.CREATE_FAILED},
 )
 
-# statuses in which the controller still has work to do
-STAGE_RESOURCE_PENDING = frozenset({RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.DELETE_IN_PROGRESS})
 # a resource in these holds (or may hold) servers
 STAGE_RESOURCE_HOLDING = frozenset({RS.CREATE_IN_PROGRESS, RS.ACTIVE, RS.DELETE_IN_PROGRESS})
 STAGE_BUSY = frozenset({ST.CREATE_REQUESTED, ST.CREATE_IN_PROGRESS, ST.DEPLOY_IN_PROGRESS})

@@ -62,7 +62,6 @@ MODEL_EVALUATION_ACTIVE = frozenset(
 )
 
 
-MODEL_EVALUATION_FINAL = frozenset({E.COMPLETE, E.STOPPED, E.FAIL_MODEL_EVALUATION, E.CREATE_FAILED})
 
 # the metrics job in the job lifecycle: it starts once the evaluation's batch
 # inference is complete, so the evaluation is RUNNING while it waits and runs

@@ -58,6 +58,4 @@ TRAINING_JOB = job_statuses(
 )
 
 # statuses in which a training holds (or is about to hold) backend resources
-TRAINING_ACTIVE = frozenset(
-    {T.CREATE_REQUESTED, T.CREATE_IN_PROGRESS, T.RUNNING, T.STOP_IN_PROGRESS, T.COMPLETE_IN_PROGRESS, T.FAIL_TRAIN_IN_PROGRESS}
-)
+TRAINING_ACTIVE = TRAINING_JOB.active
