@@ -20,32 +20,24 @@ from jupyter_easymaker.core.resources import ResourceService
 
 
 class JobService(ResourceService):
-    """A :class:`ResourceService` whose rows are jobs. Subclasses set ``job``
+    """A :class:`ResourceService` whose rows are jobs. Subclasses set ``statuses``
     (their :class:`JobStatuses`) and ``log_category``, and build ``job_spec``."""
 
-    job: JobStatuses
+    statuses: JobStatuses
     log_category: str = "easymaker.job"
     scrape_metrics: bool = True  # metric lines of the job's output become metric points
-
-    @property
-    def statuses(self) -> JobStatuses:
-        return self.job
 
     # -- what the reconciler reads -------------------------------------------
     def job_rows(self) -> list[Any]:
         """Rows the lifecycle still has work on, oldest first (detached)."""
         with self.db.session() as session:
-            return list(session.scalars(select(self.table).where(self.table.status.in_(self.job.active))
+            return list(session.scalars(select(self.table).where(self.table.status.in_(self.statuses.active))
                                         .order_by(self.table.created_at)))
-
-    def job_row(self, row_id: str) -> Any:
-        with self.db.session() as session:
-            return session.get(self.table, row_id)
 
     def running_rows(self) -> list[Any]:
         """Active rows that hold a backend job (to adopt after a restart)."""
         with self.db.session() as session:
-            return list(session.scalars(select(self.table).where(self.table.status.in_(self.job.active),
+            return list(session.scalars(select(self.table).where(self.table.status.in_(self.statuses.active),
                                                                  self.table.handle.is_not(None))))
 
     # -- hooks a kind may change -------------------------------------------
@@ -53,7 +45,7 @@ class JobService(ResourceService):
         raise NotImplementedError
 
     def stop_requested(self, row: Any) -> bool:
-        return row.status == self.job.stopping
+        return row.status == self.statuses.stopping
 
     def log_fields(self, row: Any) -> dict[str, Any]:
         return {}
@@ -90,9 +82,9 @@ class JobService(ResourceService):
         with self.db.session() as session:
             stored = session.get(self.table, row.id)
             stored.handle, stored.log_offset = handle, 0
-            if stored.status == self.job.waiting and self.job.submitted != self.job.waiting:
-                self.set_status(session, stored, self.job.submitted, reason)
-            elif stored.status == self.job.submitted:
+            if stored.status == self.statuses.waiting and self.statuses.submitted != self.statuses.waiting:
+                self.set_status(session, stored, self.statuses.submitted, reason)
+            elif stored.status == self.statuses.submitted:
                 stored.status_reason = reason
         self._sync(row, stored, "status", "handle", "log_offset")
         self.publish(stored, "status")
@@ -103,7 +95,7 @@ class JobService(ResourceService):
         row.handle = handle
 
     def record_started(self, row: Any, started_at: datetime) -> None:
-        self.record_status(row, self.job.running, "", started_at=started_at)
+        self.record_status(row, self.statuses.running, "", started_at=started_at)
 
     def record_logs(self, row: Any, text: str, offset: int) -> bool:
         with self.db.session() as session:
@@ -127,8 +119,8 @@ class JobService(ResourceService):
             stored = session.get(self.table, row.id)
             if stored is None:
                 return []
-            if fields.get("started_at") and stored.status == self.job.submitted != self.job.running:
-                self.set_status(session, stored, self.job.running, "")  # it ran: RUNNING belongs in the history
+            if fields.get("started_at") and stored.status == self.statuses.submitted != self.statuses.running:
+                self.set_status(session, stored, self.statuses.running, "")  # it ran: RUNNING belongs in the history
             if stored.status != first:
                 self.set_status(session, stored, first, reason)
             for key, value in fields.items():

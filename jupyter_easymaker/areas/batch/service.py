@@ -73,7 +73,7 @@ class BatchInferenceService(JobService):
     table = BatchInference
     machine = BATCH_INFERENCE_MACHINE
     kind = "batch inference"
-    job = BATCH_INFERENCE_JOB
+    statuses = BATCH_INFERENCE_JOB
     log_category = "easymaker.inference"
     scrape_metrics = False
 

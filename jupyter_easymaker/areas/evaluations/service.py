@@ -48,6 +48,7 @@ from jupyter_easymaker.core.jobs import Outcome
 from jupyter_easymaker.core.resources import ListQuery, elapsed_seconds, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import LogRecord, ResourceSample, StatusEvent
+from jupyter_easymaker.core.times import utcnow
 from jupyter_easymaker.storage_uri import read_json
 
 E = ModelEvaluationStatus
@@ -61,7 +62,7 @@ class ModelEvaluationService(JobService):
     table = ModelEvaluation
     machine = MODEL_EVALUATION_MACHINE
     kind = "model evaluation"
-    job = METRICS_JOB
+    statuses = METRICS_JOB
     log_category = "easymaker.inference"
     scrape_metrics = False
 
@@ -194,8 +195,6 @@ class ModelEvaluationService(JobService):
         limit = (row.spec or {}).get("max_run_seconds")
         if not limit or row.started_at is None:
             return limit
-        from jupyter_easymaker.core.tables import utcnow
-
         return max(1, int(limit - (utcnow() - row.started_at).total_seconds()))
 
     # -- the metrics job in the job lifecycle ----------------------------------------

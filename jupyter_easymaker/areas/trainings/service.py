@@ -46,7 +46,7 @@ class TrainingService(JobService):
     table = Training
     machine = TRAINING_MACHINE
     kind = "training"
-    job = TRAINING_JOB
+    statuses = TRAINING_JOB
     log_category = "easymaker.training"
 
     @property
