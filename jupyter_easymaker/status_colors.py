@@ -40,6 +40,10 @@ STATUS_COLORS = {
     "FAIL BATCH INFERENCE IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
     "FAIL MODEL EVALUATION": {"bg": "#e53935", "fg": "#ffffff"},
     "FAIL MODEL EVALUATION IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    "FAIL IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    # a RAG's API gateway stage
+    "DEPLOYING": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "FAILURE": {"bg": "#e53935", "fg": "#ffffff"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}

@@ -18,8 +18,8 @@ from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerPhase, 
 from jupyter_easymaker.backend.serving.kubernetes import server_state
 from jupyter_easymaker.areas.endpoints.reconciler import desired_pods
 from jupyter_easymaker.areas.endpoints.schemas import memory_mib
-from jupyter_easymaker.areas.endpoints.api_keys import masked, split_key
-from jupyter_easymaker.areas.endpoints.api_stats import Acc
+from jupyter_easymaker.core.api_keys import masked, split_key
+from jupyter_easymaker.core.api_stats import Acc
 from jupyter_easymaker.areas.endpoints.gateway import Gateway
 from jupyter_easymaker.areas.endpoints.routes import EndpointRoute, GatewayError, ModelRoute, StageRoute, Upstream
 

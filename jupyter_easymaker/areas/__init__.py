@@ -11,6 +11,7 @@ from jupyter_easymaker.areas.endpoints import AREA as endpoints
 from jupyter_easymaker.areas.evaluations import AREA as evaluations
 from jupyter_easymaker.areas.experiments import AREA as experiments
 from jupyter_easymaker.areas.models import AREA as models
+from jupyter_easymaker.areas.rag import AREA as rag
 from jupyter_easymaker.areas.templates import AREA as templates
 from jupyter_easymaker.areas.tensorboard import AREA as tensorboard
 from jupyter_easymaker.areas.trainings import AREA as trainings
@@ -18,5 +19,5 @@ from jupyter_easymaker.areas.tuning import AREA as tuning
 from jupyter_easymaker.core.area import Area
 
 AREAS: tuple[Area, ...] = (
-    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, tensorboard,
+    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, rag, tensorboard,
 )

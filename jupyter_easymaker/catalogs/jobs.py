@@ -22,6 +22,7 @@ IMAGE_DIR = "/opt/easymaker"
 IMAGE_JOBS_DIR = f"{IMAGE_DIR}/jobs"
 BATCH_INFERENCE_ENTRY = "batch_inference.py"
 MODEL_EVALUATION_ENTRY = "model_evaluation.py"
+RAG_INGESTION_ENTRY = "rag_ingestion.py"
 
 # what these jobs print for the controller (after the launcher's "[easymaker] " prefix)
 PROGRESS_LINE = re.compile(r"^\[easymaker\] progress records=(\d+)/(\d+) errors=(\d+)(?: node=(\d+))?")

@@ -10,16 +10,23 @@ from jupyter_easymaker.core.errors import InvalidInput
 M = TypeVar("M")
 
 
-def field_path(loc: Iterable[Any]) -> str:
-    """pydantic's ``('datasets', 0, 'path')`` -> ``datasets[0].path``."""
+def field_path(loc: Iterable[Any], body: Any = None) -> str:
+    """pydantic's ``('datasets', 0, 'path')`` -> ``datasets[0].path``. A
+    discriminated union's tag in the path (``('llm', 'external', 'base_url')``
+    for a body whose ``llm.type`` is ``external``) adds nothing for a reader
+    and is left out."""
     out = ""
+    node, tag_seen = body, False
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("custom", "builtin") and out.endswith("algorithm"):
-            continue  # the discriminated union's tag adds nothing for a reader
-        else:
-            out += f".{part}" if out else str(part)
+            node, tag_seen = (node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None), False
+            continue
+        if not tag_seen and isinstance(node, dict) and part not in node and node.get("type") == part:
+            tag_seen = True  # the union's tag (once per object): the same object goes on
+            continue
+        out += f".{part}" if out else str(part)
+        node, tag_seen = (node.get(part) if isinstance(node, dict) else None), False
     return out
 
 
@@ -33,7 +40,7 @@ def parse(model: type[M], body: Any) -> M:
         return model.model_validate(body)  # type: ignore[attr-defined]
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = field_path(err["loc"]) or "body"
+        field = field_path(err["loc"], body) or "body"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "is not a known field"

@@ -30,7 +30,9 @@ const KINDS: StatusKind[] = [
   'endpoint stage',
   'stage resource',
   'batch inference',
-  'model evaluation'
+  'model evaluation',
+  'rag',
+  'rag ingestion'
 ];
 
 describe('status words', () => {

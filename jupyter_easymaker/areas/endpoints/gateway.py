@@ -26,8 +26,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService, VerifiedKey
-from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
 from jupyter_easymaker.areas.endpoints.routes import (
     EndpointRoute,
     GatewayError,
@@ -47,6 +45,8 @@ from jupyter_easymaker.areas.endpoints.tables import (
     StageResource,
 )
 from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.core.api_keys import ApiKeyService, VerifiedKey
+from jupyter_easymaker.core.api_stats import ApiStats
 from jupyter_easymaker.core.logs import LOG_TYPE
 from jupyter_easymaker.core.tables import LogRecord, utcnow
 

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.areas.endpoints.api_keys import ApiKeyService
-from jupyter_easymaker.areas.endpoints.api_stats import ApiStats
 from jupyter_easymaker.areas.endpoints.gateway import Gateway
 from jupyter_easymaker.areas.endpoints.routes import stage_path
 from jupyter_easymaker.areas.endpoints.schemas import (
+    ApiKeyCreate,
+    ApiKeyOut,
     EndpointCreate,
     EndpointOut,
     StageStatsOut,
@@ -41,30 +41,20 @@ from jupyter_easymaker.areas.endpoints.statuses import (
 from jupyter_easymaker.areas.endpoints.tables import (
     Endpoint,
     EndpointApiKey,
+    EndpointApiStat,
     EndpointStage,
     StageResource,
 )
+from jupyter_easymaker.backend.serving import serving_backends
 from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.core.api_keys import ApiKeyService
+from jupyter_easymaker.core.api_stats import ApiStats
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import StatusEvent
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
-
-
-def serving_backends(job_backends: dict[str, Any], options: ServingOptions) -> dict[str, Any]:
-    """Model servers as local processes, and on Kubernetes when that job backend is configured."""
-    from jupyter_easymaker.backend.serving.local import LocalServingBackend
-
-    backends: dict[str, Any] = {"local": LocalServingBackend(options)}
-    if "kubernetes" in job_backends:
-        from jupyter_easymaker.backend.serving.kubernetes import (
-            KubernetesServingBackend,
-        )
-
-        backends["kubernetes"] = KubernetesServingBackend(job_backends["kubernetes"], options)
-    return backends
 
 
 class EndpointService(StageOperations, ServingRecords, ResourceService):
@@ -77,8 +67,8 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         self.options = ServingOptions.from_dict(self.settings.options("endpoints"))
         self.stages = StageKind(platform)
         self.resources = StageResourceKind(platform)
-        self.keys = ApiKeyService(self.db)
-        self.stats = ApiStats(self.db)
+        self.keys = ApiKeyService(self.db, EndpointApiKey, "endpoint_id", create=ApiKeyCreate, out=ApiKeyOut, kind="endpoint")
+        self.stats = ApiStats(self.db, EndpointApiStat, owner="endpoint_id", part="stage_id")
         self.gateway = Gateway(self.db, self.keys, self.stats, self.options, log_type=self.settings.log_type)
         self.serving_backends = serving_backends(platform.backends, self.options)
         self.gateway.reload()  # the routes of the endpoints stored, before the first request is routed
@@ -180,9 +170,29 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
             self.set_status(session, row, EP.DELETE_IN_PROGRESS, "deletion requested")
             for stage in self._stage_rows(session, row.id):
                 self._delete_stage_in(session, stage, "the endpoint is being deleted")
-            self.keys.forget(endpoint_id=row.id)
+            self.keys.forget(owner_id=row.id)
         self.gateway.reload()
         self.publish(row, "status")
+
+    # -- what other areas ask (a RAG's LLM) ------------------------------------------------------------------
+    def model_target(self, ref: str, model: str | None, field: str) -> dict[str, Any]:
+        """The endpoint and the model its default stage serves (``model``, or its
+        only one), with that model's path under the server's base URL."""
+        with self.db.session() as session:
+            row = self.find(session, ref, field)
+            if row.status == EP.DELETE_IN_PROGRESS:
+                raise Conflict(f"endpoint {row.name!r} is being deleted", field=field)
+            names = sorted(set(session.scalars(select(StageResource.model_name).where(
+                StageResource.stage_id == row.default_stage_id)).all())) if row.default_stage_id else []
+            if model is None:
+                if len(names) != 1:
+                    raise InvalidInput(f"endpoint {row.name!r} serves {len(names)} models ({', '.join(names) or 'none'}): "
+                                       "name the model", field=field.replace("endpoint", "model"))
+                model = names[0]
+            elif model not in names:
+                raise InvalidInput(f"endpoint {row.name!r} does not serve a model named {model!r} "
+                                   f"(its default stage serves {', '.join(names) or 'none'})", field=field.replace("endpoint", "model"))
+            return {"endpoint_id": row.id, "endpoint": row.name, "model": model, "path": f"{stage_path(row.name)}/{model}"}
 
     # -- API keys ------------------------------------------------------------------------------------------
     def create_key(self, ref: str, body: Any):
@@ -218,7 +228,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
             endpoint = self.find(session, ref)
             names = {s.id: s.name for s in self._stage_rows(session, endpoint.id)}
         self.gateway.flush()
-        by_stage = self.stats.totals_by_stage(endpoint.id, since)
+        by_stage = self.stats.totals_by_part(endpoint.id, since)
         stages = [{"stage_id": sid, "name": names[sid], "stage_name": names[sid], **numbers}
                   for sid, numbers in by_stage.items() if sid in names]
         return {"endpoint_id": endpoint.id, "name": endpoint.name, "calls": sum(s["calls"] for s in stages),
@@ -233,7 +243,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         """The most called endpoints with success / failure per stage (the dashboard's top 3)."""
         self.gateway.flush()
         out = []
-        for endpoint_id, _calls in self.stats.top_endpoints(limit, since):
+        for endpoint_id, _calls in self.stats.top_owners(limit, since):
             try:
                 out.append(self.endpoint_statistics(endpoint_id, since))
             except NotFound:
@@ -270,7 +280,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
     def purge_endpoint(self, session: Session, endpoint: Endpoint) -> None:
         session.execute(delete(EndpointApiKey).where(EndpointApiKey.endpoint_id == endpoint.id))
         session.execute(delete(StatusEvent).where(StatusEvent.resource_id == endpoint.id))
-        self.stats.delete_in(session, endpoint_id=endpoint.id)
+        self.stats.delete_in(session, owner_id=endpoint.id)
         session.delete(endpoint)
         shutil.rmtree(self.settings.path("endpoints", endpoint.id), ignore_errors=True)
 

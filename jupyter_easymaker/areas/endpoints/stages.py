@@ -481,5 +481,5 @@ class StageOperations:
     def purge_stage(self, session: Session, stage: EndpointStage) -> None:
         for table in (StatusEvent, LogRecord):
             session.execute(delete(table).where(table.resource_id == stage.id))
-        self.stats.delete_in(session, stage_id=stage.id)
+        self.stats.delete_in(session, part_id=stage.id)
         session.delete(stage)

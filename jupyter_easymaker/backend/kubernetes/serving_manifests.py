@@ -43,7 +43,6 @@ from jupyter_easymaker.backend.kubernetes.pods import (
     volume_source,
 )
 from jupyter_easymaker.backend.serving.base import (
-    MODEL_SERVER_MODULE,
     READY_PATH,
     ServerSpec,
     model_server_args,
@@ -123,7 +122,7 @@ def container(spec: ServerSpec, options: PodOptions, mounts: list[dict], start_t
     out = {
         "name": CONTAINER,
         "image": spec.image or options.image,
-        "command": ["python", "-m", MODEL_SERVER_MODULE],
+        "command": ["python", "-m", spec.server_module],
         "args": model_server_args(spec, "0.0.0.0", SERVER_PORT),
         "ports": [{"name": "http", "containerPort": SERVER_PORT, "protocol": "TCP"}],
         "env": [{"name": k, "value": v} for k, v in env.items()],

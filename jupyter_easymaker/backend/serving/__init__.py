@@ -1,0 +1,21 @@
+"""Long-running servers (model servers, RAG query servers): local processes,
+and Deployments on Kubernetes when that job backend is configured."""
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_easymaker.backend.serving.base import ServingOptions
+
+
+def serving_backends(job_backends: dict[str, Any], options: ServingOptions) -> dict[str, Any]:
+    """Model servers as local processes, and on Kubernetes when that job backend is configured."""
+    from jupyter_easymaker.backend.serving.local import LocalServingBackend
+
+    backends: dict[str, Any] = {"local": LocalServingBackend(options)}
+    if "kubernetes" in job_backends:
+        from jupyter_easymaker.backend.serving.kubernetes import (
+            KubernetesServingBackend,
+        )
+
+        backends["kubernetes"] = KubernetesServingBackend(job_backends["kubernetes"], options)
+    return backends

@@ -83,6 +83,10 @@ class ServerSpec:
     # token): never in to_dict(); the local backend keeps them in memory and hands them over in
     # the process environment, the Kubernetes backend in the servers' Secret
     secret_env: dict[str, str] = field(default_factory=dict, repr=False)
+    # another server than the model server (a RAG's query server): its module and arguments,
+    # to which --host and --port are added; it answers READY_PATH as the model server does
+    server_module: str = MODEL_SERVER_MODULE
+    server_args: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON (written to server.json), without ``secret_env``."""
@@ -164,7 +168,9 @@ class ServingOptions:
 
 
 def model_server_args(spec: ServerSpec, host: str, port: int) -> list[str]:
-    """The model server CLI arguments (after ``python -m ...model_server``)."""
+    """The server's CLI arguments (after ``python -m {spec.server_module}``)."""
+    if spec.server_module != MODEL_SERVER_MODULE:
+        return [*spec.server_args, "--host", host, "--port", str(port)]
     args = ["--model", spec.model_name, "--model-dir", spec.model_dir, "--framework", spec.framework]
     if spec.task:
         args += ["--task", spec.task]

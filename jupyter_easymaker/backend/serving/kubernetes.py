@@ -34,6 +34,7 @@ from jupyter_easymaker.backend.kubernetes.labels import (
 )
 from jupyter_easymaker.backend.kubernetes.pods import ManifestError
 from jupyter_easymaker.backend.serving.base import (
+    MODEL_SERVER_MODULE,
     PodState,
     ServerPhase,
     ServerSpec,
@@ -138,7 +139,8 @@ class KubernetesServingBackend:
     def start(self, spec: ServerSpec) -> dict[str, Any]:
         name = sm.server_name(spec.server_id)
         ns = self.namespace
-        use_isvc = self.inferenceservice_available()
+        # KServe serves models; other servers (a RAG query server) are plain Deployments
+        use_isvc = spec.server_module == MODEL_SERVER_MODULE and self.inferenceservice_available()
         timeout = self.options.start_timeout_seconds
         try:
             if use_isvc:

@@ -28,7 +28,6 @@ import psutil
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
 from jupyter_easymaker.backend.process_usage import TreeSampler, tail_text
 from jupyter_easymaker.backend.serving.base import (
-    MODEL_SERVER_MODULE,
     READY_PATH,
     PodState,
     ServerPhase,
@@ -147,7 +146,7 @@ class LocalServingBackend:
             env.setdefault(key, threads)
         env["EM_SERVER_ID"] = spec.server_id
         env["EM_POD_NAME"] = f"{spec.name}-{pod['name']}"
-        cmd = [self.python, "-m", MODEL_SERVER_MODULE, *model_server_args(spec, host, port)]
+        cmd = [self.python, "-m", spec.server_module, *model_server_args(spec, host, port)]
         try:
             with open_private(pod["log_path"], "ab") as log:
                 proc = subprocess.Popen(cmd, cwd=state["work_dir"], env=env, stdin=subprocess.DEVNULL, stdout=log,

@@ -11,6 +11,7 @@ import { endpointsArea } from './endpoints/area';
 import { evaluationsArea } from './evaluations/area';
 import { experimentsArea } from './experiments/area';
 import { modelsArea } from './models/area';
+import { ragArea } from './rag/area';
 import { templatesArea } from './templates/area';
 import { tensorboardArea } from './tensorboard/area';
 import { trainingsArea } from './trainings/area';
@@ -26,5 +27,6 @@ export const AREAS: readonly IArea[] = [
   evaluationsArea,
   endpointsArea,
   batchArea,
+  ragArea,
   tensorboardArea
 ];

@@ -293,6 +293,65 @@ export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
       "STOPPED",
       "FAIL MODEL EVALUATION"
     ]
+  },
+  "rag": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "ACTIVE",
+      "UPDATE IN PROGRESS",
+      "DELETE IN PROGRESS",
+      "CREATE FAILED",
+      "UPDATE FAILED",
+      "DELETE FAILED"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "ACTIVE",
+      "CREATE FAILED",
+      "UPDATE FAILED",
+      "DELETE FAILED"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "ACTIVE",
+      "UPDATE IN PROGRESS",
+      "CREATE FAILED",
+      "UPDATE FAILED",
+      "DELETE FAILED"
+    ]
+  },
+  "rag ingestion": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "RUNNING",
+      "STOP IN PROGRESS",
+      "COMPLETE IN PROGRESS",
+      "COMPLETE",
+      "FAIL IN PROGRESS",
+      "FAILED",
+      "STOPPED",
+      "CREATE FAILED"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "COMPLETE",
+      "FAILED",
+      "STOPPED",
+      "CREATE FAILED"
+    ],
+    "stoppable": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "RUNNING"
+    ],
+    "deletable": [
+      "COMPLETE",
+      "FAILED",
+      "STOPPED",
+      "CREATE FAILED"
+    ]
   }
 };
 
@@ -412,6 +471,18 @@ export const STATUS_COLORS: { readonly [status: string]: { readonly bg: string; 
   "FAIL MODEL EVALUATION IN PROGRESS": {
     "bg": "#ffcdd2",
     "fg": "#b71c1c"
+  },
+  "FAIL IN PROGRESS": {
+    "bg": "#ffcdd2",
+    "fg": "#b71c1c"
+  },
+  "DEPLOYING": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "FAILURE": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
   }
 };
 

@@ -24,7 +24,9 @@ export type StatusKind =
   | 'endpoint stage'
   | 'stage resource'
   | 'batch inference'
-  | 'model evaluation';
+  | 'model evaluation'
+  | 'rag'
+  | 'rag ingestion';
 
 export interface IBadgeColor {
   bg: string;

@@ -7,7 +7,7 @@ test.describe('sidebar and dashboard', () => {
     const areas = sidebar.locator('button[data-area]');
     await expect(areas.first()).toBeVisible();
     const shown = await areas.evaluateAll(nodes => nodes.map(n => (n as HTMLElement).dataset.area));
-    // the areas with a panel, in the guide's order; areas without a panel (pipelines, RAG, ...) are not listed
+    // the areas with a panel, in the guide's order; areas without a panel (pipelines, ...) are not listed
     expect(shown).toEqual([
       'dashboard',
       'experiments',
@@ -17,10 +17,15 @@ test.describe('sidebar and dashboard', () => {
       'models',
       'model-evaluations',
       'endpoints',
-      'batch-inferences'
+      'batch-inferences',
+      'rags'
     ]);
     // each one offered by the server, under its id or the server's singular alias
-    const alias: { [area: string]: string } = { 'model-evaluations': 'model-evaluation', 'batch-inferences': 'batch-inference' };
+    const alias: { [area: string]: string } = {
+      'model-evaluations': 'model-evaluation',
+      'batch-inferences': 'batch-inference',
+      rags: 'rag'
+    };
     for (const area of shown) {
       expect(info.capabilities.areas).toContain(alias[area as string] ?? area);
     }

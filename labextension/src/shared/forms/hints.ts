@@ -25,6 +25,10 @@ export interface IFormHints {
   hidden: string[];
   /** Union variant tag -> English label. */
   variants?: { [tag: string]: string };
+  /** Generic paths of secrets (a password, a URL with one): masked inputs. */
+  passwords?: string[];
+  /** Generic path -> the least rows of a text area that grows with its text. */
+  textareas?: { [path: string]: number };
 }
 
 /** Sections with every top-level field placed (unknown ones go last). */

@@ -1,8 +1,9 @@
 /**
  * The guide's layout of a form as rjsf's uiSchema: labels and help texts
  * (translated), hidden fields, key/value maps, the algorithm union, lists,
- * text areas and the fields that pick something. Every field carries its
- * generic path (`ui:options.path`), which names its inputs and errors.
+ * text areas, masked inputs of secrets and the fields that pick something.
+ * Every field carries its generic path (`ui:options.path`), which names its
+ * inputs and errors.
  */
 import type { UiSchema } from '@rjsf/utils';
 
@@ -91,6 +92,13 @@ export function buildUiSchema(schema: IJsonSchema, hints: IFormHints, trans: ITr
     }
     if (options.choices.has(path)) {
       ui['ui:widget'] = 'choices';
+    } else if (hints.passwords?.includes(path) || node.format === 'password') {
+      // the text input (named after the path), masked; not rjsf's own password widget
+      ui['ui:widget'] = 'text';
+      ui['ui:options'] = { path, inputType: 'password', autocomplete: 'new-password' };
+    } else if (hints.textareas?.[path]) {
+      ui['ui:widget'] = 'textarea';
+      ui['ui:options'] = { path, rows: hints.textareas[path] };
     } else if (type === 'string' && !node.enum && (path.split('.').pop() === 'description' || (node.maxLength ?? 0) > 1000)) {
       ui['ui:widget'] = 'textarea';
     }

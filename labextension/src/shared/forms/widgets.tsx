@@ -49,14 +49,35 @@ export function TextWidget(props: WidgetProps): JSX.Element {
   );
 }
 
+/**
+ * A text area: two rows; one given `rows` (a form hint) has at least that
+ * many and grows with its text, so that all of it is seen.
+ */
 export function TextareaWidget(props: WidgetProps): JSX.Element {
   const { id, value, disabled, readonly, onChange, onBlur, onFocus, options, schema, rawErrors } = props;
+  const rows = typeof options.rows === 'number' ? options.rows : null;
+  const node = React.useRef<HTMLTextAreaElement>(null);
+  React.useLayoutEffect(() => {
+    const area = node.current;
+    if (rows === null || !area) {
+      return;
+    }
+    area.style.height = '';
+    if (area.scrollHeight > 0) {
+      // not measurable while hidden: `rows` holds until the next change
+      const style = getComputedStyle(area);
+      const px = (v: string) => parseFloat(v) || 0;
+      const extra = style.boxSizing === 'border-box' ? px(style.borderTopWidth) + px(style.borderBottomWidth) : -px(style.paddingTop) - px(style.paddingBottom);
+      area.style.height = `${area.scrollHeight + extra}px`;
+    }
+  }, [rows, value]);
   return (
     <textarea
+      ref={node}
       id={id}
       name={fieldName(props)}
       className="form-control jp-mod-styled"
-      rows={2}
+      rows={rows ?? 2}
       value={value ?? ''}
       maxLength={schema.maxLength}
       disabled={disabled || readonly}

@@ -1,8 +1,12 @@
-"""API statistics of endpoint stages: calls, successes, failures, latency.
+"""API statistics of what the gateway serves (endpoint stages, RAGs): calls,
+successes, failures, latency.
 
 The gateway adds each request to an in-memory minute bucket (no database
 write on the hot path); ``flush()`` merges the buckets into
-``endpoint_api_stats`` every few seconds. Latencies are kept as a sparse
+the area's statistics table every few seconds. Each area keeps its own table with
+the same columns; ``owner`` names the column of what is served (an endpoint)
+and ``part`` the column of the part counted apart (its stage; a RAG counts
+itself). Latencies are kept as a sparse
 log-scale histogram (10% wide buckets), so the percentiles of any time range
 are computed from merged minutes with at most ~5% error; the maximum and the
 mean are exact.
@@ -18,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from jupyter_easymaker.areas.endpoints.tables import EndpointApiStat
 from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.tables import utcnow
 
@@ -39,7 +42,7 @@ def minute(at: datetime) -> datetime:
 
 @dataclass
 class Acc:
-    endpoint_id: str
+    owner_id: str
     calls: int = 0
     successes: int = 0
     failures: int = 0
@@ -89,27 +92,31 @@ class Acc:
 
 
 class ApiStats:
-    def __init__(self, db):
+    def __init__(self, db, table: Any, *, owner: str, part: str):
         self.db = db
+        self.table = table
+        self.owner = owner
+        self.part = part
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, datetime], Acc] = {}
 
-    def record(self, endpoint_id: str, stage_id: str, ok: bool, latency_ms: float, at: datetime | None = None) -> None:
-        key = (stage_id, minute(at or utcnow()))
+    def record(self, owner_id: str, part_id: str, ok: bool, latency_ms: float, at: datetime | None = None) -> None:
+        key = (part_id, minute(at or utcnow()))
         with self._lock:
             acc = self._pending.get(key)
             if acc is None:
-                acc = self._pending[key] = Acc(endpoint_id)
+                acc = self._pending[key] = Acc(owner_id)
             acc.add(ok, latency_ms)
 
     def flush_in(self, session) -> int:
         with self._lock:
             pending, self._pending = self._pending, {}
-        for (stage_id, bucket), acc in pending.items():
-            row = session.scalar(select(EndpointApiStat).where(EndpointApiStat.stage_id == stage_id, EndpointApiStat.bucket == bucket))
+        table, part = self.table, getattr(self.table, self.part)
+        for (part_id, bucket), acc in pending.items():
+            row = session.scalar(select(table).where(part == part_id, table.bucket == bucket))
             if row is None:
-                row = EndpointApiStat(endpoint_id=acc.endpoint_id, stage_id=stage_id, bucket=bucket, calls=0, successes=0,
-                                      failures=0, latency_sum_ms=0.0, latency_max_ms=0.0, histogram=[])
+                row = table(**{self.owner: acc.owner_id, self.part: part_id}, bucket=bucket, calls=0, successes=0,
+                            failures=0, latency_sum_ms=0.0, latency_max_ms=0.0, histogram=[])
                 session.add(row)
             merged = {int(b): int(n) for b, n in row.histogram or []}
             for b, n in acc.histogram.items():
@@ -136,7 +143,7 @@ class ApiStats:
             raise InvalidInput(f"at most {MAX_POINTS} points: choose a larger interval or a shorter range", field="interval")
         return since, until, interval
 
-    def series(self, stage_id: str, since: datetime, until: datetime, interval: int) -> tuple[dict, list[dict]]:
+    def series(self, part_id: str, since: datetime, until: datetime, interval: int) -> tuple[dict, list[dict]]:
         """(totals, points): one point per interval from ``since`` (aligned down) to ``until``."""
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -145,9 +152,9 @@ class ApiStats:
 
         first, last = slot(since), slot(until)
         with self.db.session() as session:
-            rows = session.scalars(select(EndpointApiStat).where(
-                EndpointApiStat.stage_id == stage_id,
-                EndpointApiStat.bucket >= minute(since), EndpointApiStat.bucket <= until)).all()
+            table = self.table
+            rows = session.scalars(select(table).where(
+                getattr(table, self.part) == part_id, table.bucket >= minute(since), table.bucket <= until)).all()
         slots: dict[int, Acc] = {}
         total = Acc("")
         for row in rows:
@@ -159,28 +166,28 @@ class ApiStats:
         points = [slots.get(s, Acc("")).point(epoch + timedelta(seconds=s * interval)) for s in range(first, last + 1)]
         return total.point(since), points
 
-    def totals_by_stage(self, endpoint_id: str, since: datetime | None = None) -> dict[str, dict[str, int]]:
+    def totals_by_part(self, owner_id: str, since: datetime | None = None) -> dict[str, dict[str, int]]:
+        table, part = self.table, getattr(self.table, self.part)
         with self.db.session() as session:
-            stmt = select(EndpointApiStat.stage_id, func.sum(EndpointApiStat.calls), func.sum(EndpointApiStat.successes),
-                          func.sum(EndpointApiStat.failures)).where(EndpointApiStat.endpoint_id == endpoint_id)
+            stmt = select(part, func.sum(table.calls), func.sum(table.successes),
+                          func.sum(table.failures)).where(getattr(table, self.owner) == owner_id)
             if since is not None:
-                stmt = stmt.where(EndpointApiStat.bucket >= minute(since))
-            rows = session.execute(stmt.group_by(EndpointApiStat.stage_id)).all()
-        return {stage: {"calls": int(c or 0), "success": int(s or 0), "failure": int(f or 0)} for stage, c, s, f in rows}
+                stmt = stmt.where(table.bucket >= minute(since))
+            rows = session.execute(stmt.group_by(part)).all()
+        return {key: {"calls": int(c or 0), "success": int(s or 0), "failure": int(f or 0)} for key, c, s, f in rows}
 
-    def top_endpoints(self, limit: int = 3, since: datetime | None = None) -> list[tuple[str, int]]:
-        """(endpoint id, calls) of the most called endpoints."""
+    def top_owners(self, limit: int = 3, since: datetime | None = None) -> list[tuple[str, int]]:
+        """(owner id, calls) of the most called owners."""
+        table, owner = self.table, getattr(self.table, self.owner)
         with self.db.session() as session:
-            stmt = select(EndpointApiStat.endpoint_id, func.sum(EndpointApiStat.calls).label("calls"))
+            stmt = select(owner, func.sum(table.calls).label("calls"))
             if since is not None:
-                stmt = stmt.where(EndpointApiStat.bucket >= minute(since))
-            rows = session.execute(stmt.group_by(EndpointApiStat.endpoint_id).order_by(func.sum(EndpointApiStat.calls).desc())
-                                   .limit(limit)).all()
-        return [(endpoint_id, int(calls or 0)) for endpoint_id, calls in rows]
+                stmt = stmt.where(table.bucket >= minute(since))
+            rows = session.execute(stmt.group_by(owner).order_by(func.sum(table.calls).desc()).limit(limit)).all()
+        return [(owner_id, int(calls or 0)) for owner_id, calls in rows]
 
-    @staticmethod
-    def delete_in(session, *, endpoint_id: str | None = None, stage_id: str | None = None) -> None:
-        if stage_id is not None:
-            session.execute(delete(EndpointApiStat).where(EndpointApiStat.stage_id == stage_id))
-        if endpoint_id is not None:
-            session.execute(delete(EndpointApiStat).where(EndpointApiStat.endpoint_id == endpoint_id))
+    def delete_in(self, session, *, owner_id: str | None = None, part_id: str | None = None) -> None:
+        if part_id is not None:
+            session.execute(delete(self.table).where(getattr(self.table, self.part) == part_id))
+        if owner_id is not None:
+            session.execute(delete(self.table).where(getattr(self.table, self.owner) == owner_id))
