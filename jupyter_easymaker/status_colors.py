@@ -44,6 +44,11 @@ STATUS_COLORS = {
     # a RAG's API gateway stage
     "DEPLOYING": {"bg": "#64b5f6", "fg": "#0d47a1"},
     "FAILURE": {"bg": "#e53935", "fg": "#ffffff"},
+    # the LLM studio's models
+    "TRAINED": {"bg": "#43a047", "fg": "#ffffff"},
+    "TRAINING": {"bg": "#1e88e5", "fg": "#ffffff"},
+    "TRAINING CANCELLED": {"bg": "#fb8c00", "fg": "#ffffff"},
+    "ERROR": {"bg": "#e53935", "fg": "#ffffff"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}

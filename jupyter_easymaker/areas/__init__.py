@@ -10,6 +10,8 @@ from jupyter_easymaker.areas.dashboard import AREA as dashboard
 from jupyter_easymaker.areas.endpoints import AREA as endpoints
 from jupyter_easymaker.areas.evaluations import AREA as evaluations
 from jupyter_easymaker.areas.experiments import AREA as experiments
+from jupyter_easymaker.areas.llm import AREA as llm
+from jupyter_easymaker.areas.modelfiles import AREA as modelfiles
 from jupyter_easymaker.areas.models import AREA as models
 from jupyter_easymaker.areas.rag import AREA as rag
 from jupyter_easymaker.areas.templates import AREA as templates
@@ -19,5 +21,5 @@ from jupyter_easymaker.areas.tuning import AREA as tuning
 from jupyter_easymaker.core.area import Area
 
 AREAS: tuple[Area, ...] = (
-    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, rag, tensorboard,
+    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, rag, llm, modelfiles, tensorboard,
 )

@@ -110,16 +110,22 @@ def pytorch_layout(model_dir: str) -> dict[str, Any]:
 
 
 def check_huggingface_folder(model_dir: str) -> None:
-    """A local Hugging Face artifact: config.json and safetensors weights, nothing else."""
+    """A local Hugging Face artifact: config.json and safetensors weights, or a GGUF file
+    (the file itself, or a folder holding it), nothing else."""
+    if os.path.isfile(model_dir) and model_dir.endswith(".gguf"):
+        return
     if not os.path.isdir(model_dir):
         raise _missing(model_dir)
     names = os.listdir(model_dir)
+    if any(n.endswith(".gguf") and os.path.isfile(os.path.join(model_dir, n)) for n in names):
+        return
     if "config.json" not in names:
-        raise ArtifactError("a Hugging Face artifact needs config.json (save it with model.save_pretrained)")
+        raise ArtifactError("a Hugging Face artifact needs config.json and safetensors weights "
+                            "(save it with model.save_pretrained), or a .gguf file")
     if not any(n.endswith(".safetensors") for n in names):
         others = sorted(n for n in names if n.endswith(UNSAFE_WEIGHTS))
         found = f" (found {', '.join(others)})" if others else ""
-        raise ArtifactError(f"Hugging Face models must be saved as safetensors{found}: save with model.save_pretrained(dir, safe_serialization=True)")
+        raise ArtifactError(f"Hugging Face models must be saved as safetensors{found}: save with model.save_pretrained(dir, safe_serialization=True), or give a .gguf file")
 
 
 LAYOUT_CHECKS: dict[str, Callable[[str], Any]] = {

@@ -27,6 +27,37 @@ RAG_INGESTION_ENTRY = "rag_ingestion.py"
 # what these jobs print for the controller (after the launcher's "[easymaker] " prefix)
 PROGRESS_LINE = re.compile(r"^\[easymaker\] progress records=(\d+)/(\d+) errors=(\d+)(?: node=(\d+))?")
 ERROR_LINE = re.compile(r"^\[easymaker\] ERROR: (.*)")
+# the LLM fine-tuning job (runtime/jobs/llm_finetune.py): its progress and evaluation lines
+LLM_FINETUNE_ENTRY = "llm_finetune.py"
+FINETUNE_PROGRESS_LINE = re.compile(r"^\[easymaker\] finetune step=(\d+)/(\d+)((?: [a-z_]+=[^ ]+)*)")
+FINETUNE_EVAL_LINE = re.compile(r"^\[easymaker\] finetune eval step=(\d+)((?: [a-z_]+=[^ ]+)*)")
+
+
+def _finetune_fields(fields: dict[str, Any]) -> str:
+    out = []
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, float):
+            value = (f"{value:.4f}" if key.endswith("loss") else f"{value:.4g}" if key == "lr"
+                     else f"{value:.2f}" if key in ("epoch", "perplexity") else f"{value:.1f}")
+        out.append(f" {key}={value}")
+    return "".join(out)
+
+
+def format_finetune_progress(step: int, total: int, **fields: Any) -> str:
+    """``[easymaker] finetune step=S/T name=value ...`` (matched by FINETUNE_PROGRESS_LINE)."""
+    return f"[easymaker] finetune step={step}/{total}{_finetune_fields(fields)}"
+
+
+def format_finetune_eval(step: int, **fields: Any) -> str:
+    """``[easymaker] finetune eval step=S eval_loss=... perplexity=...`` (matched by FINETUNE_EVAL_LINE)."""
+    return f"[easymaker] finetune eval step={step}{_finetune_fields(fields)}"
+
+
+def parse_finetune_fields(text: str) -> dict[str, str]:
+    """The ``name=value`` pairs of a matched line's last group."""
+    return dict(pair.split("=", 1) for pair in text.split())
 
 # the launcher's account of its job, in the job's work_dir: read by the local backend
 STATE_FILE = "state.json"

@@ -32,7 +32,8 @@ const KINDS: StatusKind[] = [
   'batch inference',
   'model evaluation',
   'rag',
-  'rag ingestion'
+  'rag ingestion',
+  'llm model'
 ];
 
 describe('status words', () => {

@@ -11,8 +11,9 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 
@@ -189,7 +190,7 @@ class ModelServer:
         except ServingError as exc:
             status = exc.status
             body = oai.error_body(exc) if is_openai else {"error": exc.message}
-        except Exception as exc:  # noqa: BLE001 - never a bare 500 without a reason
+        except Exception as exc:
             log.exception("inference failed")
             status = 500
             message = f"{type(exc).__name__}: {exc}"
@@ -295,7 +296,6 @@ class ModelServer:
             prompts = [predictor.chat_prompt(oai.messages_of(body))]
         else:
             prompts = oai.prompts_of(body)
-        loop = asyncio.get_running_loop()
         if body.get("stream"):
             if len(prompts) != 1:
                 raise oai.OpenAIError("streaming takes one prompt", param="prompt")
@@ -303,9 +303,8 @@ class ModelServer:
             return None
         n = int(body.get("n") or 1)
         jobs = [p for p in prompts for _ in range(n)]
-        generations = []
-        for prompt in jobs:
-            generations.append(await loop.run_in_executor(None, predictor.generate, prompt, options))
+        # all at once: a batching predictor runs them together
+        generations = list(await asyncio.gather(*(in_thread(predictor.generate, prompt, options) for prompt in jobs)))
         if chat:
             return 200, oai.chat_body(self.name, generations)
         echo = [p for p in jobs] if body.get("echo") else None
@@ -337,7 +336,7 @@ class ModelServer:
                     return
 
         await send({"type": "http.response.start", "status": 200, "headers": SSE})
-        worker = loop.run_in_executor(None, work)
+        worker = in_thread(work)
         watcher = asyncio.create_task(watch())
 
         async def event(payload: Any) -> None:
@@ -366,6 +365,28 @@ class ModelServer:
             cancelled.set()
             watcher.cancel()
             await worker
+
+
+def in_thread(fn: Callable, *args: Any) -> asyncio.Future[Any]:
+    """``fn(*args)`` on a thread of its own (not the default executor's few workers: a
+    generation waits on the engine for its whole length, and many may wait at once)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def run() -> None:
+        try:
+            value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            loop.call_soon_threadsafe(settle, False, exc)
+        else:
+            loop.call_soon_threadsafe(settle, True, value)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
 
 
 def create_app(config: ServerConfig, predictor: Predictor | None = None) -> ModelServer:

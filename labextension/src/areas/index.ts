@@ -10,6 +10,8 @@ import { dashboardArea } from './dashboard/area';
 import { endpointsArea } from './endpoints/area';
 import { evaluationsArea } from './evaluations/area';
 import { experimentsArea } from './experiments/area';
+import { llmArea } from './llm/area';
+import { modelFilesArea } from './modelfiles/area';
 import { modelsArea } from './models/area';
 import { ragArea } from './rag/area';
 import { templatesArea } from './templates/area';
@@ -28,5 +30,7 @@ export const AREAS: readonly IArea[] = [
   endpointsArea,
   batchArea,
   ragArea,
+  llmArea,
+  modelFilesArea,
   tensorboardArea
 ];

@@ -352,6 +352,28 @@ export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
       "STOPPED",
       "CREATE FAILED"
     ]
+  },
+  "llm model": {
+    "statuses": [
+      "RUNNING",
+      "TRAINED",
+      "TRAINING",
+      "TRAINING CANCELLED",
+      "ERROR"
+    ],
+    "initial": "TRAINED",
+    "settled": [
+      "RUNNING",
+      "TRAINED",
+      "TRAINING CANCELLED",
+      "ERROR"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "TRAINED",
+      "TRAINING CANCELLED",
+      "ERROR"
+    ]
   }
 };
 
@@ -481,6 +503,22 @@ export const STATUS_COLORS: { readonly [status: string]: { readonly bg: string; 
     "fg": "#0d47a1"
   },
   "FAILURE": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "TRAINED": {
+    "bg": "#43a047",
+    "fg": "#ffffff"
+  },
+  "TRAINING": {
+    "bg": "#1e88e5",
+    "fg": "#ffffff"
+  },
+  "TRAINING CANCELLED": {
+    "bg": "#fb8c00",
+    "fg": "#ffffff"
+  },
+  "ERROR": {
     "bg": "#e53935",
     "fg": "#ffffff"
   }

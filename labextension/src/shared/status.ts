@@ -26,7 +26,8 @@ export type StatusKind =
   | 'batch inference'
   | 'model evaluation'
   | 'rag'
-  | 'rag ingestion';
+  | 'rag ingestion'
+  | 'llm model';
 
 export interface IBadgeColor {
   bg: string;

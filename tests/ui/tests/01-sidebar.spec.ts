@@ -18,7 +18,9 @@ test.describe('sidebar and dashboard', () => {
       'model-evaluations',
       'endpoints',
       'batch-inferences',
-      'rags'
+      'rags',
+      'llm',
+      'modelfiles'
     ]);
     // each one offered by the server, under its id or the server's singular alias
     const alias: { [area: string]: string } = {

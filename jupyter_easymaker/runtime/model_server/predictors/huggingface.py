@@ -1,12 +1,13 @@
-"""Hugging Face transformers models (safetensors only), from a local folder or
-a Hub model id, for the guide's five tasks. Gated models take a token
+"""Hugging Face transformers models (safetensors, or a GGUF file), from a local
+folder or a Hub model id, for the guide's five tasks. Gated models take a token
 (parameter ``token``, or ``HF_TOKEN`` in the environment)."""
 from __future__ import annotations
 
 import json
 import os
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from jupyter_easymaker.catalogs.artifacts import check_huggingface_folder
 from jupyter_easymaker.catalogs.frameworks import normalize_task
@@ -37,6 +38,25 @@ def task_from_config(config: Any) -> str | None:
             if arch.endswith(suffix):
                 return task
     return "text2text_generation" if getattr(config, "is_encoder_decoder", False) else None
+
+
+def gguf_file_in(folder: str, name: str | None) -> str | None:
+    """The GGUF file to load from ``folder``: ``name`` when given, else the only one there."""
+    if name:
+        if not os.path.isfile(os.path.join(folder, name)):
+            raise ArtifactError(f"the GGUF file {name} is not in the model folder", field="parameters.gguf_file")
+        return name
+    ggufs = sorted(n for n in os.listdir(folder) if n.endswith(".gguf"))
+    if not ggufs:
+        check_huggingface_folder(folder)
+        return None
+    if len(ggufs) > 1 and not any(n.endswith(".safetensors") for n in os.listdir(folder)):
+        raise ArtifactError(f"several GGUF files ({', '.join(ggufs)}): name one with the parameter gguf_file",
+                            field="parameters.gguf_file")
+    if len(ggufs) > 1:
+        check_huggingface_folder(folder)
+        return None
+    return ggufs[0]
 
 
 class _Recorder:
@@ -72,8 +92,11 @@ class HuggingFacePredictor(Predictor):
             raise ArtifactError("Hugging Face models need transformers and torch: pip install 'jupyter-easymaker[serving]'", field="framework") from exc
         model_id = str(self.param("model_id", "") or self.param("hf_model_id", "") or "")
         local = bool(self.model_dir) and os.path.isdir(self.model_dir) and bool(os.listdir(self.model_dir))
-        if local:
-            check_huggingface_folder(self.model_dir)
+        gguf = None
+        if self.model_dir and os.path.isfile(self.model_dir) and self.model_dir.endswith(".gguf"):
+            source, gguf = os.path.split(os.path.abspath(self.model_dir))
+        elif local:
+            gguf = gguf_file_in(self.model_dir, str(self.param("gguf_file", "") or "") or None)
             source = self.model_dir
         elif model_id:
             source = model_id
@@ -83,9 +106,15 @@ class HuggingFacePredictor(Predictor):
         common: dict[str, Any] = {"token": token}
         if self.param("revision"):
             common["revision"] = str(self.param("revision"))
+        if gguf:
+            common["gguf_file"] = gguf
+        elif self.param("gguf_file") and not local:
+            common["gguf_file"] = str(self.param("gguf_file"))
         try:
             config = transformers.AutoConfig.from_pretrained(source, **common)
             task = normalize_task(str(self.param("task"))) if self.param("task") else task_from_config(config)
+            if task is None and "gguf_file" in common:  # GGUF holds decoder-only language models
+                task = "text_generation"
             if task is None:
                 raise ArtifactError("cannot tell the model's task from its config: set the parameter task", field="parameters.task")
             self.task = task
@@ -98,7 +127,8 @@ class HuggingFacePredictor(Predictor):
                 "text2text_generation": transformers.AutoModelForSeq2SeqLM,
             }
             dtype = str(self.param("dtype", "auto"))
-            self.model = classes[task].from_pretrained(source, use_safetensors=True, dtype=dtype, **common)
+            weights = {} if "gguf_file" in common else {"use_safetensors": True}
+            self.model = classes[task].from_pretrained(source, dtype=dtype, **weights, **common)
         except ArtifactError:
             raise
         except OSError as exc:  # missing files, gated or unknown repo, no network
@@ -113,7 +143,15 @@ class HuggingFacePredictor(Predictor):
         self.max_length = int(self.param("max_length", 0) or 0) or None
         if self.tokenizer.pad_token is None and self.tokenizer.eos_token is not None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self._lock = threading.Lock()  # one generation at a time per process
+        self._lock = threading.Lock()  # the encoder-decoder path: one generation at a time
+        self.engine = None
+        if self.task == "text_generation" and not self.model.config.is_encoder_decoder:
+            from jupyter_easymaker.runtime.model_server.generation import (
+                GenerationEngine,
+            )
+
+            self.engine = GenerationEngine(self.model, self.tokenizer, self.device,
+                                           max_batch_size=int(self.param("max_batch_size", 8) or 8))
 
     def framework_version(self) -> str:
         import transformers
@@ -248,6 +286,13 @@ class HuggingFacePredictor(Predictor):
         return Generation(text=text, finish_reason=finish, prompt_tokens=prompt_len, completion_tokens=completion)
 
     def generate(self, prompt: str, options: GenerateOptions) -> Generation:
+        if self.engine is not None:
+            result = None
+            for item in self.stream(prompt, options):
+                if isinstance(item, Generation):
+                    result = item
+            assert result is not None
+            return result
         import torch
 
         with self._lock:
@@ -268,6 +313,10 @@ class HuggingFacePredictor(Predictor):
             return self._finish(text, recorder, prompt_len, options)
 
     def stream(self, prompt: str, options: GenerateOptions) -> Iterator[str | Generation]:
+        if self.engine is not None:
+            ids = self._encode(prompt)["input_ids"][0].tolist()
+            yield from self.engine.stream(ids, options)
+            return
         import torch
         import transformers
 
