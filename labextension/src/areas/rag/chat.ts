@@ -6,7 +6,7 @@
  * ends it. A server that answers JSON instead (no streaming) is read whole.
  * No DOM here: unit-tested.
  */
-import { readServerSentEvents } from '../../shared/api/sse';
+import { followAnswer } from '../../shared/components/chat/openaiStream';
 import type { ISource } from './api';
 
 export interface IChatMessage {
@@ -171,27 +171,5 @@ export async function streamChat(options: IStreamChatOptions): Promise<IChatAnsw
   if (!response.ok) {
     throw new ChatError(response.status, errorMessage(response.status, await response.text()));
   }
-  if ((response.headers.get('Content-Type') ?? '').includes('application/json')) {
-    const answer = answerFromJson(JSON.parse(await response.text()));
-    options.onUpdate(answer);
-    return answer;
-  }
-  let answer = EMPTY_ANSWER;
-  await readServerSentEvents(
-    response,
-    event => {
-      const next = applyChatData(answer, event.data);
-      if (next !== answer) {
-        answer = next;
-        options.onUpdate(answer);
-      }
-    },
-    options.signal
-  );
-  if (!answer.done) {
-    // the stream ended without [DONE]: what came is the answer
-    answer = { ...answer, done: true };
-    options.onUpdate(answer);
-  }
-  return answer;
+  return followAnswer(response, EMPTY_ANSWER, applyChatData, answerFromJson, options.onUpdate, options.signal);
 }

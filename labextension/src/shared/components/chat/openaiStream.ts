@@ -175,26 +175,42 @@ export async function streamCompletion(options: IStreamOptions): Promise<IStream
   if (!response.ok) {
     throw new ChatStreamError(response.status, errorOfResponse(response.status, await response.text()));
   }
+  return followAnswer(response, EMPTY_STREAMED, applyChunk, answerOfJson, options.onUpdate, options.signal);
+}
+
+/**
+ * Follow an accepted chat answer: a JSON body at once, or server-sent chunks
+ * folded into the answer as they come (`apply`), each change reported; a
+ * stream that ends without `[DONE]` is the whole answer.
+ */
+export async function followAnswer<T extends { done: boolean }>(
+  response: Response,
+  empty: T,
+  apply: (answer: T, data: string) => T,
+  ofJson: (body: unknown) => T,
+  onUpdate: (answer: T) => void,
+  signal?: AbortSignal
+): Promise<T> {
   if ((response.headers.get('Content-Type') ?? '').includes('application/json')) {
-    const answer = answerOfJson(JSON.parse(await response.text()));
-    options.onUpdate(answer);
+    const answer = ofJson(JSON.parse(await response.text()));
+    onUpdate(answer);
     return answer;
   }
-  let answer = EMPTY_STREAMED;
+  let answer = empty;
   await readServerSentEvents(
     response,
     event => {
-      const next = applyChunk(answer, event.data);
+      const next = apply(answer, event.data);
       if (next !== answer) {
         answer = next;
-        options.onUpdate(answer);
+        onUpdate(answer);
       }
     },
-    options.signal
+    signal
   );
   if (!answer.done) {
     answer = { ...answer, done: true };
-    options.onUpdate(answer);
+    onUpdate(answer);
   }
   return answer;
 }
