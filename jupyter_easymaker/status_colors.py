@@ -49,6 +49,12 @@ STATUS_COLORS = {
     "TRAINING": {"bg": "#1e88e5", "fg": "#ffffff"},
     "TRAINING CANCELLED": {"bg": "#fb8c00", "fg": "#ffffff"},
     "ERROR": {"bg": "#e53935", "fg": "#ffffff"},
+    # pipeline runs and schedules
+    "FAIL PIPELINE RUN": {"bg": "#e53935", "fg": "#ffffff"},
+    "FAIL PIPELINE RUN IN PROGRESS": {"bg": "#ffcdd2", "fg": "#b71c1c"},
+    "ENABLED": {"bg": "#43a047", "fg": "#ffffff"},
+    "ENABLED(EXPIRED)": {"bg": "#8d6e63", "fg": "#ffffff"},
+    "DISABLED": {"bg": "#bdbdbd", "fg": "#212121"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}

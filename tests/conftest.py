@@ -55,7 +55,7 @@ class Api:
         parts = ["easymaker", "api", "v1", *[p for p in path.split("/") if p]]
         try:
             response = await self.jp_fetch(*parts, **kwargs)
-            code, text = response.code, response.body.decode()
+            code, text = response.code, response.body.decode("utf-8", "replace")  # raw answers may be zips
         except HTTPClientError as exc:
             code, text = exc.code, exc.response.body.decode() if exc.response is not None else ""
         if expect is not None:

@@ -13,6 +13,8 @@ from jupyter_easymaker.areas.experiments import AREA as experiments
 from jupyter_easymaker.areas.llm import AREA as llm
 from jupyter_easymaker.areas.modelfiles import AREA as modelfiles
 from jupyter_easymaker.areas.models import AREA as models
+from jupyter_easymaker.areas.pipeline_schedules import AREA as pipeline_schedules
+from jupyter_easymaker.areas.pipelines import AREA as pipelines
 from jupyter_easymaker.areas.rag import AREA as rag
 from jupyter_easymaker.areas.templates import AREA as templates
 from jupyter_easymaker.areas.tensorboard import AREA as tensorboard
@@ -21,5 +23,5 @@ from jupyter_easymaker.areas.tuning import AREA as tuning
 from jupyter_easymaker.core.area import Area
 
 AREAS: tuple[Area, ...] = (
-    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, rag, llm, modelfiles, tensorboard,
+    dashboard, experiments, trainings, templates, tuning, models, endpoints, batch, evaluations, rag, pipelines, pipeline_schedules, llm, modelfiles, tensorboard,
 )

@@ -32,6 +32,15 @@ LLM_FINETUNE_ENTRY = "llm_finetune.py"
 FINETUNE_PROGRESS_LINE = re.compile(r"^\[easymaker\] finetune step=(\d+)/(\d+)((?: [a-z_]+=[^ ]+)*)")
 FINETUNE_EVAL_LINE = re.compile(r"^\[easymaker\] finetune eval step=(\d+)((?: [a-z_]+=[^ ]+)*)")
 
+# the pipeline-run job (runtime/jobs/pipeline_run.py): one line per task state change
+PIPELINE_RUN_ENTRY = "pipeline_run.py"
+PIPELINE_TASK_LINE = re.compile(r"^\[easymaker\] pipeline-task (\{.*\})$")
+
+
+def format_pipeline_task(record: dict[str, Any]) -> str:
+    """``[easymaker] pipeline-task {json}`` (matched by PIPELINE_TASK_LINE)."""
+    return "[easymaker] pipeline-task " + json.dumps(record, default=str, separators=(",", ":"))
+
 
 def _finetune_fields(fields: dict[str, Any]) -> str:
     out = []

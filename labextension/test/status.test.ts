@@ -33,6 +33,9 @@ const KINDS: StatusKind[] = [
   'model evaluation',
   'rag',
   'rag ingestion',
+  'pipeline',
+  'pipeline run',
+  'pipeline schedule',
   'llm model'
 ];
 

@@ -353,6 +353,80 @@ export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
       "CREATE FAILED"
     ]
   },
+  "pipeline": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "CREATE FAILED",
+      "ACTIVE"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "CREATE FAILED",
+      "ACTIVE"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "CREATE FAILED",
+      "ACTIVE"
+    ]
+  },
+  "pipeline run": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "CREATE FAILED",
+      "RUNNING",
+      "COMPLETE IN PROGRESS",
+      "COMPLETE",
+      "STOP IN PROGRESS",
+      "STOPPED",
+      "FAIL PIPELINE RUN IN PROGRESS",
+      "FAIL PIPELINE RUN"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "CREATE FAILED",
+      "COMPLETE",
+      "STOPPED",
+      "FAIL PIPELINE RUN"
+    ],
+    "stoppable": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "RUNNING"
+    ],
+    "deletable": [
+      "CREATE FAILED",
+      "COMPLETE",
+      "STOPPED",
+      "FAIL PIPELINE RUN"
+    ]
+  },
+  "pipeline schedule": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE FAILED",
+      "ENABLED",
+      "ENABLED(EXPIRED)",
+      "DISABLED"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "CREATE FAILED",
+      "ENABLED",
+      "ENABLED(EXPIRED)",
+      "DISABLED"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "CREATE REQUESTED",
+      "CREATE FAILED",
+      "ENABLED",
+      "ENABLED(EXPIRED)",
+      "DISABLED"
+    ]
+  },
   "llm model": {
     "statuses": [
       "RUNNING",
@@ -521,6 +595,26 @@ export const STATUS_COLORS: { readonly [status: string]: { readonly bg: string; 
   "ERROR": {
     "bg": "#e53935",
     "fg": "#ffffff"
+  },
+  "FAIL PIPELINE RUN": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "FAIL PIPELINE RUN IN PROGRESS": {
+    "bg": "#ffcdd2",
+    "fg": "#b71c1c"
+  },
+  "ENABLED": {
+    "bg": "#43a047",
+    "fg": "#ffffff"
+  },
+  "ENABLED(EXPIRED)": {
+    "bg": "#8d6e63",
+    "fg": "#ffffff"
+  },
+  "DISABLED": {
+    "bg": "#bdbdbd",
+    "fg": "#212121"
   }
 };
 

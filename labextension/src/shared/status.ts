@@ -27,6 +27,9 @@ export type StatusKind =
   | 'model evaluation'
   | 'rag'
   | 'rag ingestion'
+  | 'pipeline'
+  | 'pipeline run'
+  | 'pipeline schedule'
   | 'llm model';
 
 export interface IBadgeColor {
