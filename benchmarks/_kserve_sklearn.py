@@ -1,5 +1,5 @@
 """KServe's scikit-learn server, as ``kserve/sklearnserver`` builds it, for
-benchmark P2. Runs in the benchmark-only venv (benchmarks/.venv-kserve)."""
+benchmark P2 (``p2_serving_peers.py``). Runs in the benchmark-only venv (benchmarks/.venv-kserve)."""
 from __future__ import annotations
 
 import argparse
@@ -32,10 +32,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(parents=[kserve.model_server.parser])
     parser.add_argument("--model_dir", required=True)
     args, _ = parser.parse_known_args()
-    # its best configuration: no log line per request (run with --configure_logging false)
-    logging.basicConfig(level=logging.WARNING)
-    for name in ("kserve", "kserve.trace", "uvicorn", "uvicorn.access", "uvicorn.error"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    if not args.configure_logging:
+        # its best configuration (with --enable_latency_logging false): no log line per request
+        logging.basicConfig(level=logging.WARNING)
+        for name in ("kserve", "kserve.trace", "uvicorn", "uvicorn.access", "uvicorn.error"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     model = SKLearnModel(args.model_name, args.model_dir)
     model.load()
     kserve.ModelServer().start([model])

@@ -1,27 +1,33 @@
-"""P4: what the inference gateway costs, and a default-stage change under load.
+"""P4: what the inference gateway costs, what it costs JupyterLab, and a default-stage change under load.
 
-    python benchmarks/p4_gateway.py [--seconds 8] [--concurrency 1 8]
+    python benchmarks/p4_gateway.py [--seconds 8] [--concurrency 1 8 32]
 
 Starts a real Jupyter server with the extension (local backend), deploys a
 scikit-learn model on an endpoint (one pod), then drives OIP v1 predict
 requests with the same load generator (raw HTTP/1.1 keep-alive connections
-from this process) straight to the model server and through the gateway
-(``/easymaker/inference/{endpoint}/{model}/...`` with an API key). The
-difference of the medians is the gateway's overhead per request. Then a
-second stage is added, and the default stage is changed while clients keep
-calling the default stage URL: every request must succeed.
+from a process of its own, on uvloop) straight to the model server, through
+the gateway process's own port, and through the Jupyter port's stage URL
+(relayed to the gateway process): requests/s, p50, p99, the ratio to direct
+and the p50 the gateway adds. Then the Jupyter REST API (authenticated
+``GET /api/status`` and ``GET /easymaker/api/v1/endpoints``) is timed idle
+and while the gateway carries 32 clients. Last, a second stage is added and
+the default stage is changed while clients keep calling the default stage
+URL: every request must succeed.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
-import statistics
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 
+from _load import http_load, post_request, summary
 from _server import ServerProcess
 
 BODY = json.dumps({"instances": [[6.8, 2.8, 4.8, 1.4]]}).encode()
@@ -36,62 +42,11 @@ def build_model(folder: str) -> None:
     joblib.dump(LogisticRegression(max_iter=500).fit(X, y), os.path.join(folder, "model.joblib"))
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length, chunked = 0, False
-    for line in head.split(b"\r\n"):
-        lower = line.lower()
-        if lower.startswith(b"content-length:"):
-            length = int(line[15:])
-        elif lower.startswith(b"transfer-encoding:") and b"chunked" in lower:
-            chunked = True
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    elif length:
-        await reader.readexactly(length)
-    return status
-
-
 async def load(port: int, path: str, headers: str, concurrency: int, seconds: float, warmup: float,
-               results: list | None = None, stop: asyncio.Event | None = None) -> dict:
-    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{headers}"
-               f"Content-Length: {len(BODY)}\r\n\r\n").encode() + BODY
-    latencies: list[float] = []
-    errors = 0
-    start = time.perf_counter()
-    measure_from = start + warmup
-    end = measure_from + seconds
-
-    async def worker() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while (stop is None and time.perf_counter() < end) or (stop is not None and not stop.is_set()):
-                t0 = time.perf_counter()
-                writer.write(request)
-                status = await _read_response(reader)
-                t1 = time.perf_counter()
-                if results is not None:
-                    results.append(status)
-                if t0 >= measure_from:
-                    if status == 200:
-                        latencies.append(t1 - t0)
-                    else:
-                        errors += 1
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    latencies.sort()
-    n = len(latencies)
-    q = statistics.quantiles(latencies, n=100) if n > 100 else [latencies[-1] if latencies else 0.0] * 99
-    return {"requests": n, "errors": errors, "rps": round(n / seconds, 1) if stop is None else None,
-            "p50_ms": round(q[49] * 1000, 3), "p99_ms": round(q[98] * 1000, 3)}
+               statuses: list | None = None, stop: asyncio.Event | None = None) -> dict:
+    """The v1 predict request of the benchmark sent to ``path`` (see ``_load.http_load``)."""
+    return await http_load(port, post_request(path, BODY, headers), concurrency, seconds, warmup,
+                           statuses=statuses, stop=stop)
 
 
 def wait_active(server: ServerProcess, name: str, timeout: float = 120) -> dict:
@@ -105,10 +60,10 @@ def wait_active(server: ServerProcess, name: str, timeout: float = 120) -> dict:
         time.sleep(0.2)
 
 
-async def swap_under_load(server: ServerProcess, key: str, concurrency: int) -> dict:
+async def swap_under_load(server: ServerProcess, port: int, key: str, concurrency: int) -> dict:
     statuses: list[int] = []
     stop = asyncio.Event()
-    task = asyncio.create_task(load(server.port, "/easymaker/inference/bench/iris/v1/models/iris/predict",
+    task = asyncio.create_task(load(port, "/easymaker/inference/bench/iris/v1/models/iris/predict",
                                     f"Authorization: Bearer {key}\r\n", concurrency, 0, 0, statuses, stop))
     await asyncio.sleep(2.0)
     before = len(statuses)
@@ -128,46 +83,114 @@ async def swap_under_load(server: ServerProcess, key: str, concurrency: int) -> 
             "switch_call_ms": round(switch_ms, 1), "old_stage_removed_after_s": round(removed_s, 2)}
 
 
+
+
+def load_in_process(port: int, path: str, headers: str, concurrency: int, seconds: float, warmup: float) -> subprocess.Popen:
+    """The load generator in a process of its own (its loop must not share a core with the probes)."""
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--load", json.dumps(
+        [port, path, headers, concurrency, seconds, warmup])], stdout=subprocess.PIPE, text=True)
+
+
+def run_load(*args) -> dict:
+    proc = load_in_process(*args)
+    out, _ = proc.communicate()
+    return json.loads(out)
+
+
+def probe(port: int, token: str, seconds: float) -> dict:
+    """Authenticated Jupyter REST calls one after another: GET /api/status and an EasyMaker list."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"token {token}"}
+    times: dict[str, list[float]] = {"/api/status": [], "/easymaker/api/v1/endpoints": []}
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for path, bucket in times.items():
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            bucket.append(time.perf_counter() - t0)
+            assert response.status == 200, (path, response.status)
+            time.sleep(0.005)  # a person's pace, not a load test
+    conn.close()
+    return {path: summary(values, None) for path, values in times.items()}
+
+
+def print_row(name: str, concurrency: int, row: dict, direct: dict) -> None:
+    ratio = row["rps"] / direct["rps"] if direct["rps"] else 0.0
+    added = row["p50_ms"] - direct["p50_ms"]
+    print(f"{name:13s} {concurrency:4d} {row['rps']:9.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {ratio:6.2f}x "
+          f"{added:+8.2f}  {row['errors']:4d}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--serving", default="{}", help="serving options of the server (JSON), e.g. "
+                        "'{\"inference_log_sample_rate\": 0.01}'")
+    parser.add_argument("--load", help=argparse.SUPPRESS)  # the load generator's own process
     args = parser.parse_args()
+    if args.load:
+        try:
+            import uvloop
+        except ImportError:
+            print(json.dumps(asyncio.run(load(*json.loads(args.load)))))
+        else:
+            print(json.dumps(uvloop.run(load(*json.loads(args.load)))))
+        return 0
     results: dict = {"model": "LogisticRegression on iris (joblib), one pod", "request": "v1 predict, 1 instance", "runs": []}
     with tempfile.TemporaryDirectory() as root:
         model_dir = os.path.join(root, "iris")
         os.makedirs(model_dir)
         build_model(model_dir)
         # the controller at its default pace (the tests' helper runs it every 0.1 s)
-        server = ServerProcess(root, os.path.join(root, "data"), extra=["--EasyMakerExtension.controller_interval=0.5"]).start()
+        server = ServerProcess(root, os.path.join(root, "data"), extra=[
+            "--EasyMakerExtension.controller_interval=0.5", f"--EasyMakerExtension.serving={json.loads(args.serving)!r}"]).start()
         try:
             server.request("POST", "models", {"name": "iris", "framework": "scikit-learn", "artifact_path": model_dir})
             key = server.request("POST", "endpoints", {"name": "bench", "resources": [{"model": "iris", "cpu": 0.5}]})["api_key"]["key"]
-            wait_active(server, "bench")
+            endpoint = wait_active(server, "bench")
             gateway = server.request("GET", "endpoints/bench/stages/default/gateway")
-            direct = gateway["models"]["iris"][0]
-            direct_port = int(direct.rsplit(":", 1)[1])
+            direct_port = int(gateway["models"]["iris"][0].rsplit(":", 1)[1])
+            gateway_port = int(endpoint["default_stage_gateway_url"].split(":")[2].split("/")[0])
+            auth = f"Authorization: Bearer {key}\r\n"
+            path = "/easymaker/inference/bench/iris/v1/models/iris/predict"
+            targets = [("direct", direct_port, "/v1/models/iris/predict", ""), ("gateway port", gateway_port, path, auth),
+                       ("jupyter port", server.port, path, auth)]
+            print(f"{'through':13s} {'conc':>4s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'ratio':>7s} {'+p50 ms':>8s}  errs")
             for concurrency in args.concurrency:
-                row = {"concurrency": concurrency}
-                row["direct"] = asyncio.run(load(direct_port, "/v1/models/iris/predict", "", concurrency, args.seconds, args.warmup))
-                row["gateway"] = asyncio.run(load(server.port, "/easymaker/inference/bench/iris/v1/models/iris/predict",
-                                                  f"Authorization: Bearer {key}\r\n", concurrency, args.seconds, args.warmup))
-                row["overhead_p50_ms"] = round(row["gateway"]["p50_ms"] - row["direct"]["p50_ms"], 3)
+                row: dict = {"concurrency": concurrency}
+                for name, port, target_path, headers in targets:
+                    row[name] = run_load(port, target_path, headers, concurrency, args.seconds, args.warmup)
+                    print_row(name, concurrency, row[name], row["direct"])
+                for name in ("gateway port", "jupyter port"):
+                    row[name]["ratio"] = round(row[name]["rps"] / row["direct"]["rps"], 3) if row["direct"]["rps"] else None
+                    row[name]["added_p50_ms"] = round(row[name]["p50_ms"] - row["direct"]["p50_ms"], 3)
                 results["runs"].append(row)
-                d, g = row["direct"], row["gateway"]
-                print(f"concurrency {concurrency:3d}: direct {d['rps']:8.1f} req/s p50 {d['p50_ms']:.2f} ms p99 {d['p99_ms']:.2f} ms | "
-                      f"gateway {g['rps']:8.1f} req/s p50 {g['p50_ms']:.2f} ms p99 {g['p99_ms']:.2f} ms | "
-                      f"overhead p50 {row['overhead_p50_ms']:.2f} ms", flush=True)
+
+            idle = probe(server.port, server.token, args.seconds)
+            busy_load = load_in_process(gateway_port, path, auth, 32, args.seconds + 2, args.warmup)
+            time.sleep(args.warmup + 0.5)
+            busy = probe(server.port, server.token, args.seconds)
+            carried = json.loads(busy_load.communicate()[0])
+            results["jupyter_api"] = {"idle": idle, "gateway_32_clients": busy, "gateway_load": carried}
+            print(f"\nJupyter REST API, idle vs while the gateway port carries 32 clients ({carried['rps']:.0f} req/s):")
+            for api_path in idle:
+                i, b = idle[api_path], busy[api_path]
+                print(f"  {api_path:30s} idle p50 {i['p50_ms']:6.2f} p99 {i['p99_ms']:6.2f} ms | "
+                      f"under load p50 {b['p50_ms']:6.2f} p99 {b['p99_ms']:6.2f} ms ({b['p99_ms'] / i['p99_ms']:.2f}x idle p99)")
+
             server.request("POST", "endpoints/bench/stages", {"name": "next", "resources": [{"model": "iris", "cpu": 0.5}]})
             wait_active(server, "bench")
-            swap = asyncio.run(swap_under_load(server, key, 8))
+            swap = asyncio.run(swap_under_load(server, gateway_port, key, 8))
             results["swap"] = swap
-            print(f"default stage change under load (8 clients): {swap['requests']} requests, {swap['failed']} failed, "
+            print(f"\ndefault stage change under load (8 clients): {swap['requests']} requests, {swap['failed']} failed, "
                   f"switch call {swap['switch_call_ms']} ms, old stage removed after {swap['old_stage_removed_after_s']} s")
         finally:
-            try:  # the model servers outlive the Jupyter server by design: delete the endpoint first
+            try:  # the model servers and the gateway outlive the Jupyter server by design: delete the endpoint first
                 server.request("DELETE", "endpoints/bench")
                 end = time.monotonic() + 30
                 while time.monotonic() < end:
@@ -178,10 +201,19 @@ def main() -> int:
                     time.sleep(0.2)
             finally:
                 server.stop()
+                stop_gateway(os.path.join(root, "data"))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=2)
     return 0 if results.get("swap", {}).get("failed", 1) == 0 else 1
+
+
+def stop_gateway(data_dir: str) -> None:
+    try:
+        pid = json.load(open(os.path.join(data_dir, "gateway", "process.json")))["pid"]
+        os.killpg(pid, signal.SIGTERM)
+    except (OSError, ValueError, KeyError):
+        pass
 
 
 if __name__ == "__main__":

@@ -9,12 +9,17 @@ is loaded waits for it.
 """
 from __future__ import annotations
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default
+
+# worker threads of the server's event loop (see _widen_worker_threads)
+WORKER_THREADS = 64
 
 URL_ENV = "JUPYTER_EASYMAKER_URL"
 TOKEN_ENV = "JUPYTER_EASYMAKER_TOKEN"
@@ -30,7 +35,7 @@ class EasyMakerExtension(ExtensionApp):
     local_roots = List(Unicode(), help="Local directories jobs may read and write (the server root and data_dir always)").tag(config=True)
     nas_mounts = Dict(help="NAS id -> local mount point, for nas://{id}:/{path} paths").tag(config=True)
     obs_storage_options = Dict(help="fsspec/s3fs options for obs:// paths (key, secret, scheme, ...)").tag(config=True)
-    instance_types = Dict(help="name -> {cpu, memory_mib, gpu, node_selector, description}").tag(config=True)
+    instance_types = Dict(help="name -> {cpu, memory_mib, gpu, node_selector, tolerations, description}").tag(config=True)
     default_instance_type = Unicode("cpu-1").tag(config=True)
     default_backend = Unicode("local", help="local or kubernetes").tag(config=True)
     default_image = Unicode("jupyter-easymaker/training:latest", help="Image of Kubernetes jobs").tag(config=True)
@@ -59,11 +64,19 @@ class EasyMakerExtension(ExtensionApp):
 
         return os.path.join(jupyter_data_dir(), "easymaker")
 
-    def _settings(self) -> Any:
+    def _settings(self, backends: dict[str, Any]) -> Any:
         from jupyter_easymaker.backend.base import InstanceType
-        from jupyter_easymaker.core.settings import DEFAULT_INSTANCE_TYPES, Settings
+        from jupyter_easymaker.core.settings import (
+            DEFAULT_INSTANCE_TYPES,
+            Settings,
+            host_instance_types,
+        )
 
-        types = dict(DEFAULT_INSTANCE_TYPES)
+        if self.kubernetes_enabled:  # a cluster's nodes, not this host: the operator names its types
+            types = dict(DEFAULT_INSTANCE_TYPES)
+        else:
+            local = backends["local"]
+            types = host_instance_types(local.total_cpu, local.total_memory_mib, len(local.gpus))
         for name, spec in self.instance_types.items():
             types[name] = InstanceType.from_dict({"name": name, **spec})
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)  # the store and every job's files: the owner's only
@@ -117,7 +130,8 @@ class EasyMakerExtension(ExtensionApp):
         from jupyter_easymaker.core.platform import Platform
         from jupyter_easymaker.core.reconcile import Controller
 
-        self.platform = Platform(self._settings(), areas.AREAS, self._backends(), log=self.log)
+        backends = self._backends()
+        self.platform = Platform(self._settings(backends), areas.AREAS, backends, log=self.log)
         self.platform.routes = api.routes()
         self.controller = Controller(self.platform, log=self.log)
         self.settings.update({"easymaker": self.platform})
@@ -137,7 +151,18 @@ class EasyMakerExtension(ExtensionApp):
         rather than the start hook, because servers embedded in tests and
         other applications never call that hook."""
         self._publish_connection(self.serverapp)
+        self._widen_worker_threads()
         await self.controller.start()
+
+    def _widen_worker_threads(self) -> None:
+        """Handlers and reconcilers do their blocking work in the loop's worker threads,
+        and some of it waits for seconds (a model server given its grace to stop, a
+        health probe): with asyncio's default of cores + 4 threads, a few such waits
+        would hold up every other request and the controller. Waiting threads cost
+        little, so there are many."""
+        workers = max(WORKER_THREADS, (os.cpu_count() or 1) + 4)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="easymaker-worker"))
 
     def _publish_connection(self, serverapp: Any) -> None:
         """Kernels started by this server inherit these, so Client() needs no arguments."""

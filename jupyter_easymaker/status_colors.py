@@ -55,6 +55,19 @@ STATUS_COLORS = {
     "ENABLED": {"bg": "#43a047", "fg": "#ffffff"},
     "ENABLED(EXPIRED)": {"bg": "#8d6e63", "fg": "#ffffff"},
     "DISABLED": {"bg": "#bdbdbd", "fg": "#212121"},
+    # the jobs of a local pipeline run's tasks
+    "PENDING": {"bg": "#bdbdbd", "fg": "#212121"},
+    "STARTING": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "STOPPING": {"bg": "#ffe0b2", "fg": "#e65100"},
+    "CANCELED": {"bg": "#fb8c00", "fg": "#ffffff"},
+    # notebooks
+    "ACTIVE (HEALTHY)": {"bg": "#43a047", "fg": "#ffffff"},
+    "ACTIVE (UNHEALTHY)": {"bg": "#ef6c00", "fg": "#ffffff"},
+    "START IN PROGRESS": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "REBOOT IN PROGRESS": {"bg": "#64b5f6", "fg": "#0d47a1"},
+    "STOP FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "START FAILED": {"bg": "#e53935", "fg": "#ffffff"},
+    "REBOOT FAILED": {"bg": "#e53935", "fg": "#ffffff"},
 }
 
 DEFAULT_COLOR = {"bg": "#9e9e9e", "fg": "#ffffff"}

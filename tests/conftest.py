@@ -7,10 +7,27 @@ import time
 from typing import Any
 
 import pytest
+from tests.server_config import server_config
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 TERMINAL = {"COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def compiled_model_cache(tmp_path_factory):
+    """Model servers started by the tests cache compiled graphs in the session's temp
+    folder (shared, so a graph compiled once is reused), not in the user's home."""
+    import os
+
+    folder = str(tmp_path_factory.mktemp("compiled-models"))
+    before = os.environ.get("EM_MODEL_CACHE_DIR")
+    os.environ["EM_MODEL_CACHE_DIR"] = folder
+    yield folder
+    if before is None:
+        os.environ.pop("EM_MODEL_CACHE_DIR", None)
+    else:
+        os.environ["EM_MODEL_CACHE_DIR"] = before
 
 
 @pytest.fixture
@@ -22,18 +39,8 @@ def easymaker_data(tmp_path):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path)],
-            "controller_interval": 0.1,
-            "stop_grace_seconds": 2.0,
-            "local_cpu": 64.0,
-            "local_memory_mib": 1 << 20,
-            "nas_mounts": {"nas1": str(tmp_path / "nas1")},
-        },
-    }
+    return server_config(easymaker_data, tmp_path, local_cpu=64.0, local_memory_mib=1 << 20,
+                         nas_mounts={"nas1": str(tmp_path / "nas1")})
 
 
 class Api:
@@ -98,3 +105,36 @@ def write_script(tmp_path):
         return str(source)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def no_serving_process_left_behind(tmp_path):
+    """The inference gateway and model servers outlive the Jupyter server by design
+    (a restart finds them again): the ones a test's servers started, recorded under
+    its tmp_path, end with the test, whether or not it deleted its endpoints."""
+    yield
+    import os
+
+    from jupyter_easymaker.backend.processes import running, stop_group
+
+    def records() -> list[tuple[int, float]]:
+        # os.walk follows no symbolic link: a test's tree may hold links that loop
+        found = []
+        for folder, _dirs, files in os.walk(str(tmp_path)):
+            if "process.json" in files and os.path.basename(folder) == "gateway":
+                try:
+                    state = json.load(open(os.path.join(folder, "process.json")))
+                    found.append((int(state.get("pid", 0)), float(state.get("create_time", 0))))
+                except (OSError, ValueError, AttributeError):
+                    pass
+            if "server.json" in files:  # a local serving backend's (model servers, RAG query servers)
+                try:
+                    pods = json.load(open(os.path.join(folder, "server.json"))).get("pods") or []
+                except (OSError, ValueError, AttributeError):
+                    continue
+                found += [(int(p.get("pid", 0)), float(p.get("create_time", 0))) for p in pods if isinstance(p, dict)]
+        return found
+
+    for pid, created in records():
+        if pid and running(pid, created) is not None:
+            stop_group(pid, lambda: running(pid, created) is not None, 5.0)

@@ -15,23 +15,15 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from tests import model_builders as mb
+from tests.server_config import server_config
 
 IRIS = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path)],
-            "controller_interval": 0.1,
-            "stop_grace_seconds": 2.0,
-            "serving": {"stats_flush_seconds": 0.2, "drain_timeout_seconds": 10.0, "start_timeout_seconds": 60.0,
-                        "max_restarts": 1},
-        },
-    }
+    return server_config(easymaker_data, tmp_path, serving={
+        "stats_flush_seconds": 0.2, "drain_timeout_seconds": 10.0, "start_timeout_seconds": 60.0, "max_restarts": 1})
 
 
 @pytest.fixture

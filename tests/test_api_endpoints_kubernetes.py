@@ -24,6 +24,7 @@ from tests import kube_fixtures
 from tests import model_builders as mb
 
 from jupyter_easymaker.backend.kubernetes.serving_manifests import predictor_pod_template
+from tests.server_config import kubeconfig_file, server_config
 
 DEPLOYMENTS = "apps/v1/deployments"
 HPAS = "autoscaling/v2/horizontalpodautoscalers"
@@ -100,31 +101,21 @@ def threaded_cluster(kserve):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, threaded_cluster, model_server, iris_dir):
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "kmock",
-        "clusters": [{"name": "kmock", "cluster": {"server": str(threaded_cluster.server.url).rstrip("/")}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "u", "namespace": "default"}}],
-    }))
+    kubeconfig = kubeconfig_file(str(threaded_cluster.server.url), tmp_path)
     models_root = os.path.dirname(iris_dir)
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path), models_root],
-            "controller_interval": 0.1,
-            "kubernetes_enabled": True,
-            "kubernetes": {"kubeconfig": str(kubeconfig), "namespace": "default", "pytorchjob": False,
-                           "volume_mounts": {models_root: {"persistentVolumeClaim": {"claimName": "models"}}}},
-            "serving": {"kubernetes_image": "registry.example/serving:1", "kubernetes_address_template": model_server,
-                        "stats_flush_seconds": 0.2},
-        },
-    }
+    return server_config(
+        easymaker_data, tmp_path, local_roots=[str(tmp_path), models_root], kubernetes_enabled=True,
+        kubernetes={"kubeconfig": str(kubeconfig), "namespace": "default", "pytorchjob": False,
+                    "volume_mounts": {models_root: {"persistentVolumeClaim": {"claimName": "models"}}}},
+        serving={"kubernetes_image": "registry.example/serving:1", "kubernetes_address_template": model_server,
+                 "stats_flush_seconds": 0.2},
+    )
 
 
-def created(cluster, kind: str) -> list[dict]:
-    return [b for b in cluster.created_bodies() if b.get("kind") == kind]
+def created(cluster, kind: str, *, gateway: bool = False) -> list[dict]:
+    """Objects of a kind created so far: the stage resources' (or the inference gateway's own)."""
+    return [b for b in cluster.created_bodies() if b.get("kind") == kind
+            and (((b.get("metadata") or {}).get("labels") or {}).get("easymaker/kind") == "inference-gateway") == gateway]
 
 
 async def wait_until(check, timeout=30.0, what="condition"):
@@ -158,6 +149,14 @@ async def test_kubernetes_endpoint_objects_readiness_gateway_and_deletion(api, k
     await asyncio.sleep(0.3)
     secret = created(cluster, "Secret")[0]
     kubernetes_validate.validate(secret, kube_fixtures.K8S_VERSION, strict=True)
+    # the inference gateway is a Deployment + Service of its own on the cluster, valid objects
+    gateway_objects = [created(cluster, k, gateway=True) for k in ("Secret", "Deployment", "Service")]
+    assert all(len(objects) == 1 for objects in gateway_objects), gateway_objects
+    for (doc,) in gateway_objects:
+        kubernetes_validate.validate(doc, kube_fixtures.K8S_VERSION, strict=True)
+    gateway_config = json.loads(gateway_objects[0][0]["stringData"]["config.json"])
+    assert gateway_config["port"] == 8080 and gateway_config["reload_seconds"] > 0
+    assert gateway_objects[1][0]["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/serving:1"
     assert secret["stringData"]["EM_MODEL_PARAMS"] == "{}"
     if kserve:
         (isvc,) = created(cluster, "InferenceService")

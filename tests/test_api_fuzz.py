@@ -17,8 +17,8 @@ to schemathesis says what each one holds (integers, ISO times) and adds
 boundary examples, so the run tries out-of-range numbers, extreme times and
 a search of thousands of words.
 
-Left out, on purpose: ``GET events`` is an endless event stream, so it has no
-answer to check; ``follow`` on a training's logs turns the answer into that
+Left out, on purpose: ``GET events`` and ``GET logs/tail`` are endless event
+streams, so they have no answer to check; ``follow`` on a training's logs turns the answer into that
 same kind of stream, so the parameter is taken out of the copy. The
 TensorBoard proxy is no part of the OpenAPI document (it forwards to
 TensorBoard's own pages).
@@ -43,7 +43,7 @@ from server_process import ServerProcess
 
 TOKEN = "fuzz-token"
 MAX_EXAMPLES = 20  # random cases per operation, after the examples and coverage phases
-STREAMS = ("/events",)  # endless answers: nothing to check
+STREAMS = ("/events", "/logs/tail")  # endless answers: nothing to check
 STREAM_PARAMS = ("follow",)
 
 # what the handlers read from each query argument, with the boundaries worth trying
@@ -53,12 +53,14 @@ QUERY_SCHEMAS = {
     "after": (INTEGER, [-1, 2**63, 10**30]),
     "limit": (INTEGER, [0, -5, 2**64]),
     "offset": (INTEGER, [-1, 2**63]),
+    "before": (INTEGER, [-1, 2**63]),
     "tail": (INTEGER, [0, 10**12]),
     "interval": (INTEGER, [0, 10**12]),
     "since": (TIME, ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
                      "2026-02-30T00:00:00Z"]),
     "until": (TIME, ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]),
-    "query": ({"type": "string"}, ["a " * 2048, 'category:"' + "x" * 4000 + '"', "x" * 5000, 'unclosed "quote']),
+    "query": ({"type": "string"}, ["a " * 2048, 'category:"' + "x" * 4000 + '"', "x" * 5000, 'unclosed "quote',
+                                   "time:>=0001-01-01T00:00:00+01:00", "time:[* TO 9999-12-31T23:59:59-23:59]", "((((a", "-"]),
     "file": ({"type": "string"}, ["../../etc/passwd", "a\x00b"]),
 }
 
@@ -201,15 +203,26 @@ def stop_model_servers(data_dir: str) -> None:
     """Model servers outlive the Jupyter server on purpose: end the ones this run started."""
     import psutil
 
-    for path in glob.glob(os.path.join(data_dir, "endpoints", "*", "servers", "*", "server.json")):
+    # every local serving backend's record: endpoints' model servers and RAGs' query and LLM servers
+    paths = [os.path.join(folder, "server.json") for folder, _dirs, files in os.walk(data_dir) if "server.json" in files]
+    for path in paths:
         with open(path) as fh:
-            pods = json.load(fh)["pods"]
+            pods = json.load(fh).get("pods") or []
         for pod in pods:
             try:
                 if abs(psutil.Process(pod["pid"]).create_time() - pod["create_time"]) < 0.01:
                     os.killpg(pod["pid"], signal.SIGKILL)
             except (psutil.NoSuchProcess, ProcessLookupError):
                 pass
+    # notebooks' own Jupyter servers too (a fuzzed POST notebooks creates real ones)
+    for path in glob.glob(os.path.join(data_dir, "notebooks", "*", "server.json")):
+        with open(path) as fh:
+            state = json.load(fh)
+        try:
+            if abs(psutil.Process(state["pid"]).create_time() - state["create_time"]) < 0.01:
+                os.killpg(state["pid"], signal.SIGKILL)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ follows the Job the tests move through its lifecycle, as a cluster would."""
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 
 import kmock
 import pytest
+from tests.server_config import kubeconfig_file, server_config
 
 try:
     from tests import kube_fixtures
@@ -52,24 +52,12 @@ def threaded_cluster():
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, threaded_cluster):
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "kmock",
-        "clusters": [{"name": "kmock", "cluster": {"server": str(threaded_cluster.server.url).rstrip("/")}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "u", "namespace": "default"}}],
-    }))
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path)],
-            "controller_interval": 0.1,
-            "kubernetes_enabled": True,
-            "kubernetes": {"kubeconfig": str(kubeconfig), "namespace": "default", "pytorchjob": False,
-                           "volume_mounts": {str(tmp_path): {"persistentVolumeClaim": {"claimName": "workspace"}}}},
-        },
-    }
+    kubeconfig = kubeconfig_file(str(threaded_cluster.server.url), tmp_path)
+    return server_config(
+        easymaker_data, tmp_path, kubernetes_enabled=True,
+        kubernetes={"kubeconfig": str(kubeconfig), "namespace": "default", "pytorchjob": False,
+                    "volume_mounts": {str(tmp_path): {"persistentVolumeClaim": {"claimName": "workspace"}}}},
+    )
 
 
 def job_of(cluster, training_id: str) -> str:

@@ -3,6 +3,7 @@ validation, guards, stop, time limits and concurrency."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from conftest import TERMINAL
 
@@ -51,11 +52,15 @@ async def test_failed_preparation_is_create_failed(api, write_script):
     assert "requirements" in done["status_reason"]
 
 
-async def test_instance_type_larger_than_host_is_create_failed(api, write_script):
-    source = write_script(HAPPY)
-    await api.post("trainings", body(source, instance_type="gpu-1"), expect=201)
+async def test_instance_types_fit_the_host_and_more_than_it_is_create_failed(api, write_script):
+    # the server's types are cut to what the local backend may hand out (64 CPUs here, no GPU)
+    types = {t["name"]: t for t in (await api.get("instance-types"))["items"]}
+    assert {"cpu-1", "cpu-2", "cpu-64"} <= set(types) and not any(t["gpu"] for t in types.values())
+    assert max(t["cpu"] for t in types.values()) == 64
+    await api.post("trainings", body(source := write_script(HAPPY), instance_type="gpu-1"), expect=422)
+    await api.post("trainings", body(source, instance_type="cpu-64", nodes=2), expect=201)
     done = await api.wait_status("t1")
-    assert done["status"] == "CREATE FAILED" and "GPU" in done["status_reason"]
+    assert done["status"] == "CREATE FAILED" and "CPU" in done["status_reason"]
 
 
 async def test_env_contract(api, write_script, tmp_path):
@@ -103,6 +108,20 @@ async def test_max_run_time_ends_the_training(api, write_script):
     done = await api.wait_status("t1", timeout=20)
     assert done["status"] == "FAIL TRAIN" and "maximum" in done["status_reason"]
     assert done["elapsed_seconds"] < 10
+
+
+async def test_data_storage_reaches_the_job(api, write_script, easymaker_data):
+    source = write_script("import os\nprint('tmp', os.environ['TMPDIR'], flush=True)\n")
+    created = await api.post("trainings", body(source, data_storage_gb=1), expect=201)
+    assert created["spec"]["data_storage_gb"] == 1
+    done = await api.wait_status("t1")
+    assert done["status"] == "COMPLETE", done
+    specs = [json.loads(p.read_text()) for p in easymaker_data.rglob("spec.json")]
+    assert [s["data_storage_gb"] for s in specs if s["job_id"] == created["id"]] == [1]
+    # the job's temporary files are in its data directory (they count against its data storage)
+    text = "\n".join(r["body"] for r in (await api.get("logs", params={"query": f"trainingId:{created['id']}"}))["records"])
+    work_dir = next(s["work_dir"] for s in specs if s["job_id"] == created["id"])
+    assert f"tmp {work_dir}/tmp" in text, text
 
 
 async def test_delete_guards(api, write_script):

@@ -44,7 +44,9 @@ PYTORCHJOBS, POD_METRICS = kube_fixtures.PYTORCHJOBS, kube_fixtures.POD_METRICS
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 NAS = "/mnt/nas1"
 NFS = {"nfs": {"server": "10.0.0.5", "path": "/export"}}
-GPU_TYPE = InstanceType(name="gpu-small", cpu=3.5, memory_mib=16384, gpu=1, node_selector={"accelerator": "a10"})
+GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+GPU_TYPE = InstanceType(name="gpu-small", cpu=3.5, memory_mib=16384, gpu=1, node_selector={"accelerator": "a10"},
+                        tolerations=[GPU_TOLERATION])
 
 
 def make_spec(job_id: str = "job-0001", **overrides) -> JobSpec:
@@ -124,7 +126,7 @@ async def test_single_node_job_manifest(cluster):
     pod = js["template"]["spec"]
     assert js["template"]["metadata"]["labels"] == job["metadata"]["labels"]
     assert pod["restartPolicy"] == "Never"
-    assert pod["nodeSelector"] == {"accelerator": "a10"}
+    assert pod["nodeSelector"] == {"accelerator": "a10"} and pod["tolerations"] == [GPU_TOLERATION]
     assert pod["serviceAccountName"] == "trainer" and pod["imagePullSecrets"] == [{"name": "regcred"}]
     (container,) = pod["containers"]
     assert container["image"] == "registry.example.com/train:1"
@@ -729,3 +731,109 @@ def test_schema_validation_is_not_vacuous():
     }
     with pytest.raises(ValidationError):
         validate_manifest(ptj)
+
+
+class Prometheus:
+    """Prometheus' instant-query API over fixed series, with the selectors the backend
+    sends evaluated (metric name, = and =~ label matchers, `or`)."""
+
+    def __init__(self, series: list[dict]):
+        import http.server
+        import threading
+        import urllib.parse
+
+        self.series = series
+        self.queries: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                url = urllib.parse.urlparse(self.path)
+                query = urllib.parse.parse_qs(url.query)["query"][0]
+                outer.queries.append(query)
+                body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": outer.select(query)}})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def select(self, query: str) -> list[dict]:
+        import re as regex
+
+        out = []
+        for part in query.split(" or "):
+            name, _, matchers = part.partition("{")
+            wanted = [(label, op, regex.sub(r"\\(.)", r"\1", value) if op == "=" else value.replace("\\\\", "\\"))
+                      for label, op, value in regex.findall(r'(\w+)(=~|=)"((?:[^"\\]|\\.)*)"', matchers)]
+            for s in self.series:
+                labels = s["metric"]
+                if labels["__name__"] != name.strip():
+                    continue
+                if all(label in labels and (labels[label] == value if op == "=" else regex.fullmatch(value, labels[label]))
+                       for label, op, value in wanted):
+                    out.append({"metric": labels, "value": [0, str(s["value"])]})
+        return out
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_gpu_usage_from_the_dcgm_exporter_through_prometheus(cluster):
+    name_of = {}
+    series = []
+    prometheus = Prometheus(series)
+    try:
+        backend = backend_for(cluster, gpu_metrics_url=prometheus.url + "/")
+        handle = await call(backend.submit, make_spec(job_id="gpu-7", nodes=2))
+        name = handle["name"]
+        job = cluster.get(JOBS, name)
+        cluster.emulator.resources[POD_METRICS] = {}
+        for rank, pod in enumerate((f"{name}-0-a", f"{name}-1-b")):
+            name_of[rank] = pod
+            cluster.add_pod(pod, job, rank=rank)
+            cluster.emulator.objects[POD_METRICS, NAMESPACE, pod] = {
+                "metadata": {"name": pod, "namespace": NAMESPACE},
+                "containers": [{"name": "c", "usage": {"cpu": "1", "memory": "1Gi"}}],
+            }
+        assert (await call(backend.usage, handle)).gpu_percent is None  # no GPU series yet
+        # one pod's GPU labelled by the exporter, the other's relabelled by Prometheus; others' GPUs around
+        series += [
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": NAMESPACE, "pod": name_of[0], "UUID": "GPU-a"}, "value": 80},
+            {"metric": {"__name__": "DCGM_FI_DEV_FB_USED", "namespace": NAMESPACE, "pod": name_of[0], "UUID": "GPU-a"}, "value": 1024},
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "exported_namespace": NAMESPACE, "exported_pod": name_of[1],
+                        "UUID": "GPU-b"}, "value": 40},
+            {"metric": {"__name__": "DCGM_FI_DEV_FB_USED", "exported_namespace": NAMESPACE, "exported_pod": name_of[1],
+                        "UUID": "GPU-b"}, "value": 512},
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": NAMESPACE, "pod": f"{name}-0-ab", "UUID": "GPU-c"}, "value": 99},
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": "other", "pod": name_of[0], "UUID": "GPU-d"}, "value": 99},
+        ]
+        usage = await call(backend.usage, handle)
+        assert usage.gpu_percent == pytest.approx(60.0)  # the mean of its two GPUs
+        assert usage.gpu_memory_bytes == 1536 * 1024 * 1024
+        assert usage.cpu_percent == pytest.approx(200.0)
+        assert all('namespace="' + NAMESPACE + '"' in q for q in prometheus.queries)
+
+        # Prometheus out of reach: CPU and memory still come, GPU usage is unknown
+        prometheus.close()
+        usage = await call(backend.usage, handle)
+        assert usage.gpu_percent is None and usage.cpu_percent == pytest.approx(200.0)
+    finally:
+        prometheus.close()
+
+
+@pytest.mark.asyncio
+async def test_data_storage_is_the_pods_ephemeral_storage(cluster):
+    backend = backend_for(cluster)
+    handle = await call(backend.submit, make_spec(job_id="disk-1", data_storage_gb=20))
+    job = cluster.get(JOBS, handle["name"])
+    validate_manifest(job)
+    resources = job["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert resources["requests"]["ephemeral-storage"] == resources["limits"]["ephemeral-storage"] == "20480Mi"

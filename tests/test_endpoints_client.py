@@ -13,6 +13,7 @@ from tests.test_api_endpoints import IRIS, Gateway, server_pids, wait_for  # noq
 from tests.test_magics import shell  # noqa: F401 - the IPython shell fixture
 
 from jupyter_easymaker.client import Client, EasyMakerError
+from tests.server_config import server_config
 
 
 def run(fn, *args, **kwargs):
@@ -21,16 +22,8 @@ def run(fn, *args, **kwargs):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path)],
-            "controller_interval": 0.1,
-            "stop_grace_seconds": 2.0,
-            "serving": {"stats_flush_seconds": 0.2, "autoscale_interval_seconds": 0.5, "scale_down_cooldown_seconds": 1.5},
-        },
-    }
+    return server_config(easymaker_data, tmp_path, serving={
+        "stats_flush_seconds": 0.2, "autoscale_interval_seconds": 0.5, "scale_down_cooldown_seconds": 1.5})
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llm_builders
 
 from jupyter_easymaker.areas.llm.names import parse_name
+from tests.server_config import server_config
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +31,17 @@ def tiny_llama(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, tiny_llama):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data),
-            "local_roots": [str(tmp_path), os.path.dirname(tiny_llama), os.path.dirname(llm_builders.smollm2_gguf())],
-            "controller_interval": 0.1,
-            "stop_grace_seconds": 5.0,
-            "local_cpu": 64.0,
-            # small enough that one fine-tuning and one loaded model cannot both hold their memory
-            "local_memory_mib": 3000,
-            "instance_types": {"small": {"cpu": 1, "memory_mib": 1000}, "big": {"cpu": 1, "memory_mib": 2000},
-                               "gpu": {"cpu": 1, "memory_mib": 500, "gpu": 1}},
-            "default_instance_type": "small",
-            "area_options": {"llm": {"keep_alive_seconds": 300}},
-        },
-    }
+    return server_config(
+        easymaker_data, tmp_path,
+        local_roots=[str(tmp_path), os.path.dirname(tiny_llama), os.path.dirname(llm_builders.smollm2_gguf())],
+        stop_grace_seconds=5.0, local_cpu=64.0,
+        # small enough that one fine-tuning and one loaded model cannot both hold their memory
+        local_memory_mib=3000,
+        instance_types={"small": {"cpu": 1, "memory_mib": 1000}, "big": {"cpu": 1, "memory_mib": 2000},
+                        "gpu": {"cpu": 1, "memory_mib": 500, "gpu": 1}},
+        default_instance_type="small",
+        area_options={"llm": {"keep_alive_seconds": 300}},
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llm_builders
+from tests.server_config import server_config
 
 try:
     from tests.test_magics import cell, client, line, magics, run, server_url, shell
@@ -34,13 +35,8 @@ def tiny_llama(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, tiny_llama):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {
-            "data_dir": str(easymaker_data), "local_roots": [str(tmp_path), os.path.dirname(tiny_llama)],
-            "controller_interval": 0.1, "stop_grace_seconds": 5.0, "local_cpu": 64.0, "local_memory_mib": 1 << 20,
-        },
-    }
+    return server_config(easymaker_data, tmp_path, local_roots=[str(tmp_path), os.path.dirname(tiny_llama)],
+                         stop_grace_seconds=5.0, local_cpu=64.0, local_memory_mib=1 << 20)
 
 
 async def wait_for(client, name, check, timeout=120.0):
@@ -81,6 +77,89 @@ async def test_llm_register_load_chat_unload(shell, magics, client, tiny_llama, 
     assert await line(shell, 'chat tiny "hi"') is None
     err = capsys.readouterr().err
     assert "must be loaded" in err and "Traceback" not in err
+
+
+async def test_llm_model_show_update_logs_metrics_and_delete(shell, magics, client, tiny_llama, capsys):
+    await line(shell, f"llm register tiny --path {tiny_llama} --kind instruction")
+    capsys.readouterr()
+    shown = await line(shell, "llm show tiny")
+    out = capsys.readouterr().out
+    assert shown["name"] == "tiny" and "model         tiny" in out and "status        TRAINED" in out
+    assert f"path          {tiny_llama}" in out
+
+    updated = await line(shell, 'llm update tiny --description "a tiny test llama" --kind foundation --context-length 64')
+    assert "tiny: description a tiny test llama  kind foundation  context length 64" in capsys.readouterr().out
+    stored = await run(client.get_llm_model, "tiny")
+    assert (stored["description"], stored["kind"], stored["context_length"]) == ("a tiny test llama", "foundation", 64)
+    assert updated["kind"] == "foundation"
+    assert await line(shell, "llm update tiny") is None  # nothing to change: refused before any request
+    assert "give --description, --kind and/or --context-length" in capsys.readouterr().err
+    assert await line(shell, "llm update tiny --context-length 0") is None
+    assert "argument --context-length" in capsys.readouterr().err
+
+    # a registered base model was never fine-tuned: the logs and metrics say so
+    await line(shell, "llm logs tiny")
+    assert "no log lines for tiny (only a fine-tuning writes a log)" in capsys.readouterr().out
+    data = await line(shell, "llm metrics tiny")
+    out = capsys.readouterr().out
+    assert data["metrics"] == [] and "no metrics for tiny (only a fine-tuning records them" in out
+
+    await line(shell, "llm delete tiny")
+    out = capsys.readouterr().out
+    assert out.startswith(f"would delete LLM model tiny ({stored['id']}, TRAINED)") and "llm delete tiny --yes" in out
+    assert (await run(client.get_llm_model, "tiny"))["id"] == stored["id"]  # still there
+    await line(shell, "llm delete tiny --yes")
+    assert f"deleted LLM model tiny ({stored['id']}, TRAINED)" in capsys.readouterr().out
+    assert "tiny" not in [m["name"] for m in await run(client.list_llm_models)]
+    assert await line(shell, "llm show tiny") is None
+    err = capsys.readouterr().err
+    assert "tiny" in err and "Traceback" not in err
+
+
+async def test_prompt_templates_through_the_magic(shell, magics, client, capsys):
+    # IPython reads {x} on a magic's line as a Python value ({{ as {): a placeholder on the line is written {{{{x}}}};
+    # the cell is taken as it is
+    made = await cell(shell, 'llm template-create greet --description "greets" --system-prompt "You are {{{{persona}}}}."',
+                      "Hello {{name}},\nwelcome to {{place}}.\n")
+    assert made["template"] == "Hello {{name}},\nwelcome to {{place}}."  # the cell's text, its outer newlines dropped
+    assert "prompt template greet" in capsys.readouterr().out
+    assert sorted(made["variables"]) == ["name", "persona", "place"]
+    one_line = await line(shell, 'llm template-create short --template "Summarise: {{{{text}}}}"')
+    assert one_line["template"] == "Summarise: {{text}}" and one_line["variables"] == ["text"]
+    capsys.readouterr()
+
+    shown = await line(shell, "llm template greet")
+    out = capsys.readouterr().out
+    assert shown["id"] == made["id"] and "template      greet" in out and "description   greets" in out
+    assert "system prompt You are {{persona}}." in out
+
+    rendered = await line(shell, 'llm render greet --var name=Ann --var "place=the lab" --var persona=a=guide')
+    out = capsys.readouterr().out
+    assert rendered["messages"] == [{"role": "system", "content": "You are a=guide."},
+                                    {"role": "user", "content": "Hello Ann,\nwelcome to the lab."}]
+    assert out == "[system]\nYou are a=guide.\n[user]\nHello Ann,\nwelcome to the lab.\n"
+    assert await line(shell, "llm render greet --var name=Ann --var persona=x") is None  # place is missing
+    err = capsys.readouterr().err
+    assert "error: variables.place: the template needs variable 'place'" in err and "Traceback" not in err
+    assert await line(shell, "llm render greet --var nameAnn") is None
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+
+    changed = await line(shell, 'llm template-update greet --new-name hello --template "Hi {{{{name}}}}" --description d2')
+    assert "prompt template hello updated: variables" in capsys.readouterr().out
+    stored = await run(client.get_prompt_template, made["id"])
+    assert (stored["name"], stored["template"], stored["description"]) == ("hello", "Hi {{name}}", "d2")
+    assert stored["system_prompt"] == "You are {{persona}}." and changed["name"] == "hello"
+    assert await line(shell, "llm template-update hello") is None
+    assert "give --template (or a cell)" in capsys.readouterr().err
+    assert await line(shell, "llm template-create empty") is None
+    assert "--template TEXT (or the text in the cell)" in capsys.readouterr().err
+
+    await line(shell, "llm template-delete hello")
+    assert capsys.readouterr().out.startswith(f"would delete prompt template hello ({made['id']});")
+    assert len(await run(client.list_prompt_templates)) == 2
+    await line(shell, "llm template-delete hello --yes")
+    assert f"deleted prompt template hello ({made['id']})" in capsys.readouterr().out
+    assert [t["name"] for t in await run(client.list_prompt_templates)] == ["short"]
 
 
 async def test_llm_usage_errors_submit_nothing(shell, magics, client, tiny_llama, capsys, tmp_path, monkeypatch):
@@ -137,6 +216,20 @@ async def test_finetune_cell_stop_and_restart_through_the_magic(shell, magics, c
     assert done["status"] == "TRAINED", done["status_reason"]
     assert done["result"]["resumed_from_step"] == cancelled["progress"]["checkpoint_step"]
     assert "tiny-sft: TRAINING" in out and "tokens/s" in out and "loss" in out and "tiny-sft: TRAINED" in out
+
+    # the fine-tuning's log and its loss series through %easymaker llm
+    page = await line(shell, "llm logs tiny-sft")
+    out = capsys.readouterr().out
+    assert page["records"] and out == "\n".join(r["body"] for r in page["records"]) + "\n"
+    data = await line(shell, "llm metrics tiny-sft")
+    out = capsys.readouterr().out
+    loss = next(m for m in data["metrics"] if m["name"] == "loss")
+    assert len(loss["values"]) >= 2 and out.startswith("METRIC")
+    row = next(r for r in out.splitlines() if r.startswith("loss "))
+    from jupyter_easymaker.magics.formatting import sparkline
+
+    assert sparkline(loss["values"]) in row and f"{loss['last']:.6g}" in row  # the trend and the last value
+    assert row.split()[-1] == str(len(loss["values"]))
 
 
 def test_the_live_view_draws_progress_and_the_loss_chart():

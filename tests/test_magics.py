@@ -101,7 +101,8 @@ async def test_help(shell, magics, capsys):
     assert "usage: %%easymaker train" in out and "--max-time DURATION" in out and "--vars A,B" in out
     for sub in ("list", "status", "logs", "stop", "copy", "delete", "tensorboard", "templates", "experiments"):
         await line(shell, f"{sub} --help")
-        assert f"usage: %easymaker {sub}" in capsys.readouterr().out
+        magic = "%%easymaker" if sub == "templates" else "%easymaker"  # templates also takes a cell of JSON fields
+        assert f"usage: {magic} {sub}" in capsys.readouterr().out
 
 
 async def test_bad_arguments_submit_nothing(shell, magics, client, capsys):
@@ -345,3 +346,23 @@ def test_train_body_maps_every_option(shell):
     assert default["name"].startswith("cell-") and len(default["name"]) == len("cell-20250101-120000")
     assert set(default) == {"name", "description", "experiment_name", "algorithm"}
     assert [parser.duration(v) for v in ("90s", "30m", "1h", "3600", "1.5h", "2d")] == [90, 1800, 3600, 3600, 5400, 172800]
+
+
+async def test_submit_a_workspace_file_from_the_client_and_the_magic(shell, magics, client, capsys, jp_root_dir):
+    (jp_root_dir / "jobs").mkdir()
+    (jp_root_dir / "jobs" / "job.py").write_text(TRAIN)
+    training = await line(shell, "submit jobs/job.py --name sub-magic --experiment exp-sub --hp epochs=3")
+    assert "training sub-magic submitted from jobs/job.py" in capsys.readouterr().out
+    done = await wait_for(client, "sub-magic", {"COMPLETE", "FAIL TRAIN", "CREATE FAILED"})
+    assert done["status"] == "COMPLETE" and done["experiment_name"] == "exp-sub", done
+    assert done["spec"]["hyperparameters"] == {"epochs": "3"} and training["id"] == done["id"]
+    bodies = [r["body"] for r in (await run(client.training_logs, "sub-magic"))["records"]]
+    assert any("'--epochs', '3'" in b for b in bodies), bodies  # the file ran as the entry point, with its hyperparameter
+
+    from_client = await run(client.create_training_from_file, "jobs/job.py", name="sub-client", experiment="exp-sub")
+    assert from_client["name"] == "sub-client"
+    assert (await wait_for(client, "sub-client", {"COMPLETE", "FAIL TRAIN", "CREATE FAILED"}))["status"] == "COMPLETE"
+    assert await line(shell, "submit jobs/missing.py") is None  # refused: the magic shows the server's reason
+    assert "missing.py" in capsys.readouterr().err
+    assert await line(shell, "submit jobs/job.py --hp nokey") is None
+    assert "expected KEY=VALUE" in capsys.readouterr().err

@@ -15,11 +15,12 @@ import psutil
 import pytest
 
 from tests.llm_builders import build_tiny_llama
+from tests.server_config import server_config
 
 try:
-    from tests.test_magics import client, line, magics, server_url, shell
+    from tests.test_magics import cell, client, line, magics, server_url, shell
 except ImportError:
-    from test_magics import client, line, magics, server_url, shell  # noqa: F401 - fixtures
+    from test_magics import cell, client, line, magics, server_url, shell  # noqa: F401 - fixtures
 
 AVATAR = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
@@ -31,11 +32,8 @@ def llama(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, llama):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {"data_dir": str(easymaker_data), "local_roots": [str(tmp_path), os.path.dirname(llama)],
-                               "controller_interval": 0.1, "local_cpu": 64.0, "local_memory_mib": 1 << 20},
-    }
+    return server_config(easymaker_data, tmp_path, local_roots=[str(tmp_path), os.path.dirname(llama)],
+                         local_cpu=64.0, local_memory_mib=1 << 20)
 
 
 @pytest.fixture
@@ -171,6 +169,39 @@ async def test_crud_validation_clone_hide_and_guard(api, llama, tmp_path, shell,
     result = await line(shell, f"modelfiles import {target}")
     assert (result["imported"], result["updated"], result["errors"]) == (2, 0, [])
     assert "imported 2 new" in capsys.readouterr().out
+
+    # create and update from the magics: options, or a JSON cell (the options win over it)
+    made = await line(shell, "modelfiles create poet --base tiny --name Poet --system 'Answer in verse.' "
+                             "--param temperature=0.3 --param stop='[\"END\"]' --description rhymes --tag art")
+    assert "created model file poet (Poet) on tiny" in capsys.readouterr().out
+    stored = await api.get("modelfiles/poet")
+    assert stored["params"] == {"system": "Answer in verse.", "temperature": 0.3, "stop": ["END"]}
+    assert stored["meta"]["description"] == "rhymes" and stored["meta"]["tags"] == [{"name": "art"}]
+    assert made["id"] == "poet" and made["available"] is True
+    form = {"base_model_id": "tiny", "name": "From cell", "params": {"system": "Cell prompt.", "top_p": 0.5}}
+    await cell(shell, "modelfiles create celled --param top_p=0.8", json.dumps(form))
+    stored = await api.get("modelfiles/celled")
+    assert stored["name"] == "From cell" and stored["params"] == {"system": "Cell prompt.", "top_p": 0.8}
+    await line(shell, "modelfiles update poet --name 'Poet 2' --param temperature=0.9 --system 'Haiku only.'")
+    assert "updated model file poet (Poet 2)" in capsys.readouterr().out
+    stored = await api.get("modelfiles/poet")
+    assert stored["name"] == "Poet 2" and stored["params"] == {"system": "Haiku only.", "temperature": 0.9, "stop": ["END"]}
+    await cell(shell, "modelfiles update poet", json.dumps({"meta": {"description": "short poems"}, "params": {"stop": None}}))
+    stored = await api.get("modelfiles/poet")
+    assert stored["meta"]["description"] == "short poems" and "stop" not in stored["params"]
+    # refused: no base model, nothing to change, a bad value (the server names the field), a cell that is not JSON
+    assert await line(shell, "modelfiles create nobase --name X") is None
+    assert "--base MODEL" in capsys.readouterr().err
+    assert await line(shell, "modelfiles update poet") is None
+    assert "give --name" in capsys.readouterr().err
+    assert await line(shell, "modelfiles update poet --param temperature=5") is None
+    assert "params.temperature" in capsys.readouterr().err
+    assert await cell(shell, "modelfiles create broken --base tiny", "{not json") is None
+    assert "not JSON" in capsys.readouterr().err
+    assert (await api.get("modelfiles/poet"))["params"]["temperature"] == 0.9
+    await api.call("GET", "modelfiles/nobase", expect=404)
+    for model_id in ("poet", "celled"):
+        await api.call("DELETE", f"modelfiles/{model_id}", expect=204)
 
     # once no model file uses it, the LLM studio model can go
     for model_id in ("helper", "tiny"):

@@ -14,6 +14,7 @@ from datetime import UTC
 import pytest
 
 from tests.llm_builders import build_tiny_llama
+from tests.server_config import server_config
 
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "openwebui-models")
 REAL = os.path.join(SHARED, "rosehill-acronym-to-organisation-1737821822373.json")
@@ -27,11 +28,7 @@ def llama(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(easymaker_data, tmp_path, llama):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
-        "EasyMakerExtension": {"data_dir": str(easymaker_data), "local_roots": [str(tmp_path), os.path.dirname(llama)],
-                               "controller_interval": 0.1},
-    }
+    return server_config(easymaker_data, tmp_path, local_roots=[str(tmp_path), os.path.dirname(llama)])
 
 
 def real_export() -> list[dict]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tests.server_config import with_options
 
 try:
     from tests.test_magics import client, line, magics, run, server_url, shell  # noqa: F401 - fixtures
@@ -104,9 +105,7 @@ def clock(tmp_path):
 
 @pytest.fixture
 def jp_server_config(jp_server_config, clock):
-    config = {**jp_server_config, "EasyMakerExtension": dict(jp_server_config["EasyMakerExtension"])}
-    config["EasyMakerExtension"]["area_options"] = {"pipeline_schedules": {"clock_file": str(clock.path)}}
-    return config
+    return with_options(jp_server_config, area_options={"pipeline_schedules": {"clock_file": str(clock.path)}})
 
 
 async def until(fetch, check, timeout: float = 60.0, what: str = "the condition"):
@@ -246,7 +245,10 @@ async def test_catch_up_off_runs_only_the_latest_period(api, clock):
     listed = await api.get("pipeline-schedules", params={"pipeline_name": "adder"})
     assert sorted(s["name"] for s in listed["items"]) == ["latest", "latest-copy", "latest2"]
     for name in ("latest", "latest-copy", "latest2"):
-        # disabled first: an enabled copy may start its first period's run between the wait and the delete
+        # disabled first: an enabled copy may start its first period's run between the wait and the delete;
+        # a copy is created on the schedules' own loop, so it is CREATE REQUESTED for a moment
+        await until(lambda name=name: api.get(f"pipeline-schedules/{name}"), lambda s: s["status"] != "CREATE REQUESTED",
+                    what=f"{name} being created")
         await api.post(f"pipeline-schedules/{name}/disable", expect=200)
         await until(lambda name=name: api.get(f"pipeline-schedules/{name}"), lambda s: s["active_runs"] == 0,
                     timeout=120, what=f"{name}'s runs ending")
@@ -260,6 +262,8 @@ async def test_catch_up_off_runs_only_the_latest_period(api, clock):
 async def test_enable_and_disable_refuse_what_they_cannot_change_and_rename(api, clock):
     await upload(api, "adder", ADD_NUMBERS.read_text())
     await create(api, "sw", "adder", HOURLY, parameters={"a": 1, "b": 1})
+    # the experiment made inline is created on its own loop: only once ACTIVE does the schedule's hold decide
+    await until(lambda: api.get("experiments/sched-exp"), lambda e: e["status"] == "ACTIVE", what="experiment sched-exp")
     error = await api.call("DELETE", "experiments/sched-exp", expect=409)  # it has no run yet: the schedule keeps it
     assert "pipeline schedules ('sw')" in error["error"], error
     assert (await api.post("pipeline-schedules/sw/enable", expect=200))["status"] == "ENABLED"  # already: a no-op
@@ -457,13 +461,32 @@ async def test_client_and_magics(shell, magics, client, capsys, api, clock):
     assert "m1" in out and "c1" in out and "NEXT" in out, out
     await line(shell, "pipeline schedule disable m1")  # the pipelines command hands it over
     assert "m1: DISABLED" in capsys.readouterr().out
+    renamed = await line(shell, "pipeline-schedule rename m1 --description nightly")
+    assert (renamed["name"], renamed["description"]) == ("m1", "nightly") and renamed["pipeline_name"] == "adder"
+    assert "pipeline schedule m1 is now m1: nightly" in capsys.readouterr().out
     await line(shell, "pipeline-schedule runs c1")
     assert f"c1-{stamp(T0 + timedelta(minutes=30))}" in capsys.readouterr().out
     await line(shell, "pipeline-schedule create m2 --pipeline adder --cron '*/5 * * * *' --param a=1 --param b=1")
     captured = capsys.readouterr()
     assert "add the seconds field first" in captured.out + captured.err
     assert [s["name"] for s in await run(client.list_pipeline_schedules, name="m2")] == []
-    await until(lambda: run(client.get_pipeline_schedule, "c1"), lambda s: s["active_runs"] == 0, timeout=120)
+    for name in ("c1", "c2"):  # the copy started its own run for the same period: both end before deletion
+        await until(lambda: run(client.get_pipeline_schedule, name), lambda s: s["active_runs"] == 0, timeout=120)
     for name in ("m1", "c1", "c2"):
         await line(shell, f"pipeline-schedule delete {name}")
     assert (await run(client.list_pipeline_schedules)).total == 0
+
+
+def test_a_schedule_takes_every_field_of_a_run():
+    """The areas are independent (no import between them), so the run form is written
+    in both; this keeps the two from drifting apart."""
+    from jupyter_easymaker.areas.pipeline_schedules.schemas import NasMount, PipelineScheduleFields
+    from jupyter_easymaker.areas.pipelines.schemas import PipelineNasMount, PipelineRunFields
+
+    def shape(model):
+        return {name: (f.annotation if name != "nas" else list, f.default, repr(f.metadata))
+                for name, f in model.model_fields.items()}
+
+    run, schedule = shape(PipelineRunFields), shape(PipelineScheduleFields)
+    assert {name: schedule.get(name) for name in run} == run
+    assert shape(NasMount) == shape(PipelineNasMount)

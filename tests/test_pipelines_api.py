@@ -17,6 +17,7 @@ import uuid
 import zipfile
 from datetime import UTC
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -282,6 +283,14 @@ async def test_run_add_numbers_copy_and_the_rules_around_runs(api, easymaker_dat
     assert task["state"] == "SUCCEEDED" and task["name"] == "add-numbers" and task["parent"] is None
     assert 10 in output_values(task).values(), task
     assert task["started_at"] and task["ended_at"] and task["ended_at"] >= task["started_at"]
+    # the task ran as a job of its own on the job lifecycle, asked for through the run's folder
+    [job] = task["jobs"]
+    assert (job["status"], job["exit_code"], job["attempt"]) == ("SUCCEEDED", 0, 1), job
+    assert job["started_at"] and job["finished_at"]
+    job_dir, request, answer = sorted((run_dir / "task-jobs").iterdir())  # the job's own folder, the request, the answer
+    assert request.name.startswith("add-numbers.a1.") and json.loads(request.read_text())["task_id"] == "add-numbers"
+    assert (job_dir / "output.log").read_text().count("Wrote executor output") == 1
+    assert json.loads(answer.read_text()) == {"outcome": "succeeded", "exit_code": 0, "reason": ""}
     logs = await api.get("pipeline-runs/add-1/tasks/add-numbers/logs")
     assert isinstance(logs["lines"], list) and logs["next_offset"] is None
     code, text = await api.call("GET", "pipeline-runs/add-1/tasks/add-numbers/logs", params={"format": "text"}, raw=True)
@@ -392,13 +401,14 @@ async def test_stop_a_long_run_from_the_client(api, client, tmp_path):
     assert stopped["status"] == "STOPPED", stopped
     tasks = await run(client.pipeline_run_tasks, "long")
     assert [t["state"] for t in tasks] == ["CANCELED"]
+    assert [j["status"] for j in tasks[0]["jobs"]] == ["CANCELED"]  # the task's job was stopped with the run
     assert (await api.post("pipeline-runs/long/stop", expect=409))["field"] == "status"
     await run(client.delete_pipeline_run, "long")
     assert not (await run(client.list_pipeline_runs, pipeline="sleepy"))
 
 
 @needs_data
-async def test_client_and_magics(api, client, shell, magics, capsys, tmp_path):
+async def test_client_and_magics(api, client, shell, magics, capsys, tmp_path, jp_serverapp):
     path = ir_file("add_numbers.yaml")
     await line(shell, f"pipeline upload {path} --name m-add --description 'from the magic'")
     out = capsys.readouterr().out
@@ -421,8 +431,40 @@ async def test_client_and_magics(api, client, shell, magics, capsys, tmp_path):
     assert "m-run" in capsys.readouterr().out
     await line(shell, "pipeline status m-run")
     assert "task add-numbers: SUCCEEDED" in capsys.readouterr().out
+    described = await run(client.update_pipeline_run, "m-run", description="two and three")
+    assert (described["name"], described["description"]) == ("m-run", "two and three")
+    monitoring = await run(client.pipeline_run_monitoring, "m-run")
+    assert monitoring["pipeline_run_id"] == described["id"] and monitoring["status"] == "COMPLETE"
     await line(shell, "pipeline logs m-run add-numbers")
     capsys.readouterr()
+    # the run's own log records (no TASK), its usage samples, renaming it, the pipeline's YAML and renaming the pipeline
+    records = (await run(client.pipeline_run_logs, "m-run"))["records"]
+    await line(shell, "pipeline logs m-run")
+    out = capsys.readouterr().out
+    assert records and all(r["body"] in out for r in records), (records, out)
+    platform = jp_serverapp.web_app.settings["easymaker"]
+    with platform.db.session() as session:
+        platform.logs.add_sample(session, described["id"], SimpleNamespace(cpu_percent=37.5, memory_bytes=96 << 20,
+                                                                           gpu_percent=None, gpu_memory_bytes=None))
+    await line(shell, "pipeline monitoring m-run")
+    out = capsys.readouterr().out
+    assert "pipeline run m-run: COMPLETE" in out and "37.5" in out and "96.0" in out, out
+    await line(shell, "pipeline update-run m-run --name m-run-2 --description 'renamed'")
+    assert "pipeline run m-run-2: renamed" in capsys.readouterr().out
+    assert (await run(client.get_pipeline_run, described["id"]))["name"] == "m-run-2"
+    assert await line(shell, "pipeline update-run m-run-2") is None
+    assert "give --name and/or --description" in capsys.readouterr().err
+    await line(shell, "pipeline download m-add")
+    printed = capsys.readouterr().out
+    assert printed.startswith("# PIPELINE DEFINITION") and "add-numbers" in printed
+    written = tmp_path / "m-add.yaml"
+    await line(shell, f"pipeline download m-add {written}")
+    assert f"written to {written}" in capsys.readouterr().out
+    assert yaml.safe_load(written.read_text())["pipelineInfo"] == yaml.safe_load(printed)["pipelineInfo"]
+    await line(shell, "pipeline update m-add --description 'adds two numbers'")
+    assert "pipeline m-add: adds two numbers" in capsys.readouterr().out
+    assert (await run(client.get_pipeline, "m-add"))["description"] == "adds two numbers"
+    await run(client.update_pipeline_run, described["id"], name="m-run")
     await line(shell, "pipeline run --help")
     assert "--param KEY=VALUE" in capsys.readouterr().out
     assert await line(shell, "pipeline run m-add --param a") is None
@@ -460,6 +502,22 @@ async def test_client_and_magics(api, client, shell, magics, capsys, tmp_path):
     with pytest.raises(EasyMakerError) as refused:
         await run(client.delete_pipeline, "nope")
     assert refused.value.status == 404
+
+    # the live view: each task's state, a task's log picked, the Stop button gone once ended
+    from jupyter_easymaker.areas.pipelines.widgets import PipelineRunView
+    from jupyter_easymaker.status_colors import STATUS_COLORS
+
+    third = await run(client.create_pipeline_run, "zipped", name="viewed", parameters={"a": 1, "b": 2}, experiment="mexp")
+    view = await run(PipelineRunView, client, third, poll=0.2)
+    final = await run(view.wait, 120)
+    assert final["status"] == "COMPLETE" and view.done
+    assert STATUS_COLORS["COMPLETE"]["bg"] in view.header_html.value and ">viewed<" in view.header_html.value
+    assert "pipeline zipped" in view.header_html.value
+    assert "<code>add-numbers</code>" in view.tasks_html.value and "SUCCEEDED" in view.tasks_html.value
+    assert view.stop_button.layout.display == "none"
+    await run(setattr, view.task_picker, "value", "add-numbers")  # it reads the log (blocking) on change
+    assert "easymaker-log" in view.log_html.value
+    view.close()
 
 
 

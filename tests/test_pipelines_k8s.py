@@ -16,8 +16,12 @@ import pytest
 from jupyter_easymaker.catalogs.jobs import (
     IMAGE_JOBS_DIR,
     PIPELINE_RUN_ENTRY,
+    PIPELINE_RUNNER_SERVICE_ACCOUNT,
+    PIPELINE_TASK_JOBS_ENV,
     format_pipeline_task,
 )
+from jupyter_easymaker.runtime.pipelines.kube_tasks import task_job
+from jupyter_easymaker.runtime.pipelines.launch import Launch
 
 try:
     from tests import kube_fixtures
@@ -64,6 +68,17 @@ async def test_pipeline_run_job_on_kubernetes(api, threaded_cluster, easymaker_d
     # the run's folder is on the volume the pod mounts (the data dir is under tmp_path)
     assert any(m["mountPath"] == str(Path(run_dir).parents[2]) for m in container["volumeMounts"]), container["volumeMounts"]
     assert json.loads((Path(run_dir) / "run.json").read_text())["parameters"] == {"a": 5, "b": 5}
+    # its executor creates one Job per task: it runs as the runner account, with the tasks' Job template
+    assert job["spec"]["template"]["spec"]["serviceAccountName"] == PIPELINE_RUNNER_SERVICE_ACCOUNT
+    assert "automountServiceAccountToken" not in job["spec"]["template"]["spec"]
+    template = json.loads(env[PIPELINE_TASK_JOBS_ENV])
+    task = task_job(template, "em-task-x-0123abcd-1-beef", Launch(task_id="add-numbers", attempt=1, argv=["python3", "-c", "1"],
+                                                                  env={}, cwd=f"{run_dir}/tasks/add-numbers", log_path="", image="python:3.11"))
+    kube_fixtures.validate_manifest(task)
+    task_pod = task["spec"]["template"]["spec"]
+    assert task["metadata"]["namespace"] == "default" and task_pod["automountServiceAccountToken"] is False
+    assert task_pod["containers"][0]["volumeMounts"] == [m for m in container["volumeMounts"] if m["name"].startswith("storage-")]
+    assert task_pod["containers"][0]["resources"] == container["resources"]  # the run's instance type
 
     # the pod runs the executor: its progress lines become the run's tasks
     pod = f"{name}-abcde"

@@ -8,14 +8,14 @@ import asyncio
 import time
 
 import pytest
+from tests.server_config import with_options
 
 SCRIPT = "import time\nfor step in range(3):\n    print(f'step={step} loss={1.0 / (step + 1):.3f}')\n    time.sleep(0.05)\n"
 
 
 @pytest.fixture
 def jp_server_config(jp_server_config):
-    jp_server_config["EasyMakerExtension"]["log_type"] = "NHNCloud-AIEasyMaker"
-    return jp_server_config
+    return with_options(jp_server_config, log_type="NHNCloud-AIEasyMaker")
 
 
 def platform_of(jp_serverapp):

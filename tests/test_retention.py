@@ -67,3 +67,22 @@ def test_purging_without_tensorboard_folder_or_old_rows(tmp_path):
     settings = Settings(data_dir=str(tmp_path), retention_days=1)
     logs = LogService(Database(settings.db_url), settings)
     assert logs.purge_older_than_retention() == 0
+
+
+def test_purged_log_records_leave_the_full_text_index(tmp_path):
+    settings = Settings(data_dir=str(tmp_path))
+    db = Database(settings.db_url)
+    logs = LogService(db, settings)
+    now = utcnow()
+    with db.session() as session:
+        session.add(LogRecord(category="easymaker.training", body="expired zebra line", resource_id="r", time=now - timedelta(days=121)))
+        session.add(LogRecord(category="easymaker.training", body="kept zebra line", resource_id="r", time=now - timedelta(days=1)))
+    assert logs.full_text
+    assert len(logs.search("zebra")) == 2
+    assert logs.purge_older_than_retention() == 1
+    assert [r["body"] for r in logs.search("zebra")] == ["kept zebra line"] and logs.search("expired") == []
+    with db.engine.connect() as conn:  # the index holds exactly the records left
+        indexed = conn.exec_driver_sql("SELECT count(*) FROM log_records_fts WHERE log_records_fts MATCH 'zebra'").scalar()
+        # FTS5 compares its index with the records themselves and raises "database disk image is malformed" on a difference
+        conn.exec_driver_sql("INSERT INTO log_records_fts(log_records_fts, rank) VALUES ('integrity-check', 1)")
+    assert indexed == 1

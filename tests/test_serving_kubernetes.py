@@ -1,10 +1,11 @@
 """The Kubernetes serving backend against kmock (no Jupyter server): objects
-it creates and deletes, readiness from pods, pod metrics and logs, the
+it creates and deletes, readiness from pods, pod metrics (GPUs through a fake Prometheus) and logs, the
 InferenceService path when KServe's CRD is served, and an existing object of
 another server refused."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import kubernetes_validate
 import pytest
@@ -49,6 +50,11 @@ async def test_deployment_service_hpa_secret_readiness_metrics_scale_and_stop(cl
                 cluster.get(kube_fixtures.SECRETS, f"{name}-env")):
         kubernetes_validate.validate(doc, kube_fixtures.K8S_VERSION, strict=True)
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/serving:2"
+    # the v2 gRPC protocol on the port after HTTP's, in the pod and on the Service (grpc_address derives it)
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"name": "http", "containerPort": 8080, "protocol": "TCP"}, {"name": "grpc", "containerPort": 8081, "protocol": "TCP"}]
+    assert [(p["name"], p["port"], p["targetPort"]) for p in cluster.get(kube_fixtures.SERVICES, name)["spec"]["ports"]] == [
+        ("http", 80, "http"), ("grpc", 81, "grpc")]
     assert (await call(backend.status, handle)).phase == ServerPhase.STARTING
 
     cluster.add_pod(f"{name}-a", deployment, conditions=[{"type": "Ready", "status": "True"}])
@@ -97,6 +103,7 @@ async def test_inferenceservice_when_kserve_is_served(cluster):
     assert handle["kind"] == "InferenceService" and handle["service"] == f"{handle['name']}-predictor"
     isvc = cluster.get(ISVCS, handle["name"])
     assert isvc["spec"]["predictor"]["minReplicas"] == isvc["spec"]["predictor"]["maxReplicas"] == 2
+    assert [p["name"] for p in isvc["spec"]["predictor"]["containers"][0]["ports"]] == ["http"]  # KServe allows one port
     assert (await call(backend.status, handle)).phase == ServerPhase.STARTING
     cluster.set_status(ISVCS, handle["name"], {"conditions": [{"type": "Ready", "status": "True"}]})
     assert (await call(backend.status, handle)).phase == ServerPhase.READY
@@ -104,3 +111,73 @@ async def test_inferenceservice_when_kserve_is_served(cluster):
     assert not cluster.exists(ISVCS, handle["name"]) and not cluster.exists(kube_fixtures.SECRETS, f"{handle['name']}-env")
     forced = serving_for(cluster, kubernetes_inferenceservice=False)
     assert not await call(forced.inferenceservice_available)
+
+
+@pytest.mark.asyncio
+async def test_gpu_usage_of_each_pod_from_the_dcgm_exporter_through_prometheus(cluster):
+    from tests.test_backend_kubernetes import Prometheus
+
+    for resource in (DEPLOYMENTS, kube_fixtures.POD_METRICS):
+        cluster.emulator.resources[resource] = {}
+    series: list[dict] = []
+    prometheus = Prometheus(series)
+    try:
+        jobs = KubernetesBackend(namespace=NAMESPACE, api_client=cluster.api_client(), gpu_metrics_url=prometheus.url,
+                                 volume_mounts={"/mnt/nas1": {"nfs": {"server": "10.0.0.5", "path": "/export"}}})
+        backend = KubernetesServingBackend(jobs, ServingOptions(kubernetes_image="registry.example/serving:2"))
+        handle = await call(backend.start, spec(gpu=1))
+        name = handle["name"]
+        deployment = cluster.get(DEPLOYMENTS, name)
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+        pods = (f"{name}-a", f"{name}-b")
+        for pod in pods:
+            cluster.add_pod(pod, deployment, conditions=[{"type": "Ready", "status": "True"}])
+            cluster.emulator.objects[kube_fixtures.POD_METRICS, NAMESPACE, pod] = {
+                "metadata": {"name": pod, "namespace": NAMESPACE}, "containers": [{"name": "c", "usage": {"cpu": "500m", "memory": "1Gi"}}]}
+        assert [u.gpu_percent for u in await call(backend.usage, handle)] == [None, None]  # no series yet
+
+        series += [
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": NAMESPACE, "pod": pods[0], "UUID": "GPU-a"}, "value": 70},
+            {"metric": {"__name__": "DCGM_FI_DEV_FB_USED", "namespace": NAMESPACE, "pod": pods[0], "UUID": "GPU-a"}, "value": 3000},
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "exported_namespace": NAMESPACE, "exported_pod": pods[1],
+                        "UUID": "GPU-b"}, "value": 10},
+            {"metric": {"__name__": "DCGM_FI_DEV_FB_USED", "exported_namespace": NAMESPACE, "exported_pod": pods[1],
+                        "UUID": "GPU-b"}, "value": 500},
+            # another server's pod whose name starts alike, and the same pod name in another namespace
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": NAMESPACE, "pod": f"{name}-ab", "UUID": "GPU-c"}, "value": 99},
+            {"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "namespace": "other", "pod": pods[0], "UUID": "GPU-d"}, "value": 99},
+        ]
+        usage = sorted((u.gpu_percent, u.gpu_memory_bytes, u.cpu_percent) for u in await call(backend.usage, handle))
+        assert usage == [(10.0, 500 << 20, 50.0), (70.0, 3000 << 20, 50.0)]
+
+        prometheus.close()  # out of reach: CPU and memory still come, GPU usage is unknown
+        usage = await call(backend.usage, handle)
+        assert [u.gpu_percent for u in usage] == [None, None] and [u.memory_bytes for u in usage] == [1 << 30] * 2
+    finally:
+        prometheus.close()
+
+
+@pytest.mark.asyncio
+async def test_the_inference_gateway_is_a_deployment_and_service_of_its_own(cluster):
+    from jupyter_easymaker.backend.kubernetes.gateway_manifests import gateway_config
+
+    cluster.emulator.resources[DEPLOYMENTS] = {}
+    backend = serving_for(cluster, kubernetes_gateway_replicas=2)
+    config = gateway_config(db_url="postgresql://em:pw@db/em", log_type="jupyter-easymaker", options={"stats_flush_seconds": 2})
+    where = await call(backend.apply_gateway, config, "s3cret")
+    assert where == {"service": "easymaker-gateway", "address": "http://easymaker-gateway.default.svc.cluster.local:80"}
+    deployment = cluster.get(DEPLOYMENTS, "easymaker-gateway")
+    service = cluster.get(kube_fixtures.SERVICES, "easymaker-gateway")
+    secret = cluster.get(kube_fixtures.SECRETS, "easymaker-gateway")
+    for doc in (deployment, service, secret):
+        kubernetes_validate.validate(doc, kube_fixtures.K8S_VERSION, strict=True)
+    pod = deployment["spec"]["template"]["spec"]
+    assert deployment["spec"]["replicas"] == 2 and pod["containers"][0]["image"] == "registry.example/serving:2"
+    assert pod["containers"][0]["command"][-1] == "jupyter_easymaker.areas.endpoints.gateway_process"
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert json.loads(secret["stringData"]["config.json"])["db_url"] == "postgresql://em:pw@db/em"
+    # applied again with another config: the objects follow it (no conflict)
+    config["options"]["stats_flush_seconds"] = 5
+    await call(backend.apply_gateway, config, "s3cret")
+    secret = cluster.get(kube_fixtures.SECRETS, "easymaker-gateway")
+    assert json.loads(secret["stringData"]["config.json"])["options"]["stats_flush_seconds"] == 5

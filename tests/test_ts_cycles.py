@@ -56,6 +56,7 @@ def test_shared_code_imports_no_area_and_areas_only_what_others_offer():
 
 
 #: What an area may import from another area: its API module, its form hints and
-#: form parts (a template is a training's fields), its pickers, its list of
+#: form parts (a template is a training's fields), its pickers (the experiment
+#: picker of every form whose resource belongs to an experiment), its list of
 #: trainings (an experiment shows its trainings) and its hyperparameters table.
-ALLOWED_CROSSINGS = {"api.ts", "form.ts", "formAddons.tsx", "pickers.ts", "list.tsx", "hyperparameters.tsx"}
+ALLOWED_CROSSINGS = {"api.ts", "form.ts", "formAddons.tsx", "pickers.ts", "picker.tsx", "list.tsx", "hyperparameters.tsx"}

@@ -22,6 +22,8 @@ class InstanceType:
     memory_mib: int = 2048
     gpu: int = 0
     node_selector: dict[str, str] = field(default_factory=dict)
+    # Kubernetes tolerations of its pods (e.g. of a GPU node pool's taint), as in a PodSpec
+    tolerations: list[dict[str, Any]] = field(default_factory=list)
     description: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,6 +37,7 @@ class InstanceType:
             memory_mib=int(data.get("memory_mib", 2048)),
             gpu=int(data.get("gpu", 0)),
             node_selector=dict(data.get("node_selector") or {}),
+            tolerations=[dict(t) for t in data.get("tolerations") or []],
             description=str(data.get("description", "")),
         )
 

@@ -35,6 +35,29 @@ FINETUNE_EVAL_LINE = re.compile(r"^\[easymaker\] finetune eval step=(\d+)((?: [a
 # the pipeline-run job (runtime/jobs/pipeline_run.py): one line per task state change
 PIPELINE_RUN_ENTRY = "pipeline_run.py"
 PIPELINE_TASK_LINE = re.compile(r"^\[easymaker\] pipeline-task (\{.*\})$")
+# a local run on a server: each container task attempt is a job of its own on the
+# server's job lifecycle (the launcher runs the task's command line). The executor asks
+# for it with a request file in the run's folder, {TASK_JOBS_FOLDER}/{name}.json, and
+# may ask for its stop with {name}.stop; the server answers with {name}.result.json
+# ({"outcome", "exit_code", "reason"}) once the job ended. The job's own folder is
+# {name}.job, its output in {name}.job/{TASK_JOB_LOG}.
+TASK_JOBS_FOLDER = "task-jobs"
+TASK_JOB_LOG = "output.log"
+TASK_JOBS_FLAG = "task_jobs"  # in run.json: true when the server runs the tasks as jobs
+TASK_RESULT_SUFFIX = ".result.json"
+TASK_STOP_SUFFIX = ".stop"
+
+
+def task_job_name(folder: str, attempt: int, executor: str) -> str:
+    """The request name of one attempt of the task whose folder is ``folder``, asked
+    for by the executor ``executor`` (a restarted executor's attempts are new jobs)."""
+    return f"{folder}.a{int(attempt)}.{executor}"
+
+
+# on Kubernetes: the Job (JSON) each task of the run becomes, less the task's own fields
+PIPELINE_TASK_JOBS_ENV = "EM_PIPELINE_TASK_JOBS"
+# the service account of a run's executor pod on Kubernetes (it creates its tasks' Jobs)
+PIPELINE_RUNNER_SERVICE_ACCOUNT = "easymaker-pipeline-runner"
 
 
 def format_pipeline_task(record: dict[str, Any]) -> str:
@@ -112,17 +135,24 @@ def open_private(path: str, mode: str = "w") -> IO[Any]:
         raise
 
 
-def write_private_json(path: str, data: Any) -> None:
-    """Replace the file atomically (a reader never sees half of it), readable by its owner only."""
+def replace_json(path: str, data: Any, *, private: bool = False) -> None:
+    """Replace the file atomically: a reader (another process) never sees half of it."""
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open_private(tmp) as fh:
+    with open_private(tmp) if private else open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
     os.replace(tmp, path)
 
 
+def write_private_json(path: str, data: Any) -> None:
+    """``replace_json``, readable by its owner only."""
+    replace_json(path, data, private=True)
+
+
 def read_state(path: str) -> dict[str, Any] | None:
+    """A file holding a JSON object; None where it is missing, unreadable or not one."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (FileNotFoundError, json.JSONDecodeError):
+            data = json.load(fh)
+    except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None

@@ -1,6 +1,6 @@
 """The server-wide methods of :class:`jupyter_easymaker.client.Client`: what
 no area owns (the handshake, the OpenAPI document, built-in algorithms,
-instance types, log search across jobs, the event stream)."""
+instance types, the event stream)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -23,10 +23,6 @@ class ServerClient:
     def instance_types(self) -> list[dict]:
         """Instance types jobs can ask for (the default is ``info()['capabilities']['default_instance_type']``)."""
         return self._get("instance-types")["items"]
-
-    def search_logs(self, query: str | None = None, after: int = 0, limit: int | None = None) -> list[dict]:
-        """Log records of every job, e.g. ``search_logs('category:"easymaker.training" logLevel:ERROR')``."""
-        return self._get("logs", query=query, after=after or None, limit=limit)["records"]
 
     def events(self) -> Iterator[dict]:
         """Resource changes as they happen (an endless generator)."""

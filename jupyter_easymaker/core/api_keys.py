@@ -115,6 +115,15 @@ class ApiKeyService:
                 if verified.key_id == key_id or verified.owner_id == owner_id:
                     del self._verified[digest]
 
+    def forget_all(self) -> None:
+        """Verify every key against the store again (another process revoked or deleted some)."""
+        with self._lock:
+            self._verified.clear()
+
+    def cached(self, key: str) -> bool:
+        """Whether verify() answers this key without the store."""
+        return hashlib.sha256(key.encode("utf-8")).hexdigest() in self._verified
+
     # -- the gateway's side ---------------------------------------------------------
     def verify(self, owner_id: str, key: str | None) -> VerifiedKey | None:
         """The key if it is a valid, unrevoked key of this owner."""

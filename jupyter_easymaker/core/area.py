@@ -52,6 +52,9 @@ class Area:
     always: bool = False  # its reconciler runs from the start (it has work outside the store)
     machines: tuple[str, ...] = ()  # "statuses:NAME" of each state machine of its kinds
     capabilities: str | None = None  # "module:function" whose dict joins the handshake's capabilities
+    # the dashboard's questions, each a method of this area's service:
+    counts: str | None = None  # () -> {count name: int}: the guide's service-usage counts it owns
+    holds: str | None = None  # () -> list[core.holding.Held]: what its running work holds
 
     @property
     def package(self) -> str:

@@ -104,10 +104,11 @@ def _conflict(exc: IntegrityError) -> Exception:
 
 
 class Database:
-    def __init__(self, url: str, migration_dirs: list[str] = ()):
+    def __init__(self, url: str, migration_dirs: list[str] = (), *, migrate: bool = True):
         self.url = url
         self.engine = make_engine(url)
-        upgrade(self.engine, migration_dirs)
+        if migrate:  # a second process on the same store (the inference gateway) leaves the schema to the server
+            upgrade(self.engine, migration_dirs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._current = threading.local()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.jobs import JobLifecycle, JobStatuses, Outcome
 from jupyter_easymaker.core.resources import ResourceService
 
@@ -40,7 +41,23 @@ class JobService(ResourceService):
             return list(session.scalars(select(self.table).where(self.table.status.in_(self.statuses.active),
                                                                  self.table.handle.is_not(None))))
 
+    def holding(self) -> list[Held]:
+        """The jobs of this kind a backend runs now (submitted, running or stopping):
+        what they hold, for the dashboard's resource usage."""
+        st = self.statuses
+        statuses = {s for s in (st.submitted, st.running, st.stopping) if s}
+        with self.db.session() as session:
+            rows = session.execute(select(self.table.id, self.table.name, self.table.spec, self.table.backend)
+                                   .where(self.table.status.in_(statuses), self.table.handle.is_not(None))).all()
+        return [Held(self.kind, rid, name, *self.held_instance(spec or {}), backend=backend or "local")
+                for rid, name, spec, backend in rows]
+
     # -- hooks a kind may change -------------------------------------------
+    def held_instance(self, spec: dict[str, Any]) -> tuple[str, int]:
+        """(instance type, how many of it) a running job of this kind holds, from its stored spec."""
+        units = spec.get("nodes") or spec.get("instance_count") or 1
+        return spec.get("instance_type") or self.settings.default_instance_type, max(1, int(units))
+
     def job_spec(self, row: Any) -> Any:
         raise NotImplementedError
 

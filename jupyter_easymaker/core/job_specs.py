@@ -126,6 +126,7 @@ class JobSpecs:
             nproc_per_node=int(spec.get("nproc_per_node", 1)),
             use_torchrun=bool(spec.get("use_torchrun")),
             max_run_seconds=spec.get("max_run_seconds"),
+            data_storage_gb=spec.get("data_storage_gb"),
             region=self.settings.region,
             appkey=self.settings.appkey,
             labels=labels,

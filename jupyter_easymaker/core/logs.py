@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.core.errors import InvalidInput
 from jupyter_easymaker.core.settings import TENSORBOARD_FOLDER
 from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
 
@@ -25,11 +23,7 @@ STEP_KEYS = ("step", "global_step", "epoch", "iteration", "iter")
 _ERROR = re.compile(r"\b(Traceback|Error|Exception|FATAL|CRITICAL)\b")
 _WARNING = re.compile(r"\b(WARN|WARNING|Warning)\b")
 LOG_TYPE = "jupyter-easymaker"
-MAX_QUERY_TERMS = 64  # field:value terms and words of one log search
 EVENT_FILE_MARK = "tfevents"  # TensorBoard event files: events.out.tfevents.{time}.{host}...
-
-# query words -> columns: the guide's field names as Log & Crash Search spells them
-_QUERY_COLUMNS = {"category": "category", "logLevel": "log_level", "logType": "log_type", "body": "body"}
 
 
 def parse_metrics(line: str) -> dict[str, float]:
@@ -63,6 +57,7 @@ class LogService:
     def __init__(self, db, settings):
         self.db = db
         self.settings = settings
+        self._full_text: bool | None = None
 
     def ingest(
         self, session: Session, resource_id: str, text: str, *, category: str, fields: dict[str, Any],
@@ -106,45 +101,59 @@ class LogService:
 
     def records(self, resource_id: str, *, after: int = 0, limit: int = 1000, query: str | None = None) -> list[dict[str, Any]]:
         with self.db.session() as session:
-            stmt = select(LogRecord).where(LogRecord.resource_id == resource_id, LogRecord.id > after)
-            stmt = self._apply_query(stmt, query)
+            stmt = select(LogRecord).where(LogRecord.resource_id == resource_id, LogRecord.id > after, self.condition(query))
             rows = session.scalars(stmt.order_by(LogRecord.id).limit(limit)).all()
             return [self.record_dict(r) for r in rows]
 
-    def search(self, query: str | None, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+    def search(
+        self, query: str | None, *, since: datetime | None = None, until: datetime | None = None, before: int | None = None,
+        after: int = 0, limit: int = 1000, newest_first: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Records of every job matching ``query`` (the search language of
+        :mod:`~jupyter_easymaker.core.log_query`), stored at or after ``since``
+        and at or before ``until``: newest first below the id ``before`` (paging
+        back), or oldest first above the id ``after`` (following new records)."""
+        conditions = [self.condition(query)]
+        if after:  # following: the few records past the newest seen, found by their ids
+            conditions.append(LogRecord.id > after)
+        if before is not None:
+            # `+ 0` keeps the id from driving the plan: a range of ids would make SQLite walk the
+            # table back from `before` instead of using the index the query's own terms pick
+            conditions.append(LogRecord.id + 0 < before)
+        if since is not None:
+            conditions.append(LogRecord.time >= since)
+        if until is not None:
+            conditions.append(LogRecord.time <= until)
+        order = LogRecord.id.desc() if newest_first else LogRecord.id
         with self.db.session() as session:
-            stmt = self._apply_query(select(LogRecord).where(LogRecord.id > after), query)
-            return [self.record_dict(r) for r in session.scalars(stmt.order_by(LogRecord.id).limit(limit))]
+            rows = session.scalars(select(LogRecord).where(*conditions).order_by(order).limit(limit)).all()
+            return [self.record_dict(r) for r in rows]
+
+    def condition(self, query: str | None):
+        """``query`` as a condition on log records; a query not in the language
+        raises :class:`~jupyter_easymaker.core.log_query.QuerySyntaxError` (HTTP 400, field ``query``)."""
+        from jupyter_easymaker.core.log_query import compile_query
+
+        return compile_query(query, fts=self.full_text, dialect=self.db.engine.dialect.name)
+
+    @property
+    def full_text(self) -> bool:
+        """Whether the store has the full-text index of log bodies (SQLite with FTS5)."""
+        if self._full_text is None:
+            from jupyter_easymaker.core.log_query import FTS_TABLE
+
+            if self.db.engine.dialect.name != "sqlite":
+                self._full_text = False
+            else:
+                with self.db.engine.connect() as conn:
+                    found = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).first()
+                self._full_text = found is not None
+        return self._full_text
 
     @staticmethod
     def record_dict(r: LogRecord) -> dict[str, Any]:
         return {"id": r.id, "time": r.time.isoformat(), "category": r.category, "logLevel": r.log_level,
-                "logType": r.log_type, "body": r.body, **r.fields}
-
-    @staticmethod
-    def _apply_query(stmt, query: str | None):
-        """``category:"easymaker.training" logLevel:ERROR some words`` - the
-        guide's Log & Crash Search style: field:value terms and free text."""
-        if not query:
-            return stmt
-        try:
-            terms = shlex.split(query)
-        except ValueError as exc:
-            raise InvalidInput(f"query: {exc}", field="query") from None
-        if len(terms) > MAX_QUERY_TERMS:  # each term is a condition; the store refuses a statement of thousands
-            raise InvalidInput(f"query: at most {MAX_QUERY_TERMS} terms (this one has {len(terms)})", field="query")
-        conditions = []
-        for term in terms:
-            key, sep, value = term.partition(":")
-            value = value.replace("\\-", "-")
-            if sep and key in _QUERY_COLUMNS:
-                conditions.append(getattr(LogRecord, _QUERY_COLUMNS[key]) == value)
-            elif sep and key in ("trainingId", "hyperparameterTuningId", "endpointId", "endpointStageId", "batchInferenceId", "inferenceId", "modelName", "action"):
-                # a record belongs to one resource; other ids it carries are fields (inference logs: endpointId)
-                conditions.append(or_(LogRecord.resource_id == value, LogRecord.fields[key].as_string() == value))
-            else:
-                conditions.append(LogRecord.body.like(f"%{term}%"))
-        return stmt.where(and_(*conditions))
+                "logType": r.log_type, "body": r.body, "resourceId": r.resource_id, **r.fields}
 
     def metrics(self, resource_id: str, since: datetime | None = None) -> list[dict[str, Any]]:
         """Series per metric name; ``since`` keeps only points stored after it (live charts)."""

@@ -2,8 +2,10 @@
 
 Each area with long-running work has a reconciler (``recover()`` once, then
 ``async reconcile_once()`` every pass, ``async shutdown()`` optionally when
-the server stops). The controller drives them all from one asyncio loop: every tick,
-and at once when a service publishes a change. It keeps no state of its own
+the server stops). The controller drives each area's reconciler in a loop of its own on
+one asyncio loop: every tick, and at once when a service publishes a change.
+One loop per area, so that an area waiting on something slow (a model server
+that takes seconds to stop) holds up no other area's work. It keeps no state of its own
 beyond caches: everything is in the store (statuses, backend handles, log
 offsets), so a server killed at any moment finds every job again.
 
@@ -23,6 +25,7 @@ from typing import Any
 from jupyter_easymaker.core.area import Area
 
 RETENTION_CHECK_SECONDS = 3600.0
+SLOW_PASS_SECONDS = 10.0
 
 
 class Controller:
@@ -31,7 +34,9 @@ class Controller:
         self.log = log or logging.getLogger("jupyter_easymaker.controller")
         self.reconcilers: dict[str, Any] = {}  # area name -> its reconciler
         self._waiting: list[Area] = []  # loaded areas whose reconciler is not started yet
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # the supervisor's: areas to start, retention
+        self._area_wakes: dict[str, asyncio.Event] = {}
+        self._area_tasks: dict[str, asyncio.Task] = {}
         self._task: asyncio.Task | None = None
         self._events_task: asyncio.Task | None = None
         self._last_purge = 0.0
@@ -56,8 +61,8 @@ class Controller:
 
     async def stop(self) -> None:
         self._running = False
-        self._wake.set()
-        for task in (self._task, self._events_task):
+        self._wake_all()
+        for task in (self._task, self._events_task, *self._area_tasks.values()):
             if task is not None:
                 task.cancel()
                 try:
@@ -76,12 +81,17 @@ class Controller:
         """Look at the work now; callable from any thread (a job's exit is noticed in one)."""
         loop = self._event_loop
         if loop is None or threading.get_ident() == self._loop_thread:
-            self._wake.set()
+            self._wake_all()
             return
         try:
-            loop.call_soon_threadsafe(self._wake.set)
+            loop.call_soon_threadsafe(self._wake_all)
         except RuntimeError:
             pass  # the loop has closed: the server is shutting down
+
+    def _wake_all(self) -> None:
+        self._wake.set()
+        for event in self._area_wakes.values():
+            event.set()
 
     # -- which areas run -------------------------------------------------------
     def _areas_with_work(self) -> list[str]:
@@ -144,33 +154,52 @@ class Controller:
             while True:
                 event = await queue.get()
                 if event.get("change") in ("created", "status"):
-                    self._wake.set()
+                    self._wake_all()
         finally:
             self.platform.events.unsubscribe(queue)
 
     async def _loop(self) -> None:
+        """The supervisor: starts the loop of each area whose reconciler is made, and
+        purges what is past retention."""
         while self._running:
             self._wake.clear()
             try:
-                await self.reconcile_once()
+                await self._supervise()
             except Exception:  # noqa: BLE001 - one bad tick must not end the loop
                 self.log.exception("easymaker controller tick failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.platform.settings.controller_interval)
-            except asyncio.TimeoutError:
-                pass
+            await self._sleep(self._wake)
 
-    async def reconcile_once(self) -> None:
+    async def _supervise(self) -> None:
         await self._start_waiting()
+        for name, reconciler in self.reconcilers.items():
+            if name not in self._area_tasks:
+                self._area_wakes[name] = asyncio.Event()
+                self._area_tasks[name] = asyncio.create_task(self._area_loop(name, reconciler),
+                                                             name=f"easymaker-controller-{name}")
         if time.monotonic() - self._last_purge > RETENTION_CHECK_SECONDS:
             self._last_purge = time.monotonic()
             removed = await asyncio.to_thread(self.platform.logs.purge_older_than_retention)
             if removed:
                 self.log.info("easymaker: removed %d log records, metric points and TensorBoard event files past the "
                               "%d-day retention", removed, self.platform.settings.retention_days)
-        for name in [n for n in self.platform.areas if n in self.reconcilers]:  # in the areas' order
-            reconciler = self.reconcilers[name]
+
+    async def _area_loop(self, name: str, reconciler: Any) -> None:
+        wake = self._area_wakes[name]
+        while self._running:
+            wake.clear()
+            started = time.monotonic()
             try:
                 await reconciler.reconcile_once()
-            except Exception:  # noqa: BLE001 - one area's failure must not stall the others
+            except Exception:  # noqa: BLE001 - one bad pass must not end the area's loop
                 self.log.exception("easymaker: the %s reconciler failed", name)
+            took = time.monotonic() - started
+            if took >= SLOW_PASS_SECONDS:  # the area's statuses lagged this long: worth an operator's look
+                self.log.warning("easymaker: a pass of the %s reconciler took %.1f s", name, took)
+            await self._sleep(wake)
+
+    async def _sleep(self, wake: asyncio.Event) -> None:
+        """Until woken, or for one tick."""
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=self.platform.settings.controller_interval)
+        except asyncio.TimeoutError:
+            pass

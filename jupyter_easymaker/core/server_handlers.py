@@ -1,4 +1,4 @@
-"""Server-wide routes: version handshake, OpenAPI, event stream, log search,
+"""Server-wide routes: version handshake, OpenAPI, event stream,
 built-in algorithms and instance types."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from tornado.iostream import StreamClosedError
 
 from jupyter_easymaker.catalogs.algorithms import BUILTIN_ALGORITHMS
-from jupyter_easymaker.core.http import EasyMakerHandler, api, int_arg
+from jupyter_easymaker.core.http import EasyMakerHandler, api
 from jupyter_easymaker.core.routing import Op, Route
 
 
@@ -53,16 +53,6 @@ class EventsHandler(EasyMakerHandler):
             events.unsubscribe(queue)
 
 
-class LogSearchHandler(EasyMakerHandler):
-    """``?query=category:"easymaker.training" logLevel:ERROR`` across all jobs."""
-
-    @api
-    def get(self) -> None:
-        args = self.query_args()
-        after, limit = int_arg(args, "after", 0, 2**62), int_arg(args, "limit", 1000, 10000)
-        self.reply({"records": self.services.logs.search(args.get("query"), after=after, limit=limit)})
-
-
 class AlgorithmsHandler(EasyMakerHandler):
     @api
     def get(self) -> None:
@@ -82,7 +72,6 @@ ROUTES = [
     Route("", ServerInfoHandler, {"get": Op("Server version and capabilities (version handshake)", response="ServerInfo")}),
     Route("openapi.json", OpenAPIHandler, {"get": Op("This OpenAPI document")}),
     Route("events", EventsHandler, {"get": Op("Server-sent events of resource changes", content_type="text/event-stream")}),
-    Route("logs", LogSearchHandler, {"get": Op("Search structured logs", params=("query", "after", "limit"))}),
     Route("algorithms", AlgorithmsHandler, {"get": Op("Built-in algorithms with their hyperparameters and metrics")}),
     Route("instance-types", InstanceTypesHandler, {"get": Op("Instance types jobs can ask for")}),
 ]

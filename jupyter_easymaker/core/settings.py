@@ -19,6 +19,25 @@ DEFAULT_INSTANCE_TYPES = {
 }
 
 
+def host_instance_types(cpu: float, memory_mib: int, gpus: int) -> dict[str, InstanceType]:
+    """Instance types that fit what this host can hand out: ``cpu-N`` for N = 1, 2, 4 ...
+    up to its CPUs (and all of them), 2 GiB per vCPU as far as its memory goes, and
+    ``gpu-N`` for each power of two up to its GPUs with their share of CPU and memory."""
+    cores = max(1, int(cpu))
+    counts = sorted({n for n in (2 ** i for i in range(cores.bit_length())) if n <= cores} | {cores})
+    types: dict[str, InstanceType] = {}
+    for n in counts:
+        memory = max(256, min(2048 * n, memory_mib))
+        types[f"cpu-{n}"] = InstanceType(name=f"cpu-{n}", cpu=n, memory_mib=memory,
+                                         description=f"{n} vCPU, {memory / 1024:g} GiB")
+    for g in sorted({n for n in (2 ** i for i in range(max(gpus, 0).bit_length())) if n <= gpus} | ({gpus} if gpus else set())):
+        share = g / gpus
+        n, memory = max(1, int(cores * share)), max(256, int(memory_mib * share))
+        types[f"gpu-{g}"] = InstanceType(name=f"gpu-{g}", cpu=n, memory_mib=memory, gpu=g,
+                                         description=f"{n} vCPU, {memory / 1024:.0f} GiB, {g} GPU")
+    return types
+
+
 @dataclass
 class Settings:
     data_dir: str

@@ -62,6 +62,8 @@ class LogRecord(Base):
     """Structured logs with the guide's fields (appendix 2)."""
 
     __tablename__ = "log_records"
+    # the search's indexes on fields of `fields` and its full-text table are SQLite's own (migration 0014)
+    __table_args__ = (Index("ix_log_records_category_level_time", "category", "log_level", "time"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

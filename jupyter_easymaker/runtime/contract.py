@@ -83,6 +83,8 @@ def entry_command(
 ) -> list[str]:
     """The command line of one node: the entry point with ``--key value`` args,
     under torchrun when asked for."""
+    if spec.get("command"):  # a command line of its own (a pipeline task's), run as given
+        return [str(part) for part in spec["command"]]
     entry = spec["entry_point"]
     args = hyperparameter_args(spec.get("hyperparameters") or {})
     if spec.get("use_torchrun"):

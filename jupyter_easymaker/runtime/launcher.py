@@ -26,6 +26,7 @@ from typing import Any
 
 from jupyter_easymaker.catalogs.jobs import STATE_FILE, private_dir, write_state
 from jupyter_easymaker.runtime import contract
+from jupyter_easymaker.runtime.storage_quota import DataStorageQuota
 
 STOP_GRACE_SECONDS = float(os.environ.get("EM_STOP_GRACE_SECONDS", "10"))
 
@@ -56,6 +57,8 @@ class Launcher:
         self.children: list[subprocess.Popen] = []
         self.stop_requested = False
         self.started_at: float | None = None
+        gigabytes = spec.get("data_storage_gb")
+        self.quota = DataStorageQuota(self.work_dir, float(gigabytes)) if gigabytes else None
 
     # -- phases ---------------------------------------------------------------
     def _state(self, phase: str, **extra: Any) -> None:
@@ -68,6 +71,9 @@ class Launcher:
         try:
             self._stage_inputs()
             extra_path = self._install_requirements()
+            full = self.quota.exceeded(now=True) if self.quota else None
+            if full:
+                raise OSError(full)
         except Exception as exc:  # noqa: BLE001 - any staging error fails the job with its message
             _log(f"preparing the job failed: {exc}")
             self._state("FAILED", exit_code=1, reason=f"preparing the job failed: {exc}", finished_at=time.time())
@@ -149,8 +155,10 @@ class Launcher:
         base_env.update(contract.job_env(spec))
         if extra_path:
             base_env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, base_env.get("PYTHONPATH", "")) if p)
+        if self.quota:  # temporary files are the instance's data storage too
+            base_env["TMPDIR"] = private_dir(os.path.join(self.work_dir, "tmp"))
         entry = os.path.join(spec["source_dir"], spec["entry_point"])
-        if not os.path.isfile(entry):
+        if not spec.get("command") and not os.path.isfile(entry):
             return 2, "FAILED", f"entry point {spec['entry_point']!r} not found in {spec['source_dir']}"
         self.started_at = time.time()
         self._state("RUNNING")
@@ -166,10 +174,15 @@ class Launcher:
                     use_torchrun=bool(spec.get("use_torchrun")),
                 )
             )
-            cmd = contract.entry_command(spec, node_rank=rank, master_addr=master_addr, master_port=master_port)
-            self.children.append(
-                subprocess.Popen(cmd, cwd=spec["source_dir"], env=env, stdout=sys.stdout, stderr=sys.stderr, start_new_session=True)
-            )
+            cmd = contract.entry_command(spec, node_rank=rank, master_addr=master_addr, master_port=master_port,
+                                         python=spec.get("python") or sys.executable)  # an image's environment
+            try:
+                self.children.append(subprocess.Popen(cmd, cwd=spec["source_dir"], env=env, stdout=sys.stdout,
+                                                      stderr=sys.stderr, start_new_session=True))
+            except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:  # a command line's program
+                _log(f"ERROR: cannot start {cmd[0]!r}: {exc}")
+                self._terminate_children()
+                return 127, "FAILED", f"program {cmd[0]!r} not found on this host"
         return self._wait(spec.get("max_run_seconds"))
 
     def _wait(self, max_run_seconds: float | None) -> tuple[int, str, str]:
@@ -193,7 +206,20 @@ class Launcher:
                 _log(f"maximum run time of {max_run_seconds:g} s reached, ending the job")
                 self._terminate_children()
                 return -signal.SIGTERM, "FAILED", f"maximum run time of {max_run_seconds:g} s exceeded"
-            time.sleep(0.05)
+            full = self.quota.exceeded() if self.quota else None
+            if full:
+                _log(f"{full}, ending the job")
+                self._terminate_children()
+                return -signal.SIGTERM, "FAILED", full
+            running = [child for child, code in zip(self.children, codes) if code is None]
+            if len(running) == 1:
+                # one process left: its exit is seen at once (short jobs, such as pipeline tasks, end sooner)
+                try:
+                    running[0].wait(timeout=0.05)
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(0.05)
         if self.stop_requested:
             return first_failure or 0, "STOPPED", "stopped by request"
         if first_failure is None:

@@ -3,6 +3,12 @@ export namespace CommandIDs {
   /** args: { area: string } */
   export const openArea = 'easymaker:open-area';
   export const openDashboard = 'easymaker:open-dashboard';
+  export const openLogs = 'easymaker:open-logs';
+  // notebooks
+  export const openNotebooks = 'easymaker:open-notebooks';
+  export const createNotebook = 'easymaker:create-notebook';
+  /** args: { id: string, tab?: string } */
+  export const openNotebook = 'easymaker:open-notebook';
   export const openExperiments = 'easymaker:open-experiments';
   export const openTrainings = 'easymaker:open-trainings';
   export const openTemplates = 'easymaker:open-templates';

@@ -114,6 +114,32 @@ describe('monitoringSeries', () => {
     expect(s.x[0]).toBeLessThan(s.x[1]);
     expect(s.cpu).toEqual([0, 3]);
     expect(s.memory).toEqual([168189952 / 1048576, 2]);
+    expect(s.hasGpu).toBe(false);
+  });
+
+  it('gives GPU % and GPU memory MiB where pods have GPUs, and says whether any sample has them', () => {
+    const m: IStageMonitoring = {
+      endpoint_id: 'e',
+      stage_id: 's',
+      resources: [
+        {
+          resource_id: 'r1',
+          model_name: 'llm',
+          pods_ready: 1,
+          pods_total: 1,
+          usage: [
+            { time: '2026-11-23T02:15:10+00:00', cpu_percent: 50, memory_bytes: 1048576, gpu_percent: 63.5, gpu_memory_bytes: 3072 * 1048576 },
+            { time: '2026-11-23T02:15:05+00:00', cpu_percent: 40, memory_bytes: 1048576, gpu_percent: null, gpu_memory_bytes: null }
+          ]
+        },
+        { resource_id: 'r2', model_name: 'iris', pods_ready: 1, pods_total: 1, usage: [] }
+      ]
+    };
+    const [gpu, cpu] = monitoringSeries(m);
+    expect(gpu.hasGpu).toBe(true);
+    expect(gpu.gpu).toEqual([null, 63.5]);
+    expect(gpu.gpuMemory).toEqual([null, 3072]);
+    expect(cpu.hasGpu).toBe(false);
   });
 });
 

@@ -35,8 +35,12 @@ const KINDS: StatusKind[] = [
   'rag ingestion',
   'pipeline',
   'pipeline run',
+  'pipeline task',
   'pipeline schedule',
-  'llm model'
+  'registry account',
+  'image',
+  'llm model',
+  'notebook'
 ];
 
 describe('status words', () => {

@@ -12,4 +12,5 @@ AREA = Area(
     guards=(Guard("model", "batch inferences", "count_for_model"),),
     work=(Work("batch_inferences", "statuses:BATCH_INFERENCE_ACTIVE"),),
     machines=("statuses:BATCH_INFERENCE_MACHINE",),
+    holds="holding",
 )

@@ -2,7 +2,8 @@
 mixin: standard library only, like the client)."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from jupyter_easymaker.areas.batch.statuses import BATCH_INFERENCE_MACHINE
 from jupyter_easymaker.client.common import _model_field, _ref, settled
@@ -69,6 +70,10 @@ class BatchClient:
                 for line in chunk["lines"]:
                     yield {"file": name, **line}
                 offset = chunk["next_offset"]
+
+    def batch_monitoring(self, ref: Any) -> dict:
+        """Record progress and the job's CPU / memory / GPU usage samples."""
+        return self._get(f"batch-inferences/{_ref(ref)}/monitoring")
 
     def batch_inference_logs(self, ref: Any, after: int = 0, limit: int | None = None, query: str | None = None) -> dict:
         return self._get(f"batch-inferences/{_ref(ref)}/logs", after=after or None, limit=limit, query=query)

@@ -9,10 +9,12 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jupyter_easymaker.areas.batch.client import FINAL_BATCH_STATUSES
 from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics import resource_actions as ra
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
     MagicUsageError,
@@ -247,13 +249,55 @@ def batch_cell(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
         return None
 
 
-@command("batches", "List batch inferences, newest first.",
-         arg("--status", help="only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
-def list_batches(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
-    page = magics.client.list_batch_inferences(status=args.status, limit=args.limit)
+BATCH_ACTIONS = ("list", "show", "stop", "rename", "copy", "delete", "logs", "outputs", "monitoring")
+BATCH_FIELDS = [("name", "name"), ("id", "id"), ("status", "status"), ("reason", "status_reason"), ("model", "model_name"),
+                ("input", "input_path"), ("output", "output_path"), ("description", "description"), ("created", "created_at")]
+
+
+@command("batches", "Batch inferences: " + ", ".join(BATCH_ACTIONS) + " (list, newest first, without an action).",
+         arg("action", nargs="?", choices=BATCH_ACTIONS, default="list"), *ra.NAME_ARGS,
+         arg("--status", help="list: only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
+def list_batches(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
+    client = magics.client
+    if args.action != "list":
+        return batch_action(client, args)
+    page = client.list_batch_inferences(status=args.status, limit=args.limit)
     if not page:
         print("no batch inferences")
-        return
+        return None
     rows = [[b["name"], b["status"], b.get("model_name") or "", progress_text(b), format_elapsed(b.get("elapsed_seconds")),
              created(b.get("created_at"))] for b in page]
     print(table(rows, ["NAME", "STATUS", "MODEL", "PROGRESS", "ELAPSED", "CREATED"]))
+    return None
+
+
+def batch_action(client: Any, args: argparse.Namespace) -> Any:
+    name = ra.need_name(args, "batches")
+    if args.action == "show":
+        b = ra.show(client.get_batch_inference(name), BATCH_FIELDS)
+        print(f"{'progress':<14}{progress_text(b)}")
+        return b
+    if args.action == "stop":
+        b = client.stop_batch_inference(name)
+        print(f"stop requested for batch inference {b['name']}: {b['status']}")
+        return b
+    if args.action == "rename":
+        return ra.rename("batch inference", args, client.update_batch_inference)
+    if args.action == "copy":
+        b = client.copy_batch_inference(name, **({"name": args.new_name} if args.new_name else {}))
+        print(f"submitted copy {b['name']} ({b['id']}) of {name}: {b['status']}")
+        return b
+    if args.action == "delete":
+        return ra.delete("batch inference", args, client.get_batch_inference, client.delete_batch_inference,
+                         "%easymaker batches delete")
+    if args.action == "logs":
+        return ra.print_logs(client.batch_inference_logs(name, limit=10000), "batch inference")
+    if args.action == "outputs":
+        page = client.batch_outputs(name, limit=args.limit)
+        for record in page.get("lines", []):
+            print(json.dumps(record, ensure_ascii=False))
+        return page
+    data = client.batch_monitoring(name)
+    print(f"progress: {data.get('progress')}")
+    ra.print_usage(data.get("usage") or [])
+    return data

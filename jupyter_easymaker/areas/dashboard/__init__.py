@@ -6,5 +6,4 @@ AREA = Area(
     capability="dashboard",
     service="service:DashboardService",
     tables=False,
-    requires=("trainings", "tuning", "endpoints"),
 )

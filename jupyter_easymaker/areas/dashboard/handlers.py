@@ -10,9 +10,7 @@ class DashboardHandler(EasyMakerHandler):
 
     @api
     def get(self) -> None:
-        # "active notebooks" are this server's running kernels
-        kernels = len(self.kernel_manager.list_kernel_ids())
-        self.reply(self.service.summary(active_notebooks=kernels))
+        self.reply(self.service.summary())
 
 
 ROUTES = [

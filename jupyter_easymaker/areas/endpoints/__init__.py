@@ -13,4 +13,6 @@ AREA = Area(
     guards=(Guard("model", "endpoint stage resources", "count_for_model"),),
     work=(Work("stage_resources"), Work("endpoint_stages"), Work("endpoints")),
     machines=("statuses:ENDPOINT_MACHINE", "statuses:STAGE_MACHINE", "statuses:STAGE_RESOURCE_MACHINE"),
+    counts="dashboard_counts",
+    holds="holding",
 )

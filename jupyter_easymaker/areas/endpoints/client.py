@@ -135,6 +135,14 @@ class EndpointsClient:
                 body[key] = value
         return self.request("POST", f"endpoints/{_ref(ref)}/stages", body)
 
+    def update_stage(self, ref: Any, stage: Any, *, description: str) -> dict:
+        """Change a stage's description."""
+        return self.request("PATCH", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}", {"description": description})
+
+    def stage_gateway(self, ref: Any, stage: Any) -> dict:
+        """The API gateway settings of a stage: what the gateway routes for it, where, and how it is called."""
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/gateway")
+
     def delete_stage(self, ref: Any, stage: Any) -> None:
         self.request("DELETE", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}")
 
@@ -162,6 +170,16 @@ class EndpointsClient:
 
     def add_stage_resource(self, ref: Any, stage: Any, model: Any, **fields: Any) -> dict:
         return self.request("POST", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources", resource_body(model, **fields))
+
+    def get_stage_resource(self, ref: Any, stage: Any, resource: Any) -> dict:
+        return self._get(f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources/{_ref(resource)}")
+
+    def stage_resource_logs(self, ref: Any, stage: Any, resource: Any, *, tail: int = 200) -> str:
+        """The last ``tail`` lines the model servers of one stage resource wrote (start-up, load errors), as text."""
+        response = self.request("GET", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources/{_ref(resource)}/logs",
+                                params={"tail": tail}, stream=True)
+        with response:
+            return response.read().decode("utf-8", "replace")
 
     def delete_stage_resource(self, ref: Any, stage: Any, resource: Any) -> None:
         self.request("DELETE", f"endpoints/{_ref(ref)}/stages/{_ref(stage)}/resources/{_ref(resource)}")

@@ -1,6 +1,7 @@
 """The inference gateway's decisions: routes, API keys, in-flight counts,
-statistics and inference logs. The HTTP forwarding itself is in
-``handlers/inference.py``.
+statistics and inference logs. They are made in the gateway process
+(``gateway_process.py``; its HTTP server is ``gateway_http.py``); the
+Jupyter server asks them over its control channel (``gateway_supervisor.py``).
 
 Routes are an in-memory table rebuilt from the store whenever something that
 changes routing is committed (a stage becomes ACTIVE, pods come and go, the
@@ -52,6 +53,8 @@ from jupyter_easymaker.core.tables import LogRecord, utcnow
 
 INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
+LOG_BATCH = 400  # inference log records per transaction (x 7 columns: under SQLite's 32766 variables)
+LOG_COLUMNS = ("time", "category", "log_level", "log_type", "body", "resource_id", "fields")
 class Gateway:
     def __init__(self, db, keys: ApiKeyService, stats: ApiStats, options: ServingOptions | None = None, *,
                  log_type: str = LOG_TYPE):
@@ -70,6 +73,7 @@ class Gateway:
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self.loaded = False
+        self.dirty = False  # something to write at the next flush
 
     # -- the routing table ------------------------------------------------------------
     def reload(self) -> None:
@@ -180,6 +184,7 @@ class Gateway:
         if target is None:
             return  # no stage to count it for (unknown endpoint)
         ok = status < 400
+        self.dirty = True
         endpoint_id, stage_id = target.endpoint.endpoint_id, target.stage.stage_id
         self.stats.record(endpoint_id, stage_id, ok, latency_ms)
         if ok and random.random() >= self.options.inference_log_sample_rate:
@@ -205,6 +210,10 @@ class Gateway:
             self._draining.update(addresses)
             self.reload()
 
+    @property
+    def draining(self) -> set[str]:
+        return set(self._draining)
+
     def undrain(self, addresses: list[str]) -> None:
         self._draining.difference_update(addresses)
 
@@ -220,20 +229,48 @@ class Gateway:
             self._flush()
 
     def _flush(self) -> None:
+        self.dirty = False
         with self._lock:
             logs, self._logs = self._logs, []
             dropped, self._dropped = self._dropped, 0
+        # the store's write lock is held per transaction: logs in small ones (and the gateway process
+        # flushes often), so that the Jupyter server's own transactions never wait long behind them
+        if logs:
+            self._insert_logs(logs)
         with self.db.session() as session:
             self.stats.flush_in(session)
             self.keys.flush_usage(session)
-            if logs:
-                session.execute(LogRecord.__table__.insert(), logs)
             if dropped:
                 session.add(LogRecord(time=utcnow(), category=INFERENCE_CATEGORY, log_level="WARNING", log_type=self.log_type,
                                       body=f"{dropped} inference log records were dropped (more than "
                                            f"{self.options.inference_log_max_per_flush} per flush)",
                                       resource_id="gateway", fields={"action": ACTION}))
         self._last_flush = time.monotonic()
+
+    def _insert_logs(self, logs: list[dict[str, Any]]) -> None:
+        table = LogRecord.__table__
+        dialect = self.db.engine.dialect
+        if dialect.name != "sqlite":
+            for start in range(0, len(logs), LOG_BATCH):
+                with self.db.session() as session:
+                    session.execute(table.insert(), logs[start:start + LOG_BATCH])
+            return
+        # SQLite: the values converted before the transaction begins, and one multi-row INSERT per
+        # batch, so that the write lock is held for C work only (a thread of a busy process waits for
+        # the GIL after each statement: one statement, one wait)
+        converters = [(name, table.c[name].type.bind_processor(dialect)) for name in LOG_COLUMNS]
+        row_sql = "(" + ", ".join("?" * len(LOG_COLUMNS)) + ")"
+        head = f"INSERT INTO {table.name} ({', '.join(LOG_COLUMNS)}) VALUES "
+        for start in range(0, len(logs), LOG_BATCH):
+            batch = logs[start:start + LOG_BATCH]
+            params: list[Any] = []
+            for row in batch:
+                for name, convert in converters:
+                    value = row.get(name)
+                    params.append(convert(value) if convert is not None else value)
+            sql = head + ", ".join([row_sql] * len(batch))
+            with self.db.session() as session:
+                session.connection().exec_driver_sql(sql, tuple(params))
 
     def flush_due(self) -> bool:
         return time.monotonic() - self._last_flush >= self.options.stats_flush_seconds

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics import resource_actions as ra
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
     MagicUsageError,
@@ -119,12 +120,147 @@ def predict(magics: Any, args: Any, _cell: Any) -> Any:
     return magics.client.predict(args.endpoint, data, stage=args.stage, model=args.model, api_key=args.api_key)
 
 
-@command("endpoints", "List endpoints with their default stage URL.", arg("--limit", type=positive_int, default=50))
-def list_endpoints(magics: Any, args: Any, _cell: Any) -> None:
-    page = magics.client.list_endpoints(limit=args.limit)
+ENDPOINT_ACTIONS = ("list", "show", "rename", "delete", "statistics", "stage-statistics", "stages", "stage", "stage-describe", "stage-delete",
+                    "stage-retry", "default-stage", "gateway", "monitoring", "logs", "resources", "resource", "resource-add",
+                    "resource-delete", "resource-logs", "api-keys", "api-key-create", "api-key-revoke")
+ENDPOINT_FIELDS = [("name", "name"), ("id", "id"), ("status", "status"), ("reason", "status_reason"),
+                   ("default stage", "default_stage_name"), ("url", "default_stage_url"),
+                   ("gateway url", "default_stage_gateway_url"), ("description", "description"),
+                   ("created", "created_at")]
+STAGE_FIELDS = [("stage", "name"), ("id", "id"), ("status", "status"), ("reason", "status_reason"), ("url", "url"),
+                ("gateway url", "gateway_url"), ("default", "is_default"), ("instance type", "instance_type"), ("instances", "instance_count"),
+                ("description", "description"), ("created", "created_at")]
+
+
+def _print_json(data: Any) -> Any:
+    print(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, default=str))
+    return data
+
+
+@command("endpoints", "Endpoints: " + ", ".join(ENDPOINT_ACTIONS) + " (list without an action). Stage actions take "
+         "--stage (default: the default stage), resource actions --resource, resource-add --model.",
+         arg("action", nargs="?", choices=ENDPOINT_ACTIONS, default="list"), *ra.NAME_ARGS,
+         arg("--stage", help="the stage (name or id)"),
+         arg("--resource", help="resource, resource-delete, resource-logs: the stage resource (id)"),
+         arg("--model", help="resource-add: the model to serve beside the others"),
+         arg("--pods", type=positive_int, help="resource-add: pod count"),
+         arg("--key", help="api-key-revoke: the key's id"),
+         arg("--since", metavar="ISO_TIME", help="statistics, monitoring: from this time"),
+         arg("--limit", type=positive_int, default=50))
+def list_endpoints(magics: Any, args: Any, _cell: Any) -> Any:
+    client = magics.client
+    if args.action != "list":
+        return endpoint_action(client, args)
+    page = client.list_endpoints(limit=args.limit)
     if not page:
         print("no endpoints")
-        return
+        return None
     rows = [[e["name"], e["status"], e.get("default_stage_name") or "", e.get("default_stage_url") or "",
              created(e.get("created_at"))] for e in page]
     print(table(rows, ["NAME", "STATUS", "DEFAULT STAGE", "DEFAULT STAGE URL", "CREATED"]))
+    return None
+
+
+def _stage(client: Any, args: Any) -> str:
+    if args.stage:
+        return args.stage
+    default = client.get_endpoint(args.name).get("default_stage_name")
+    if not default:
+        raise MagicUsageError(f"%easymaker endpoints {args.action} {args.name}: the endpoint has no default stage; give --stage")
+    return default
+
+
+def _need(value: Any, flag: str, args: Any) -> Any:
+    if not value:
+        raise MagicUsageError(f"%easymaker endpoints {args.action} {args.name} {flag} ...")
+    return value
+
+
+def endpoint_action(client: Any, args: Any) -> Any:
+    name = ra.need_name(args, "endpoints")
+    action = args.action
+    if action == "show":
+        return ra.show(client.get_endpoint(name), ENDPOINT_FIELDS)
+    if action == "rename":
+        return ra.rename("endpoint", args, client.update_endpoint)
+    if action == "delete":
+        return ra.delete("endpoint", args, client.get_endpoint, client.delete_endpoint, "%easymaker endpoints delete")
+    if action == "statistics":
+        return _print_json(client.endpoint_statistics(name, since=args.since))
+    if action == "stages":
+        stages = client.list_stages(name)
+        rows = [[s["name"], s["status"], "yes" if s.get("is_default") else "", s.get("url") or "", created(s.get("created_at"))]
+                for s in stages]
+        print(table(rows, ["STAGE", "STATUS", "DEFAULT", "URL", "CREATED"]))
+        return stages
+    if action == "api-keys":
+        keys = client.list_api_keys(name)
+        print(table([[k["id"], k.get("name") or "", k.get("masked") or "", "revoked" if k.get("revoked_at") else "active",
+                      created(k.get("created_at"))] for k in keys], ["ID", "NAME", "KEY", "STATE", "CREATED"]) if keys else "no API keys")
+        return keys
+    if action == "api-key-create":
+        key = client.create_api_key(name, args.new_name or "")
+        print(f"API key {key['id']}: {key.get('key')} (shown only now: keep it)")
+        return key
+    if action == "api-key-revoke":
+        key = client.revoke_api_key(name, _need(args.key, "--key", args))
+        print(f"API key {args.key} revoked")
+        return key
+    stage = _stage(client, args)
+    if action == "stage":
+        return ra.show(client.get_stage(name, stage), STAGE_FIELDS)
+    if action == "stage-describe":
+        if args.description is None:
+            raise MagicUsageError(f"%easymaker endpoints stage-describe {name} --stage S --description TEXT")
+        s = client.update_stage(name, stage, description=args.description)
+        print(f"stage {s['name']} of {name}: {s.get('description')}")
+        return s
+    if action == "stage-delete":
+        if not args.yes:
+            print(f"would delete stage {stage} of endpoint {name} and stop its model servers; run "
+                  f"`%easymaker endpoints stage-delete {name} --stage {stage} --yes` to delete it")
+            return None
+        client.delete_stage(name, stage)
+        print(f"deleted stage {stage} of endpoint {name}")
+        return None
+    if action == "stage-retry":
+        s = client.retry_stage(name, stage)
+        print(f"retrying stage {stage} of {name}: {s.get('status')}")
+        return s
+    if action == "default-stage":
+        e = client.set_default_stage(name, _need(args.stage, "--stage", args))
+        print(f"the default stage of {name} is now {e.get('default_stage_name') or args.stage}")
+        return e
+    if action == "stage-statistics":
+        return _print_json(client.stage_statistics(name, stage, since=args.since))
+    if action == "gateway":
+        return _print_json(client.stage_gateway(name, stage))
+    if action == "monitoring":
+        return _print_json(client.stage_monitoring(name, stage, since=args.since))
+    if action == "logs":
+        return ra.print_logs(client.inference_logs(name, stage, limit=10000), "stage")
+    if action == "resources":
+        resources = client.list_stage_resources(name, stage)
+        rows = [[r["id"], r.get("model_name") or r["model_id"], r["status"], f"{r.get('pods_ready', 0)}/{r.get('pods_total', 0)}"]
+                for r in resources]
+        print(table(rows, ["RESOURCE", "MODEL", "STATUS", "PODS"]) if rows else f"stage {stage} has no resources")
+        return resources
+    if action == "resource-add":
+        fields = {"pod_count": args.pods} if args.pods else {}
+        r = client.add_stage_resource(name, stage, _need(args.model, "--model", args), **fields)
+        print(f"added {r.get('model_name') or args.model} to stage {stage} of {name}: {r.get('status')}")
+        return r
+    resource = _need(args.resource, "--resource", args)
+    if action == "resource":
+        return _print_json(client.get_stage_resource(name, stage, resource))
+    if action == "resource-logs":
+        text = client.stage_resource_logs(name, stage, resource)
+        print(text or "(no model server output yet)")
+        return text
+    if not args.yes:
+        print(f"would remove resource {resource} from stage {stage} of {name}; run "
+              f"`%easymaker endpoints resource-delete {name} --stage {stage} --resource {resource} --yes` to remove it")
+        return None
+    client.delete_stage_resource(name, stage, resource)
+    print(f"removed resource {resource} from stage {stage} of {name}")
+    return None

@@ -35,6 +35,7 @@ from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
 ACTIVE_POLL_SECONDS = 1.0  # how often a running resource's pods are looked at
+KUBERNETES_GATEWAY_RETRY_SECONDS = 60.0
 SCALE_TOLERANCE = 0.1  # like the HPA: no change while use is within 10% of the target
 
 
@@ -73,6 +74,8 @@ class EndpointReconciler:
         self._delete_since: dict[str, float] = {}
         self._seen: dict[str, tuple] = {}  # what the last poll of a running resource stored
         self._dirty = False
+        self._kubernetes_gateway_at = 0.0  # when the cluster's gateway objects were last applied (or tried)
+        self._kubernetes_gateway: dict[str, str] | None = None
 
     # -- controller hooks -------------------------------------------------------------
     def recover(self) -> None:
@@ -92,10 +95,18 @@ class EndpointReconciler:
         self.gateway.reload()
 
     async def reconcile_once(self) -> None:
-        if not self.gateway.loaded:
-            await asyncio.to_thread(self.gateway.reload)
-        if self.gateway.flush_due():  # statistics and inference logs: written off the event loop
-            await asyncio.to_thread(self.gateway.flush)
+        process = self.gateway.process
+        if process.supervised and not process.alive():  # the gateway process died: started again
+            try:
+                await asyncio.to_thread(self.gateway.ensure)
+            except Exception:  # noqa: BLE001 - tried again at the next pass
+                self.log.exception("easymaker: the inference gateway could not be started again")
+        if self._kubernetes_gateway is None and time.monotonic() - self._kubernetes_gateway_at > KUBERNETES_GATEWAY_RETRY_SECONDS:
+            self._kubernetes_gateway_at = time.monotonic()
+            try:
+                self._kubernetes_gateway = await asyncio.to_thread(self.service.apply_kubernetes_gateway) or {}
+            except BackendError as exc:
+                self.log.warning("easymaker: the inference gateway's Kubernetes objects: %s (tried again in a minute)", exc)
         for resource_id, status, handle, backend, spec in await asyncio.to_thread(self.service.resource_work):
             if resource_id in self._tasks:
                 continue  # a start or stop is under way
@@ -212,8 +223,11 @@ class EndpointReconciler:
         if due_sample:
             self._sampled[resource_id] = now
             if usages:
+                gpus = [u for u in usages if u.gpu_percent is not None]
                 total = type(usages[0])(time=usages[0].time, cpu_percent=sum(u.cpu_percent for u in usages),
-                                        memory_bytes=sum(u.memory_bytes for u in usages))
+                                        memory_bytes=sum(u.memory_bytes for u in usages),
+                                        gpu_percent=sum(u.gpu_percent for u in gpus) / len(gpus) if gpus else None,
+                                        gpu_memory_bytes=sum(u.gpu_memory_bytes or 0 for u in gpus) if gpus else None)
                 await asyncio.to_thread(self.service.record_usage, resource_id, total)
         if due_scale:
             await self._autoscale(resource_id, backend, handle, auto, usages)
@@ -248,7 +262,8 @@ class EndpointReconciler:
             if now - max(scaling.low_since, scaling.last_up) >= self.options.scale_down_cooldown_seconds:
                 scaling.draining = backend.drain_candidates(handle, want)
                 scaling.drain_target, scaling.drain_since = want, now
-                self.gateway.drain(scaling.draining)  # no new requests to the pods about to stop
+                # no new requests to the pods about to stop (the gateway process is asked off the loop)
+                await asyncio.to_thread(self.gateway.drain, scaling.draining)
                 if not scaling.draining:
                     await self._finish_scale_down(resource_id, backend, handle, scaling)
         else:
@@ -257,13 +272,14 @@ class EndpointReconciler:
     async def _finish_scale_down(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any],
                                  scaling: Scaling) -> None:
         waited = time.monotonic() - scaling.drain_since
-        if self.gateway.in_flight(addresses=scaling.draining) and waited < self.options.drain_timeout_seconds:
+        if waited < self.options.drain_timeout_seconds and \
+                await asyncio.to_thread(self.gateway.in_flight, addresses=scaling.draining):
             return
         removed = list(scaling.draining)
         new_handle = await asyncio.to_thread(backend.scale, handle, scaling.drain_target)
         await asyncio.to_thread(self.service.resource_scaled_down, resource_id, {**handle, **new_handle}, removed)
         # the reload at the end of this pass no longer sees the stopped pods
-        self.gateway.undrain(removed)
+        await asyncio.to_thread(self.gateway.undrain, removed)
         self.log.info("easymaker: %s scaled down to %d pods", resource_id, scaling.drain_target)
         scaling.draining, scaling.low_since = [], None
         self._polled[resource_id] = 0.0
@@ -275,7 +291,8 @@ class EndpointReconciler:
         now = time.monotonic()
         since = self._delete_since.setdefault(resource_id, now)
         if handle and backend is not None:
-            if self.gateway.in_flight(resource_id=resource_id) and now - since < self.options.drain_timeout_seconds:
+            if now - since < self.options.drain_timeout_seconds and \
+                    await asyncio.to_thread(self.gateway.in_flight, resource_id=resource_id):
                 return
             self._spawn(resource_id, self._stop_and_purge(resource_id, backend, handle))
             return

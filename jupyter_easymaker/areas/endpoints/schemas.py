@@ -173,7 +173,8 @@ class StageOut(BaseModel):
     status_reason: str
     is_default: bool
     gateway_status: str
-    url: str = Field("", description="the stage URL")
+    url: str = Field("", description="the stage URL (under the Jupyter server's base URL)")
+    gateway_url: str = Field("", description="the stage URL on the inference gateway's own port (the fast one)")
     instance_type: str
     instance_count: int
     node_autoscaler: dict
@@ -191,6 +192,7 @@ class EndpointOut(ResourceOut):
     default_stage_id: str | None
     default_stage_name: str | None = None
     default_stage_url: str = ""
+    default_stage_gateway_url: str = Field("", description="the default stage URL on the inference gateway's own port")
     gateway_status: str = ""
     stage_count: int = 0
     stages: list[StageOut] | None = None

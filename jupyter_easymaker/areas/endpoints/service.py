@@ -10,12 +10,13 @@ synchronous step, so no request can see a half-changed endpoint.
 from __future__ import annotations
 
 import shutil
+from urllib.parse import urlsplit
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.areas.endpoints.gateway import Gateway
+from jupyter_easymaker.areas.endpoints.gateway_supervisor import GatewayProcess, RemoteGateway
 from jupyter_easymaker.areas.endpoints.routes import stage_path
 from jupyter_easymaker.areas.endpoints.schemas import (
     ApiKeyCreate,
@@ -69,9 +70,26 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         self.resources = StageResourceKind(platform)
         self.keys = ApiKeyService(self.db, EndpointApiKey, "endpoint_id", create=ApiKeyCreate, out=ApiKeyOut, kind="endpoint")
         self.stats = ApiStats(self.db, EndpointApiStat, owner="endpoint_id", part="stage_id")
-        self.gateway = Gateway(self.db, self.keys, self.stats, self.options, log_type=self.settings.log_type)
+        # the gateway runs in a process of its own (gateway_process.py): this is its remote control
+        self.gateway = RemoteGateway(self.db, GatewayProcess(self.settings, self.options, log=platform.log))
         self.serving_backends = serving_backends(platform.backends, self.options)
-        self.gateway.reload()  # the routes of the endpoints stored, before the first request is routed
+        self.gateway.reload()  # found again (or started) with the endpoints stored, before the first request
+
+    def apply_kubernetes_gateway(self) -> dict[str, str] | None:
+        """On a cluster the gateway is a Deployment + Service of its own (same config, same store)."""
+        backend = self.serving_backends.get("kubernetes")
+        if backend is None or not self.options.kubernetes_gateway:
+            return None
+        from jupyter_easymaker.backend.kubernetes.gateway_manifests import gateway_config
+
+        config = gateway_config(db_url=self.options.kubernetes_gateway_db_url or self.settings.db_url,
+                                log_type=self.settings.log_type, options=dict(vars(self.options)))
+        return backend.apply_gateway(config, self.gateway.process.secret)
+
+    def direct_url(self, path: str) -> str:
+        """A URL on the gateway's own port ('' before it ever ran)."""
+        origin = self.gateway.process.public_url()
+        return f"{origin}/{path}" if origin else ""
 
     def models(self) -> Any:
         return self.platform.service("models")
@@ -81,7 +99,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         return list(self.serving_backends)
 
     def close(self) -> None:
-        self.gateway.flush()  # statistics and inference logs not yet written
+        self.gateway.close()  # statistics and inference logs not yet written
 
     def endpoint_out(self, session: Session, row: Endpoint, origin: str | None, *, with_stages: bool = False,
                      history: list | None = None) -> EndpointOut:
@@ -92,6 +110,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
             created_at=row.created_at, updated_at=row.updated_at, backend=row.backend, default_stage_id=row.default_stage_id,
             default_stage_name=default.name if default else None,
             default_stage_url=_join(origin, stage_path(row.name)) if default else "",
+            default_stage_gateway_url=self.direct_url(stage_path(row.name)) if default else "",
             gateway_status=default.gateway_status if default else GW.NOT_FOUND_STAGE, stage_count=len(stages),
             history=[StatusEventOut(status=e.status, reason=e.reason, at=e.at) for e in history] if history is not None else None,
         )
@@ -201,12 +220,15 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
             return self.keys.create_in(session, endpoint.id, body)
 
     def list_keys(self, ref: str):
+        self.gateway.flush()  # the gateway process's last uses of the keys
         with self.db.session() as session:
             return self.keys.list_in(session, self.find(session, ref).id)
 
     def revoke_key(self, ref: str, key_ref: str):
         with self.db.session() as session:
-            return self.keys.revoke_in(session, self.find(session, ref).id, key_ref)
+            out = self.keys.revoke_in(session, self.find(session, ref).id, key_ref)
+        self.gateway.forget_keys()  # committed: the gateway process checks keys against the store again
+        return out
 
     # -- statistics, monitoring, logs ------------------------------------------------------------------------
     def stage_ids(self, ref: str, stage_ref: str) -> tuple[Endpoint, EndpointStage]:
@@ -263,9 +285,25 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         endpoint, stage = self.stage_ids(ref, stage_ref)
         return {"stage_id": stage.id, "gateway_status": stage.gateway_status,
                 "url": _join(origin, stage_path(endpoint.name, stage.name)),
+                "gateway_url": self.direct_url(stage_path(endpoint.name, stage.name)),
                 "default_stage_url": _join(origin, stage_path(endpoint.name)) if endpoint.default_stage_id == stage.id else None,
+                "default_stage_gateway_url": self.direct_url(stage_path(endpoint.name))
+                if endpoint.default_stage_id == stage.id else None,
                 "authentication": "API key: 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+                "grpc": self.grpc_target(endpoint.name, stage.name, origin),
                 **self.gateway.describe(endpoint.id, stage.id)}
+
+    def grpc_target(self, endpoint: str, stage: str, origin: str | None) -> dict[str, Any] | None:
+        """Where and how to call the stage over the Open Inference Protocol's gRPC (grpc_gateway.py); None when off."""
+        port = self.options.grpc_port
+        if not port:
+            return None
+        host = self.options.grpc_host
+        if host in ("", "0.0.0.0", "::"):  # every interface: the one this request came in on
+            host = (urlsplit(origin).hostname if origin else None) or "127.0.0.1"
+        return {"address": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "metadata": {"x-easymaker-endpoint": endpoint, "x-easymaker-stage": stage},
+                "authentication": "API key in the metadata: 'authorization: Bearer <key>' or 'x-api-key: <key>'"}
 
     def server_logs(self, ref: str, stage_ref: str, resource_ref: str, tail: int = 200) -> str:
         with self.db.session() as session:

@@ -18,6 +18,7 @@ from jupyter_easymaker.areas.endpoints.tables import (
     EndpointStage,
     StageResource,
 )
+from jupyter_easymaker.core.holding import Held
 
 RS, ST = StageResourceStatus, StageStatus
 
@@ -53,6 +54,25 @@ class ServingRecords:
             rows = session.execute(select(StageResource.backend, StageResource.handle).where(
                 StageResource.status.in_(STAGE_RESOURCE_HOLDING), StageResource.handle.is_not(None))).all()
         return [(backend, dict(handle)) for backend, handle in rows]
+
+    def holding(self) -> list[Held]:
+        """Each stage with servers up holds its instances (the dashboard's usage); its
+        resources' pods are where the usage is sampled."""
+        with self.db.session() as session:
+            rows = session.execute(select(StageResource.id, StageResource.stage_id, StageResource.backend)
+                                   .where(StageResource.status.in_(STAGE_RESOURCE_HOLDING))).all()
+            by_stage: dict[str, list[str]] = {}
+            backends: dict[str, str] = {}
+            for rid, sid, backend in rows:
+                by_stage.setdefault(sid, []).append(rid)
+                backends[sid] = backend or "local"
+            stages = session.execute(select(EndpointStage.id, EndpointStage.name, EndpointStage.spec, Endpoint.name)
+                                     .join(Endpoint, EndpointStage.endpoint_id == Endpoint.id)
+                                     .where(EndpointStage.id.in_(list(by_stage)))).all() if by_stage else []
+        return [Held("endpoint stage", sid, f"{endpoint}/{stage}",
+                     (spec or {}).get("instance_type") or self.settings.default_instance_type,
+                     max(1, int((spec or {}).get("instance_count") or 1)), backends[sid], tuple(by_stage[sid]))
+                for sid, stage, spec, endpoint in stages]
 
     def resource_work(self) -> list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]]:
         """(id, status, handle, backend, spec) of every stage resource, oldest first."""

@@ -127,6 +127,7 @@ class StageOperations:
             id=stage.id, endpoint_id=stage.endpoint_id, name=stage.name, description=stage.description, status=stage.status,
             status_reason=stage.status_reason, is_default=endpoint.default_stage_id == stage.id,
             gateway_status=stage.gateway_status, url=_join(origin, stage_path(endpoint.name, stage.name)),
+            gateway_url=self.direct_url(stage_path(endpoint.name, stage.name)),
             instance_type=spec.get("instance_type", ""), instance_count=int(spec.get("instance_count") or 1),
             node_autoscaler=spec.get("node_autoscaler") or {},
             nodes=max((r.nodes for r in resources), default=0),

@@ -12,4 +12,5 @@ AREA = Area(
     guards=(Guard("model", "model evaluations", "count_for_model"),),
     work=(Work("model_evaluations", "statuses:MODEL_EVALUATION_ACTIVE"),),
     machines=("statuses:MODEL_EVALUATION_MACHINE",),
+    holds="holding",
 )

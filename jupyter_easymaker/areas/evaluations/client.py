@@ -36,6 +36,11 @@ class EvaluationsClient:
         ids = [r.get("id") or r.get("name") if isinstance(r, dict) else str(r) for r in refs]
         return self._get("model-evaluations/compare", ids=",".join(ids))
 
+    def update_model_evaluation(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
+        """Rename it or change its description."""
+        body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+        return self.request("PATCH", f"model-evaluations/{_ref(ref)}", body)
+
     def stop_model_evaluation(self, ref: Any) -> dict:
         return self.request("POST", f"model-evaluations/{_ref(ref)}/stop")
 

@@ -13,4 +13,5 @@ AREA = Area(
     magics=True,
     work=(Work("llm_models", "statuses:LLM_WATCHED"),),
     machines=("statuses:LLM_MODEL_MACHINE",),
+    holds="holding",
 )

@@ -1,4 +1,6 @@
-"""``%easymaker llm list|load|unload|register|templates``, ``%%easymaker
+"""``%easymaker llm ...`` (models: list, show, load, unload, register, update,
+delete, a fine-tuning's logs and metrics; prompt templates: list, show, create,
+update, delete, render), ``%%easymaker
 finetune ...`` (with a live view), ``%easymaker finetune stop|restart NAME``
 and ``%easymaker chat MODEL "prompt"`` (streamed into the output).
 
@@ -12,8 +14,14 @@ import tempfile
 import time
 from typing import Any
 
-from jupyter_easymaker.magics.arguments import MagicUsageError, arg, positive_int
-from jupyter_easymaker.magics.formatting import created, table
+from jupyter_easymaker.magics import resource_actions as ra
+from jupyter_easymaker.magics.arguments import (
+    MagicUsageError,
+    arg,
+    key_value,
+    positive_int,
+)
+from jupyter_easymaker.magics.formatting import created, format_value, sparkline, table
 from jupyter_easymaker.magics.registry import command
 
 FINAL = ("TRAINED", "TRAINING CANCELLED", "ERROR", "RUNNING")
@@ -26,13 +34,41 @@ def print_models(client: Any) -> None:
     print(table(rows, ["NAME", "STATUS", "TYPE", "KIND", "FORMAT", "SIZE", "CONTEXT", "CREATED"]) if rows else "no models")
 
 
-@command("llm", "LLM studio models: list, load NAME, unload NAME, register NAME --path P --kind K, templates.",
-         arg("action", choices=("list", "load", "unload", "register", "templates")),
+MODEL_FIELDS = [("model", "name"), ("id", "id"), ("status", "status"), ("reason", "status_reason"), ("type", "type"),
+                ("kind", "kind"), ("format", "format"), ("size", "parameters_label"), ("context", "context_length"),
+                ("base model", "base_model"), ("path", "path"), ("hf id", "hf_id"), ("revision", "revision"),
+                ("description", "description"), ("fine-tuning", "finetune"), ("progress", "progress"), ("result", "result"), ("loaded", "loaded"), ("created", "created_at"),
+                ("updated", "updated_at")]
+TEMPLATE_FIELDS = [("template", "name"), ("id", "id"), ("description", "description"), ("variables", "variables"),
+                   ("system prompt", "system_prompt"), ("text", "template"), ("parameters", "parameters"),
+                   ("created", "created_at"), ("updated", "updated_at")]
+MODEL_ACTIONS = ("list", "show", "load", "unload", "register", "update", "delete", "logs", "metrics")
+TEMPLATE_ACTIONS = ("templates", "template", "template-create", "template-update", "template-delete", "render")
+
+
+@command("llm", "LLM studio models: list, show NAME, load NAME, unload NAME, register NAME --path P --kind K, "
+                "update NAME [--description D] [--kind K] [--context-length N], delete NAME --yes, logs NAME and "
+                "metrics NAME (a fine-tuning's); prompt templates: templates, template NAME, "
+                "template-create NAME --template TEXT (or the cell), template-update NAME, template-delete NAME --yes, "
+                "render NAME --var KEY=VALUE.",
+         arg("action", choices=MODEL_ACTIONS + TEMPLATE_ACTIONS),
          arg("name", nargs="?", metavar="NAME"),
-         arg("--path"), arg("--hf-id"), arg("--kind", default="instruction",
-                                            choices=("foundation", "instruction", "embedding", "safety")),
-         arg("--keep-alive", type=float), arg("--instance-type"), arg("--wait", action="store_true"))
-def llm_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
+         arg("--path"), arg("--hf-id"),
+         arg("--kind", choices=("foundation", "instruction", "embedding", "safety"),
+             help="register (default instruction) / update: the model's kind"),
+         arg("--description", help="update / template-create / template-update: the description"),
+         arg("--context-length", type=positive_int, metavar="N", help="update: the model's context length in tokens"),
+         arg("--keep-alive", type=float), arg("--instance-type"), arg("--wait", action="store_true"),
+         arg("--template", metavar="TEXT", help="template-create / template-update: the text with {{variable}} "
+                                                "placeholders, or the cell (on the line IPython reads {{ as {: write "
+                                                "{{{{variable}}}} there)"),
+         arg("--system-prompt", metavar="TEXT", help="template-create / template-update: the system prompt"),
+         arg("--new-name", metavar="NAME", help="template-update: the template's new name"),
+         arg("--var", action="append", type=key_value, default=[], metavar="KEY=VALUE",
+             help="render: a variable's value (repeat for each)"),
+         arg("--yes", action="store_true", help="delete / template-delete: really delete (without it, only say what would go)"),
+         cell="template-create / template-update: the template text (optional)")
+def llm_command(magics: Any, args: argparse.Namespace, cell: Any) -> Any:
     client = magics.client
     if args.action == "list":
         return print_models(client)
@@ -42,10 +78,24 @@ def llm_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         return None
     if not args.name:
         raise MagicUsageError(f"%easymaker llm {args.action} NAME")
+    if args.action in TEMPLATE_ACTIONS:
+        return template_action(client, args, cell)
+    if args.action == "show":
+        model = client.get_llm_model(args.name)
+        ra.show({**(model.get("source") or {}), **model}, MODEL_FIELDS)  # where its weights come from, on lines of their own
+        return model
+    if args.action == "update":
+        return update_model(client, args)
+    if args.action == "delete":
+        return ra.delete("LLM model", args, client.get_llm_model, client.delete_llm_model, "%easymaker llm delete")
+    if args.action == "logs":
+        return print_logs(client, args.name)
+    if args.action == "metrics":
+        return print_metrics(client, args.name)
     if args.action == "register":
         if not args.path and not args.hf_id:
             raise MagicUsageError("%easymaker llm register NAME --path PATH --kind KIND (or --hf-id ORG/NAME)")
-        model = client.register_llm_model(args.name, path=args.path, hf_id=args.hf_id, kind=args.kind)
+        model = client.register_llm_model(args.name, path=args.path, hf_id=args.hf_id, kind=args.kind or "instruction")
     elif args.action == "load":
         model = client.load_llm_model(args.name, instance_type=args.instance_type, keep_alive_seconds=args.keep_alive)
         if args.wait:
@@ -54,6 +104,64 @@ def llm_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         model = client.unload_llm_model(args.name)
     print(f"{model['name']}: {model['status']} {model['status_reason']}")
     return model
+
+
+def update_model(client: Any, args: argparse.Namespace) -> dict:
+    changes = {k: v for k, v in (("description", args.description), ("kind", args.kind),
+                                 ("context_length", args.context_length)) if v is not None}
+    if not changes:
+        raise MagicUsageError("%easymaker llm update NAME: give --description, --kind and/or --context-length")
+    model = client.update_llm_model(args.name, **changes)
+    print(f"{model['name']}: " + "  ".join(f"{k.replace('_', ' ')} {model.get(k)}" for k in changes))
+    return model
+
+
+def print_logs(client: Any, name: str) -> dict:
+    page = client.llm_logs(name)
+    if not page.get("records"):
+        print(f"no log lines for {name} (only a fine-tuning writes a log)")
+        return page
+    return ra.print_logs(page, "fine-tuning")
+
+
+def print_metrics(client: Any, name: str) -> dict:
+    """A fine-tuning's series (loss, eval_loss, tokens_per_s, ...): trend and last value, then its usage."""
+    data = client.llm_metrics(name)
+    rows = [[m["name"], sparkline(m.get("values") or []), format_value(m.get("last")), str(len(m.get("values") or []))]
+            for m in data.get("metrics", [])]
+    print(table(rows, ["METRIC", "TREND", "LAST", "POINTS"]) if rows
+          else f"no metrics for {name} (only a fine-tuning records them, as it trains)")
+    ra.print_usage(data.get("usage") or [])
+    return data
+
+
+def template_action(client: Any, args: argparse.Namespace, cell: str | None) -> Any:
+    text = args.template if args.template is not None else (cell.strip("\n") if cell and cell.strip() else None)
+    if args.action == "template":
+        return ra.show(client.get_prompt_template(args.name), TEMPLATE_FIELDS)
+    if args.action == "template-create":
+        if text is None:
+            raise MagicUsageError("%easymaker llm template-create NAME --template TEXT (or the text in the cell)")
+        fields = {k: v for k, v in (("description", args.description), ("system_prompt", args.system_prompt))
+                  if v is not None}
+        record = client.create_prompt_template(args.name, text, **fields)
+        print(f"prompt template {record['name']} ({record['id']}): variables {', '.join(record['variables']) or 'none'}")
+        return record
+    if args.action == "template-update":
+        changes = {k: v for k, v in (("name", args.new_name), ("description", args.description),
+                                     ("system_prompt", args.system_prompt), ("template", text)) if v is not None}
+        if not changes:
+            raise MagicUsageError("%easymaker llm template-update NAME: give --template (or a cell), --system-prompt, "
+                                  "--description and/or --new-name")
+        record = client.update_prompt_template(args.name, **changes)
+        print(f"prompt template {record['name']} updated: variables {', '.join(record['variables']) or 'none'}")
+        return record
+    if args.action == "template-delete":
+        return ra.delete("prompt template", args, client.get_prompt_template, client.delete_prompt_template,
+                         "%easymaker llm template-delete")
+    rendered = client.render_prompt_template(args.name, **dict(args.var))
+    print("\n".join(f"[{m['role']}]\n{m['content']}" for m in rendered["messages"]))
+    return rendered
 
 
 def wait_loaded(client: Any, name: str, timeout: float = 600.0) -> dict:

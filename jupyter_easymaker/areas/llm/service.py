@@ -47,6 +47,7 @@ from jupyter_easymaker.areas.llm.tables import LlmModel, LlmPromptTemplate
 from jupyter_easymaker.backend.serving import serving_backends
 from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.secrets import SecretBox
@@ -111,6 +112,15 @@ class LlmService(ResourceService):
         self.serving_backends = serving_backends(platform.backends, self.serving)
         self.keep_alive_default = float(self.options.get("keep_alive_seconds", DEFAULT_KEEP_ALIVE_SECONDS))
         self.seed()
+
+    def holding(self) -> list[Held]:
+        """Fine-tunings running, and the servers of loaded models (the dashboard's usage)."""
+        with self.db.session() as session:
+            loaded = session.execute(select(LlmModel.id, LlmModel.name, LlmModel.loaded, LlmModel.backend).where(
+                LlmModel.status == S.RUNNING, LlmModel.server_handle.is_not(None))).all()
+        servers = [Held("llm model server", mid, name, (info or {}).get("instance_type") or self.settings.default_instance_type,
+                        backend=backend or "local") for mid, name, info, backend in loaded]
+        return self.finetunes.holding() + servers
 
     # -- paths ---------------------------------------------------------------------------
     def model_dir(self, model_id: str) -> str:

@@ -1,6 +1,8 @@
-"""``%easymaker modelfiles list|show ID|import FILE|export [ID ...] [--out FILE]|
-clone ID|hide ID|unhide ID|delete ID``: Open WebUI model files from a notebook.
-``list`` shows a table (with avatars and tags in a notebook, text elsewhere).
+"""``%easymaker modelfiles list|show ID|create ID|update ID|import FILE|
+export [ID ...] [--out FILE]|clone ID|hide ID|unhide ID|delete ID``: Open WebUI
+model files from a notebook. ``list`` shows a table (with avatars and tags in a
+notebook, text elsewhere); ``create`` and ``update`` take the fields as options
+or as a JSON cell in Open WebUI's ModelForm shape (the options win).
 
 Standard library and IPython only."""
 from __future__ import annotations
@@ -11,11 +13,16 @@ import html
 import json
 from typing import Any
 
-from jupyter_easymaker.magics.arguments import MagicUsageError, arg, positive_int
+from jupyter_easymaker.magics.arguments import (
+    MagicUsageError,
+    arg,
+    key_value,
+    positive_int,
+)
 from jupyter_easymaker.magics.formatting import table
 from jupyter_easymaker.magics.registry import command
 
-ACTIONS = ("list", "show", "import", "export", "clone", "hide", "unhide", "delete")
+ACTIONS = ("list", "show", "create", "update", "import", "export", "clone", "hide", "unhide", "delete")
 HEADER = ["ID", "NAME", "BASE MODEL", "STATE", "TAGS", "KNOWLEDGE", "UPDATED"]
 
 
@@ -111,13 +118,60 @@ def show(item: dict) -> None:
     print(f"  created {_when(item.get('created_at'))}, updated {_when(item.get('updated_at'))}")
 
 
-@command("modelfiles", "Open WebUI model files: list, show, import an Open WebUI export, export, clone, hide, unhide, delete.",
+def _json_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def form_fields(args: argparse.Namespace, cell: str | None) -> dict[str, Any]:
+    """The ModelForm fields of a create or update: the cell's JSON object, then the options over it
+    (``--param`` and ``--system`` into ``params``, ``--description`` and ``--tag`` into ``meta``)."""
+    fields: dict[str, Any] = {}
+    if cell and cell.strip():
+        try:
+            fields = json.loads(cell)
+        except ValueError as exc:
+            raise MagicUsageError(f"%easymaker modelfiles {args.action}: the cell is not JSON: {exc}") from None
+        if not isinstance(fields, dict):
+            raise MagicUsageError(f"%easymaker modelfiles {args.action}: the cell must be a JSON object (a ModelForm)")
+    for key, value in (("name", args.name), ("base_model_id", args.base)):
+        if value is not None:
+            fields[key] = value
+    params = {key: _json_value(value) for key, value in args.param}
+    if args.system is not None:
+        params["system"] = args.system
+    if params:
+        fields["params"] = {**(fields.get("params") or {}), **params}
+    meta: dict[str, Any] = {}
+    if args.description is not None:
+        meta["description"] = args.description
+    if args.tag:
+        meta["tags"] = [{"name": tag} for tag in args.tag]
+    if meta:
+        fields["meta"] = {**(fields.get("meta") or {}), **meta}
+    return fields
+
+
+@command("modelfiles", "Open WebUI model files: list, show, create, update, import an Open WebUI export, export, clone, "
+         "hide, unhide, delete.",
          arg("action", choices=ACTIONS),
          arg("ids", nargs="*", metavar="ID", help="the model file id (export: any number, none for all; import: the file)"),
          arg("--out", metavar="FILE", help="export: where to write (a file or a folder; default: the server's file name here)"),
          arg("--all", action="store_true", help="list: hidden model files too"),
-         arg("--limit", type=positive_int, default=200))
-def modelfiles_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
+         arg("--limit", type=positive_int, default=200),
+         arg("--base", metavar="MODEL", help="create / update: the LLM studio model it answers with"),
+         arg("--name", help="create / update: the name shown in the model picker (create: default the id)"),
+         arg("--system", metavar="PROMPT", help="create / update: the system prompt"),
+         arg("--param", action="append", default=[], type=key_value, metavar="KEY=VALUE",
+             help="create / update: a parameter (temperature, top_p, max_tokens, stop, seed, ...; repeatable, "
+                  "the value read as JSON when it is JSON)"),
+         arg("--description", help="create / update: the description"),
+         arg("--tag", action="append", default=[], metavar="TAG", help="create / update: a tag (repeatable; update: "
+                                                                       "replaces the tags)"),
+         cell="the model file as JSON in Open WebUI's ModelForm shape (create, update)")
+def modelfiles_command(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
     client = magics.client
     action, ids = args.action, args.ids
     if action == "list":
@@ -135,6 +189,26 @@ def modelfiles_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any
         item = client.get_modelfile(target)
         show(item)
         return None
+    if action == "create":
+        fields = form_fields(args, cell)
+        fields.pop("id", None)
+        name = fields.pop("name", None) or target
+        if "base_model_id" not in fields:
+            raise MagicUsageError("%easymaker modelfiles create ID --base MODEL (or base_model_id in the cell; "
+                                  "null there overrides the LLM studio model named ID)")
+        base = fields.pop("base_model_id")
+        item = client.create_modelfile(target, name, base, **fields)
+        on = item["base_model_id"] or f"(overrides {item['id']})"
+        print(f"created model file {item['id']} ({item['name']}) on {on}")
+        return item
+    if action == "update":
+        fields = form_fields(args, cell)
+        if not fields:
+            raise MagicUsageError("%easymaker modelfiles update ID: give --name, --base, --system, --param, --description, "
+                                  "--tag or a cell of JSON fields")
+        item = client.update_modelfile(target, **fields)
+        print(f"updated model file {item['id']} ({item['name']})")
+        return item
     if action == "import":
         result = client.import_modelfiles(target)
         print(f"imported {result['imported']} new, updated {result['updated']}, {len(result['errors'])} error(s)")

@@ -8,6 +8,7 @@ AREA = Area(
     service="service:ModelService",
     reconciler="reconciler:ModelReconciler",
     client="client:ModelsClient",
+    magics=True,
     requires=("trainings", "tuning"),
     guards=(Guard("training", "models", "count_from_training"), Guard("hyperparameter tuning", "models", "count_from_tuning")),
     work=(Work("models", "statuses:MODEL_PENDING"),),

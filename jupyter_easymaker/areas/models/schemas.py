@@ -23,7 +23,7 @@ class ModelFields(StrictModel):
     artifact_path: str = Field("", max_length=2048, description="local path, file://, nas://{id}:/{path} or obs://{endpoint}/{container}/{path}")
     huggingface_model_id: str = Field("", max_length=255, description="a Hugging Face Hub model id (huggingface framework)")
     huggingface_token: str | None = Field(None, max_length=512, description="for gated models; stored encrypted, never returned")
-    parameters: dict[str, ParameterValue] = Field(default_factory=dict, description="passed to the model server as arguments and SCREAMING_SNAKE env vars")
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict, description="passed to the model server as arguments and SCREAMING_SNAKE env vars; compile=false serves a scikit-learn model with scikit-learn instead of ONNX Runtime")
     validate_artifact: bool = Field(True, description="load the artifact before creating the model (turn off when only the serving image has the framework)")
 
     @field_validator("parameters")

@@ -213,7 +213,8 @@ class ModelService(ResourceService):
     def _loaded_reason(info: dict[str, Any]) -> str:
         what = f"{info.get('framework')} {info.get('framework_version') or ''}".strip()
         task = f", task {info['task']}" if info.get("task") else ""
-        return f"artifact loaded with {what}{task} in {info.get('load_seconds', 0)} s"
+        serving = f"; {info['serving']}" if info.get("serving") else ""  # compiled to ONNX Runtime, or why not
+        return f"artifact loaded with {what}{task} in {info.get('load_seconds', 0)} s{serving}"
 
     def _parameters(self, data: ModelCreate) -> tuple[dict[str, str], str | None, str]:
         params: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""``%easymaker pipeline-schedule create|list|show|enable|disable|copy|delete|runs``
+"""``%easymaker pipeline-schedule create|list|show|rename|enable|disable|copy|delete|runs``
 (also reached as ``%easymaker pipeline schedule ...``, which the pipelines area
 hands over to this command).
 
@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from jupyter_easymaker.areas.pipeline_schedules.client import parse_every
+from jupyter_easymaker.magics import resource_actions
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
     MagicUsageError,
@@ -21,7 +22,7 @@ from jupyter_easymaker.magics.arguments import (
 from jupyter_easymaker.magics.formatting import created, table
 from jupyter_easymaker.magics.registry import command
 
-ACTIONS = ("create", "list", "show", "enable", "disable", "copy", "delete", "runs")
+ACTIONS = ("create", "list", "show", "rename", "enable", "disable", "copy", "delete", "runs")
 DEFAULT_EXPERIMENT = "notebook"
 
 
@@ -47,7 +48,7 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
     else:
         trigger = {"type": "cron", "expression": args.cron}
     body: dict[str, Any] = {
-        "name": args.name, "description": args.description, "pipeline_name": args.pipeline, "trigger": trigger,
+        "name": args.name, "description": args.description or "", "pipeline_name": args.pipeline, "trigger": trigger,
         "experiment_name": args.experiment or DEFAULT_EXPERIMENT, "catch_up": not args.no_catch_up,
         "parameters": {k: parameter_value(v) for k, v in args.param},
         "log_management": not args.no_log, "cache": not args.no_cache,
@@ -112,8 +113,9 @@ def print_runs(client: Any, name: str) -> list[dict]:
          arg("--no-log", action="store_true"), arg("--no-cache", action="store_true"),
          arg("--max-time", type=duration, metavar="DURATION", help="create: maximum time of each run"),
          arg("--backend", choices=BACKENDS),
-         arg("--description", default=""),
+         arg("--description", default=None),
          arg("--copy-name", metavar="NAME", help="copy: the new schedule's name (default NAME-copy)"),
+         arg("--new-name", metavar="NAME", help="rename: the new name (with --description: the new description)"),
          arg("--status", help="list: only these statuses (comma-separated)"),
          arg("--limit", type=positive_int, default=50))
 def pipeline_schedule_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
@@ -136,6 +138,8 @@ def pipeline_schedule_command(magics: Any, args: argparse.Namespace, _cell: Any)
         if schedule.get("last_error"):
             print(f"  last error: {schedule['last_error']}")
         return schedule
+    if args.action == "rename":
+        return resource_actions.rename("pipeline schedule", args, client.update_pipeline_schedule)
     if args.action in ("enable", "disable"):
         change = client.enable_pipeline_schedule if args.action == "enable" else client.disable_pipeline_schedule
         schedule = change(args.name)

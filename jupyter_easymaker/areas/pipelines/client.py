@@ -174,6 +174,15 @@ class PipelinesClient:
             fh.write(data)
         return os.fspath(dest)
 
+    def update_pipeline_run(self, ref: Any, *, name: str | None = None, description: str | None = None) -> dict:
+        """Rename a pipeline run or change its description."""
+        body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+        return self.request("PATCH", f"pipeline-runs/{_ref(ref)}", body)
+
+    def pipeline_run_monitoring(self, ref: Any) -> dict:
+        """The run's status, task counts and CPU / memory / GPU usage samples."""
+        return self._get(f"pipeline-runs/{_ref(ref)}/monitoring")
+
     def stop_pipeline_run(self, ref: Any) -> dict:
         return self.request("POST", f"pipeline-runs/{_ref(ref)}/stop")
 

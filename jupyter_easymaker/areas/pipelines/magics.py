@@ -1,5 +1,5 @@
-"""``%easymaker pipeline upload|list|show|graph|delete|run|runs|status|logs|
-artifacts|stop|copy|delete-run|schedule ...``: pipelines and their runs from
+"""``%easymaker pipeline upload|list|show|graph|download|update|delete|run|runs|
+status|logs|artifacts|monitoring|update-run|stop|copy|delete-run|schedule ...``: pipelines and their runs from
 the notebook (``run`` follows the run live: a widget in a kernel, its task
 states as lines elsewhere). ``schedule`` hands the rest of the line to the
 ``pipeline-schedule`` command of the pipeline schedules.
@@ -35,12 +35,16 @@ ACTIONS = {
     "list": "list pipelines",
     "show": "a pipeline's inputs and summary",
     "graph": "a pipeline's tasks as a tree",
+    "download": "a pipeline's YAML, written to a file or printed",
+    "update": "rename a pipeline or change its description",
     "delete": "delete a pipeline",
     "run": "run a pipeline and follow its tasks",
     "runs": "list pipeline runs",
     "status": "a run's status and its tasks",
-    "logs": "one task's log",
+    "logs": "one task's log (without TASK: the run's log records)",
     "artifacts": "a run's artifact files",
+    "monitoring": "a run's CPU and memory samples",
+    "update-run": "rename a run or change its description",
     "stop": "stop a run",
     "copy": "start a new run with a run's settings",
     "delete-run": "delete an ended run",
@@ -59,6 +63,13 @@ def action_parser(action: str) -> _Parser:
         parser.add_argument("--no-wait", action="store_true", help="answer at once instead of once it is ACTIVE")
     elif action in ("show", "graph", "delete"):
         parser.add_argument("pipeline", metavar="PIPELINE")
+    elif action == "download":
+        parser.add_argument("pipeline", metavar="PIPELINE")
+        parser.add_argument("path", metavar="PATH", nargs="?", help="file to write (default: print the YAML)")
+    elif action in ("update", "update-run"):
+        parser.add_argument("pipeline" if action == "update" else "run", metavar="PIPELINE" if action == "update" else "RUN")
+        parser.add_argument("--name", help="the new name")
+        parser.add_argument("--description", help="the new description")
     elif action == "run":
         parser.add_argument("pipeline", metavar="PIPELINE")
         parser.add_argument("--name", help="run name (default: PIPELINE-run-YYYYmmdd-HHMMSS)")
@@ -86,7 +97,11 @@ def action_parser(action: str) -> _Parser:
         parser.add_argument("run", metavar="RUN")
     elif action == "logs":
         parser.add_argument("run", metavar="RUN")
-        parser.add_argument("task", metavar="TASK", help="task id, e.g. condition-1/print-msg")
+        parser.add_argument("task", metavar="TASK", nargs="?",
+                            help="task id, e.g. condition-1/print-msg (default: the run's own log records)")
+    elif action == "monitoring":
+        parser.add_argument("run", metavar="RUN")
+        parser.add_argument("--last", type=positive_int, default=20, metavar="N", help="show the last N samples")
     elif action == "copy":
         parser.add_argument("run", metavar="RUN")
         parser.add_argument("--name", help="the new run's name (default: RUN-copy)")
@@ -207,6 +222,53 @@ def print_status(client: Any, ref: str) -> RunResult | None:
     return result(client, watcher.run)
 
 
+def download(client: Any, ref: str, path: str | None) -> str:
+    text = client.download_pipeline(ref)
+    if path is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"pipeline {ref} written to {path}")
+    return text
+
+
+def changes(args: argparse.Namespace, what: str) -> dict[str, str]:
+    fields = {k: v for k, v in (("name", args.name), ("description", args.description)) if v is not None}
+    if not fields:
+        raise MagicUsageError(f"%easymaker pipeline {what}: give --name and/or --description")
+    return fields
+
+
+def print_run_logs(client: Any, ref: str) -> None:
+    """The run's own log records (what the platform wrote about it), oldest first."""
+    after, shown = 0, 0
+    while True:
+        page = client.pipeline_run_logs(ref, after=after, limit=1000)
+        for record in page["records"]:
+            print(record["body"])
+        shown += len(page["records"])
+        if not page["records"]:
+            if not shown:
+                print(f"no log records of pipeline run {ref} (a task's log: %easymaker pipeline logs {ref} TASK)")
+            return
+        after = page["next_after"]
+
+
+def print_monitoring(client: Any, ref: str, last: int) -> dict:
+    answer = client.pipeline_run_monitoring(ref)
+    samples = (answer.get("usage") or [])[-last:]
+
+    def number(value: Any, scale: float = 1.0) -> str:
+        return "" if value is None else f"{value / scale:.1f}"
+
+    rows = [[s["time"], number(s.get("cpu_percent")), number(s.get("memory_bytes"), 1 << 20), number(s.get("gpu_percent")),
+             number(s.get("gpu_memory_bytes"), 1 << 20)] for s in samples]
+    print(f"pipeline run {ref}: {answer['status']}")
+    print(table(rows, ["TIME", "CPU %", "MEMORY MiB", "GPU %", "GPU MEMORY MiB"]) if rows else "no usage samples yet")
+    return answer
+
+
 def start_run(magics: Any, args: argparse.Namespace) -> Any:
     client = magics.client
     run = client.create_pipeline_run(body=run_body(args))
@@ -262,6 +324,20 @@ def pipeline_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         return print_pipeline(client, sub.pipeline)
     if args.action == "graph":
         return print_graph(client, sub.pipeline)
+    if args.action == "download":
+        download(client, sub.pipeline, sub.path)
+        return None
+    if args.action == "update":
+        pipeline = client.update_pipeline(sub.pipeline, **changes(sub, "update"))
+        print(f"pipeline {pipeline['name']}: {pipeline['description'] or '(no description)'}")
+        return None
+    if args.action == "update-run":
+        run = client.update_pipeline_run(sub.run, **changes(sub, "update-run"))
+        print(f"pipeline run {run['name']}: {run['description'] or '(no description)'}")
+        return None
+    if args.action == "monitoring":
+        print_monitoring(client, sub.run, sub.last)
+        return None
     if args.action == "delete":
         client.delete_pipeline(sub.pipeline)
         print(f"pipeline {sub.pipeline} deleted")
@@ -272,6 +348,8 @@ def pipeline_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         return print_runs(client, sub)
     if args.action == "status":
         return print_status(client, sub.run)
+    if args.action == "logs" and sub.task is None:
+        return print_run_logs(client, sub.run)
     if args.action == "logs":
         for line in client.iter_pipeline_task_logs(sub.run, sub.task):
             print(line)

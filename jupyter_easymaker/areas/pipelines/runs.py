@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,12 +34,14 @@ from jupyter_easymaker.areas.pipelines.schemas import (
     PipelineRunTaskOut,
     PipelineRunTasksOut,
     PipelineTaskCounts,
+    PipelineTaskJobOut,
     PipelineTaskLogsOut,
 )
 from jupyter_easymaker.areas.pipelines.statuses import (
     PIPELINE_RUN_ACTIVE,
     PIPELINE_RUN_JOB,
     PIPELINE_RUN_MACHINE,
+    PIPELINE_TASK_JOB_ACTIVE,
     TASK_FINAL_STATES,
     PipelineRunStatus,
     PipelineStatus,
@@ -48,14 +51,21 @@ from jupyter_easymaker.areas.pipelines.tables import (
     Pipeline,
     PipelineRun,
     PipelineRunTask,
+    PipelineTaskJob,
 )
+from jupyter_easymaker.backend.base import InstanceType
 from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.catalogs.jobs import (
     ERROR_LINE,
     IMAGE_JOBS_DIR,
     PIPELINE_RUN_ENTRY,
+    PIPELINE_RUNNER_SERVICE_ACCOUNT,
+    PIPELINE_TASK_JOBS_ENV,
     PIPELINE_TASK_LINE,
+    TASK_JOBS_FLAG,
     jobs_source_dir,
+    read_state,
+    replace_json,
 )
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.job_service import JobService
@@ -102,21 +112,6 @@ def _when(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
-
-
-def _write_json(path: str, data: Any) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
 
 
 def _within(root: str, relative: str, field: str) -> str:
@@ -225,7 +220,7 @@ class PipelineRuns(JobService):
         pipeline = session.get(Pipeline, row.pipeline_id) if row.pipeline_id else None
         if pipeline is not None and pipeline.graph_json:
             return pipeline.graph_json
-        spec = _read_json(os.path.join(row.paths.get("run_dir", ""), SPEC_FILE)) if row.paths else None
+        spec = read_state(os.path.join(row.paths.get("run_dir", ""), SPEC_FILE)) if row.paths else None
         if isinstance(spec, dict):
             try:
                 return ir.pipeline_graph(spec)
@@ -239,13 +234,20 @@ class PipelineRuns(JobService):
             tasks = list(session.scalars(select(PipelineRunTask).where(PipelineRunTask.run_id == row.id)
                                          .order_by(PipelineRunTask.id)))
             counts = self.task_counts(session, [row.id])[row.id]
-            return PipelineRunTasksOut(run_id=row.id, status=row.status, counts=counts, items=[self.task_out(t) for t in tasks])
+            jobs: dict[str, list[PipelineTaskJobOut]] = {}
+            for job in session.scalars(select(PipelineTaskJob).where(PipelineTaskJob.run_id == row.id)
+                                       .order_by(PipelineTaskJob.created_at)):
+                jobs.setdefault(job.task_id, []).append(PipelineTaskJobOut(
+                    id=job.id, name=job.name, attempt=job.attempt, status=job.status, status_reason=job.status_reason,
+                    exit_code=job.exit_code, started_at=job.started_at, finished_at=job.finished_at))
+            return PipelineRunTasksOut(run_id=row.id, status=row.status, counts=counts,
+                                       items=[self.task_out(t, jobs.get(t.task_id, [])) for t in tasks])
 
     @staticmethod
-    def task_out(task: PipelineRunTask) -> PipelineRunTaskOut:
+    def task_out(task: PipelineRunTask, jobs: list[PipelineTaskJobOut] | None = None) -> PipelineRunTaskOut:
         return PipelineRunTaskOut(task_id=task.task_id, name=task.name, parent=task.parent, state=task.state,
                                   attempt=task.attempt, started_at=task.started_at, ended_at=task.ended_at,
-                                  outputs=dict(task.outputs_json or {}), error=task.error)
+                                  outputs=dict(task.outputs_json or {}), error=task.error, jobs=jobs or [])
 
     def task_logs(self, ref: str, task_id: str, offset: int = 0, limit: int = 1000) -> PipelineTaskLogsOut:
         """Lines of a task's log.txt (its stdout and stderr), a page at a time."""
@@ -266,15 +268,31 @@ class PipelineRuns(JobService):
             return PipelineTaskLogsOut(run_id=row.id, task_id=task_id, lines=[], offset=offset, next_offset=None)
         lines: list[str] = []
         next_offset: int | None = None
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for number, line in enumerate(fh):
-                if number < offset:
-                    continue
-                if len(lines) >= limit:
-                    next_offset = number
-                    break
-                lines.append(line.rstrip("\n"))
+        for number, line in enumerate(self._task_log_lines(row.id, task_id, path)):
+            if number < offset:
+                continue
+            if len(lines) >= limit:
+                next_offset = number
+                break
+            lines.append(line.rstrip("\n"))
         return PipelineTaskLogsOut(run_id=row.id, task_id=task_id, lines=lines, offset=offset, next_offset=next_offset)
+
+    def _task_log_lines(self, run_id: str, task_id: str, path: str) -> Iterator[str]:
+        """The task's log, then the output of its job while that job runs (the executor
+        adds a job's output to the task's log once the job ended)."""
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            yield from fh
+        with self.db.session() as session:
+            handle = session.scalar(select(PipelineTaskJob.handle).where(
+                PipelineTaskJob.run_id == run_id, PipelineTaskJob.task_id == task_id,
+                PipelineTaskJob.status.in_(PIPELINE_TASK_JOB_ACTIVE)).order_by(PipelineTaskJob.created_at.desc()).limit(1))
+        live = (handle or {}).get("log_path")
+        if live:
+            try:
+                with open(live, encoding="utf-8", errors="replace") as fh:
+                    yield from fh
+            except FileNotFoundError:
+                pass
 
     # -- artifacts ----------------------------------------------------------------------
     def artifacts(self, ref: str) -> dict[str, Any]:
@@ -427,13 +445,15 @@ class PipelineRuns(JobService):
         """What the executor reads: the spec, the platform spec and run.json."""
         run_dir = row.paths["run_dir"]
         os.makedirs(run_dir, exist_ok=True)
-        _write_json(os.path.join(run_dir, SPEC_FILE), spec)
+        replace_json(os.path.join(run_dir, SPEC_FILE), spec)
         if platform_spec:
-            _write_json(os.path.join(run_dir, PLATFORM_FILE), platform_spec)
+            replace_json(os.path.join(run_dir, PLATFORM_FILE), platform_spec)
         cache = self.settings.path(CACHE_FOLDER) if (row.spec or {}).get("cache", True) else None
-        _write_json(os.path.join(run_dir, RUN_FILE), {
+        replace_json(os.path.join(run_dir, RUN_FILE), {
             "parameters": dict(row.parameters_json or {}), "run_name": row.name, "cache_dir": cache,
             "parallelism": self.options().get("parallelism"), "job_id": row.id,
+            # on the local backend each task attempt is a job of its own (task_jobs.py)
+            TASK_JOBS_FLAG: row.backend == "local",
         })
 
     # -- the job ------------------------------------------------------------------------
@@ -456,10 +476,18 @@ class PipelineRuns(JobService):
                                             paths=job_paths, backend=row.backend, labels=labels)
         if row.backend != "local":
             job.source_dir = IMAGE_JOBS_DIR
+        elif (read_state(os.path.join(run_dir, RUN_FILE)) or {}).get(TASK_JOBS_FLAG):
+            # the executor only walks the DAG: the run's instance type is what each task's job gets
+            job.instance_type = InstanceType(name=f"{job.instance_type.name} (tasks)", cpu=0.0, memory_mib=0)
         job.env = {"EM_PIPELINE_RUN_DIR": run_dir,
                    "EM_NAS_MOUNTS": json.dumps({m["mount_dir_name"]: m["path"] for m in row.nas or []})}
         for mount in row.nas or []:
             job.env[f"EM_NAS_{mount['mount_dir_name'].upper().replace('-', '_')}"] = mount["path"]
+        template = getattr(self.platform.backends.get(row.backend), "pipeline_task_template", None)
+        if template is not None:
+            # on a cluster each task is a Job of its own, which the executor in the run's pod creates
+            job.service_account = str(self.options().get("kubernetes_service_account") or PIPELINE_RUNNER_SERVICE_ACCOUNT)
+            job.env[PIPELINE_TASK_JOBS_ENV] = json.dumps(template(job))
         return job
 
     def log_fields(self, row: PipelineRun) -> dict[str, Any]:
@@ -571,7 +599,7 @@ class PipelineRuns(JobService):
             self.replay_journal(row)
         except Exception as exc:  # noqa: BLE001 - the run's end is recorded anyway
             self.platform.log.warning("pipeline run %s: its journal could not be read: %s", row.id, exc)
-        result = _read_json(os.path.join(row.paths.get("run_dir", ""), RESULT_FILE))
+        result = read_state(os.path.join(row.paths.get("run_dir", ""), RESULT_FILE))
         result = result if isinstance(result, dict) else {}
         said = str(result.get("state") or "").upper()
         if outcome == Outcome.SUCCEEDED and said == "FAILED":
@@ -663,11 +691,11 @@ class PipelineRuns(JobService):
         from jupyter_easymaker.areas.pipelines.kfp_remote import RemoteError
 
         run_dir = row.paths["run_dir"]
-        spec = _read_json(os.path.join(run_dir, SPEC_FILE))
+        spec = read_state(os.path.join(run_dir, SPEC_FILE))
         if not isinstance(spec, dict):
             self.end_remote(row, Outcome.NOT_STARTED, f"the run's folder lost its {SPEC_FILE}")
             return
-        platform_spec = _read_json(os.path.join(run_dir, PLATFORM_FILE))
+        platform_spec = read_state(os.path.join(run_dir, PLATFORM_FILE))
         with self.db.session() as session:
             experiment = self.experiments.names(session, {row.experiment_id}).get(row.experiment_id) or "Default"
         try:
@@ -804,8 +832,10 @@ class PipelineRuns(JobService):
     @staticmethod
     def remove(session: Session, ids: list[str]) -> None:
         session.execute(delete(PipelineRunTask).where(PipelineRunTask.run_id.in_(ids)))
+        task_jobs = list(session.scalars(select(PipelineTaskJob.id).where(PipelineTaskJob.run_id.in_(ids))))
         for table in (StatusEvent, LogRecord, ResourceSample):
-            session.execute(delete(table).where(table.resource_id.in_(ids)))
+            session.execute(delete(table).where(table.resource_id.in_([*ids, *task_jobs])))
+        session.execute(delete(PipelineTaskJob).where(PipelineTaskJob.run_id.in_(ids)))
         session.execute(delete(PipelineRun).where(PipelineRun.id.in_(ids)))
 
     # -- retention ---------------------------------------------------------------------

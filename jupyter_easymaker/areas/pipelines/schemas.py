@@ -159,6 +159,19 @@ class PipelineRunOut(ResourceOut):
     history: list[StatusEventOut] | None = None
 
 
+class PipelineTaskJobOut(BaseModel):
+    """One attempt of a task of a local run: its job on the job lifecycle."""
+
+    id: str
+    name: str
+    attempt: int
+    status: str
+    status_reason: str = ""
+    exit_code: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
 class PipelineRunTaskOut(BaseModel):
     task_id: str
     name: str
@@ -169,6 +182,7 @@ class PipelineRunTaskOut(BaseModel):
     ended_at: datetime | None = None
     outputs: dict = Field(default_factory=dict)
     error: str | None = None
+    jobs: list[PipelineTaskJobOut] = Field(default_factory=list)  # its attempts' jobs (local runs), oldest first
 
 
 class PipelineRunTasksOut(BaseModel):

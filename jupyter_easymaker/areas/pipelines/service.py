@@ -27,7 +27,9 @@ from jupyter_easymaker.areas.pipelines.statuses import (
     PipelineStatus,
 )
 from jupyter_easymaker.areas.pipelines.tables import Pipeline, PipelineRun
+from jupyter_easymaker.areas.pipelines.task_jobs import PipelineTaskJobs
 from jupyter_easymaker.core.errors import Conflict, InvalidInput
+from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.tables import StatusEvent
@@ -45,6 +47,11 @@ class PipelineService(ResourceService):
     def __init__(self, platform: Any):
         super().__init__(platform)
         self.runs = PipelineRuns(platform, self)
+        self.task_jobs = PipelineTaskJobs(platform)
+
+    def holding(self) -> list[Held]:
+        """Its runs' task jobs (a run's own executor holds no instance)."""
+        return self.task_jobs.holding()
 
     def folder(self, pipeline_id: str) -> str:
         return self.settings.path(PIPELINES_FOLDER, pipeline_id)

@@ -1,6 +1,6 @@
 """Pipelines and pipeline runs: the guide's status tables (파이프라인 목록,
 파이프라인 실행 목록), the transitions between them, a run's view in the job
-lifecycle, and the states of one task of a run."""
+lifecycle, the jobs of a local run's tasks, and the states of one task of a run."""
 from __future__ import annotations
 
 from jupyter_easymaker.core.jobs import job_statuses
@@ -80,6 +80,45 @@ PIPELINE_RUN_JOB = job_statuses(
 
 # statuses in which the controller still has work on a run
 PIPELINE_RUN_ACTIVE = PIPELINE_RUN_JOB.active
+
+
+class PipelineTaskJobStatus:
+    """One attempt of one container task of a local run: a job of its own."""
+
+    PENDING = "PENDING"  # asked for by the run's executor, waiting for capacity
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    STOPPING = "STOPPING"
+    CANCELED = "CANCELED"
+
+
+J = PipelineTaskJobStatus
+
+PIPELINE_TASK_JOB_MACHINE = _machine(
+    "pipeline task",
+    J.PENDING,
+    {
+        J.PENDING: {J.STARTING, J.FAILED, J.STOPPING},
+        J.STARTING: {J.RUNNING, J.SUCCEEDED, J.FAILED, J.STOPPING},
+        J.RUNNING: {J.SUCCEEDED, J.FAILED, J.STOPPING},
+        J.STOPPING: {J.CANCELED, J.SUCCEEDED, J.FAILED},
+        J.SUCCEEDED: set(),
+        J.FAILED: set(),
+        J.CANCELED: set(),
+    },
+    deletable={J.SUCCEEDED, J.FAILED, J.CANCELED},
+    words=PipelineTaskJobStatus,
+)
+
+PIPELINE_TASK_JOB = job_statuses(
+    PIPELINE_TASK_JOB_MACHINE,
+    waiting=J.PENDING, submitted=J.STARTING, running=J.RUNNING, stopping=J.STOPPING,
+    succeeded=(J.SUCCEEDED,), failed=(J.FAILED,), stopped=(J.STOPPING, J.CANCELED), not_started=(J.FAILED,),
+    time_limit="maximum pipeline run time",
+)
+PIPELINE_TASK_JOB_ACTIVE = PIPELINE_TASK_JOB.active
 
 
 class TaskState:

@@ -1,4 +1,5 @@
-"""Tables of pipelines, pipeline runs and the tasks of a run (revision 0009)."""
+"""Tables of pipelines, pipeline runs and the tasks of a run (revision 0009), and the
+jobs of a local run's tasks (revision 0011)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -85,3 +86,19 @@ class PipelineRunTask(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (UniqueConstraint("run_id", "task_id", name="uq_pipeline_run_tasks_run_task"),)
+
+
+class PipelineTaskJob(JobColumns, ResourceColumns, Base):
+    """One attempt of one container task of a local run, as a job of its own on the
+    job lifecycle: what the run's executor asked for (its request file) and the
+    backend job that runs it."""
+
+    __tablename__ = "pipeline_task_jobs"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True)
+    request: Mapped[str] = mapped_column(String(600))  # the request file's name (one per executor and attempt)
+    task_id: Mapped[str] = mapped_column(String(512))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    request_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # argv, env, cwd, log, image
+
+    __table_args__ = (UniqueConstraint("run_id", "request", name="uq_pipeline_task_jobs_request"),)

@@ -13,4 +13,5 @@ AREA = Area(
     guards=(Guard("model", "RAGs", "count_for_model"),),
     work=(Work("rags", "statuses:RAG_WATCHED"), Work("rag_ingestions", "statuses:INGESTION_ACTIVE")),
     machines=("statuses:RAG_MACHINE", "statuses:INGESTION_MACHINE"),
+    holds="holding",
 )

@@ -56,6 +56,11 @@ class RagClient:
     def stop_rag_ingestion(self, ref: Any, ingestion: str) -> dict:
         return self.request("POST", f"rags/{_ref(ref)}/ingestions/{ingestion}/stop")
 
+    def rag_ingestion_logs(self, ref: Any, ingestion: str, *, after: int = 0, limit: int | None = None,
+                           query: str | None = None) -> dict:
+        """The ingestion job's log records: ``{"records": [{seq, time, body, ...}], ...}``."""
+        return self._get(f"rags/{_ref(ref)}/ingestions/{ingestion}/logs", after=after or None, limit=limit, query=query)
+
     def retrieve(self, ref: Any, query: str, *, top_k: int | None = None, mode: str | None = None) -> dict:
         """The passages a question retrieves (no LLM): ``{"sources": [{file, chunk, score, text}], ...}``."""
         body = {"query": query, **({"top_k": top_k} if top_k else {}), **({"mode": mode} if mode else {})}
@@ -81,6 +86,16 @@ class RagClient:
 
     def rag_logs(self, ref: Any, after: int = 0, limit: int | None = None) -> dict:
         return self._get(f"rags/{_ref(ref)}/logs", after=after or None, limit=limit)
+
+    def rag_monitoring(self, ref: Any) -> dict:
+        """The query servers' pods (ready, address, restarts) and their CPU / memory usage samples."""
+        return self._get(f"rags/{_ref(ref)}/monitoring")
+
+    def rag_server_logs(self, ref: Any, *, tail: int = 200) -> str:
+        """The last ``tail`` lines the query servers wrote (start-up, index loading, errors), as text."""
+        response = self.request("GET", f"rags/{_ref(ref)}/server-logs", params={"tail": tail}, stream=True)
+        with response:
+            return response.read().decode("utf-8", "replace")
 
     def rag_query_url(self) -> str:
         """The question API's base URL for the ``openai`` client (``OpenAI(base_url=..., api_key=KEY)``)."""

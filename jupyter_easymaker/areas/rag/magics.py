@@ -1,4 +1,6 @@
-"""``%easymaker rag create|sync|list|status|delete`` and ``%easymaker ask RAG
+"""``%easymaker rag ACTION [NAME]`` (create, sync, list, status, files, delete
+here; the actions on one RAG's ingestions, keys, retrieval, settings,
+statistics, monitoring and logs in ``magic_actions``) and ``%easymaker ask RAG
 "question"`` (the answer printed with its sources).
 
 Standard library and IPython only."""
@@ -8,6 +10,8 @@ import argparse
 import textwrap
 from typing import Any
 
+from jupyter_easymaker.areas.rag import magic_actions
+from jupyter_easymaker.areas.rag.magic_actions import ingestion_text
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
     MagicUsageError,
@@ -17,7 +21,7 @@ from jupyter_easymaker.magics.arguments import (
 from jupyter_easymaker.magics.formatting import created, format_elapsed, table
 from jupyter_easymaker.magics.registry import command
 
-ACTIONS = ("create", "sync", "list", "status", "files", "delete")
+ACTIONS = ("create", "sync", "list", "status", "files", "delete", *magic_actions.ACTIONS)
 SOURCE_PREVIEW = 160
 
 
@@ -30,7 +34,7 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
         {"type": "external", "base_url": args.llm_url, "model": args.llm_model, **({"api_key": args.llm_key} if args.llm_key else {})}
     if args.endpoint and args.llm_model:
         llm["model"] = args.llm_model
-    body: dict[str, Any] = {"name": args.name, "data_path": args.data, "llm": llm, "description": args.description,
+    body: dict[str, Any] = {"name": args.name, "data_path": args.data, "llm": llm, "description": args.description or "",
                             "vector_store": {"type": "pgvector", "url": args.pgvector} if args.pgvector else {"type": "faiss"}}
     if args.embedding:
         body["embedding"] = {"model": args.embedding}
@@ -42,16 +46,6 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
         if value:
             body[key] = value
     return body
-
-
-def ingestion_text(ingestion: dict | None) -> str:
-    if not ingestion:
-        return ""
-    result, progress = ingestion.get("result") or {}, ingestion.get("progress") or {}
-    if result:
-        return (f"+{result.get('files_added', 0)} ~{result.get('files_changed', 0)} -{result.get('files_deleted', 0)} "
-                f"!{result.get('files_failed', 0)} files, {result.get('chunks_embedded', 0)} embedded")
-    return f"{progress.get('files_done', 0)}/{progress.get('files_total') or '?'} files, {progress.get('chunks', 0)} chunks"
 
 
 def print_rags(client: Any) -> None:
@@ -76,9 +70,21 @@ def print_files(client: Any, rag: str) -> None:
 
 
 @command("rag", "Manage RAGs: create, sync (apply added / changed / deleted documents), list, status, files (the last "
-                "ingestion's per-file results) and delete.",
+                "ingestion's per-file results), delete; ingestions, ingestion / ingestion-logs / ingestion-stop (--ingestion, "
+                "default the last), api-keys, api-key-create (the key shown once), api-key-revoke --key ID, retrieve NAME "
+                "\"question\" (the top passages, no LLM), update (description, prompt template, retrieval, chunking, query logs), "
+                "statistics, monitoring, logs (query logs) and server-logs.",
          arg("action", choices=ACTIONS),
          arg("name", nargs="?", metavar="NAME", help="the RAG (all but list)"),
+         arg("query", nargs="*", metavar="QUESTION", help="retrieve: the question (quote it)"),
+         arg("--ingestion", metavar="ID", help="ingestion, ingestion-logs, ingestion-stop: id or name (default: the last)"),
+         arg("--key", metavar="ID", help="api-key-revoke: the key's id"),
+         arg("--key-name", metavar="NAME", help="api-key-create: a name for the key"),
+         arg("--prompt-template", metavar="TEXT|@FILE", help="update: with {context} and {question}"),
+         arg("--log-enabled", action=argparse.BooleanOptionalAction, default=None, help="update: keep query logs or not"),
+         arg("--since", metavar="ISO_TIME", help="statistics: from this time"),
+         arg("--tail", type=positive_int, default=200, metavar="N", help="server-logs: the last N lines"),
+         arg("--limit", type=positive_int, default=1000, metavar="N", help="ingestions, logs: at most N"),
          arg("--data", metavar="PATH", help="create: the documents (local path, nas://, obs://)"),
          arg("--endpoint", help="create: the LLM, an endpoint of this server"),
          arg("--llm-url", help="create: the LLM, an OpenAI-compatible base URL"),
@@ -86,10 +92,12 @@ def print_files(client: Any, rag: str) -> None:
          arg("--llm-key", help="create: the external LLM's API key (stored encrypted)"),
          arg("--pgvector", metavar="URL", help="create: a PostgreSQL (pgvector) store instead of the embedded faiss"),
          arg("--embedding", metavar="MODEL", help="create: embedding model (default all-MiniLM-L6-v2)"),
-         arg("--chunk-size", type=positive_int), arg("--chunk-overlap", type=int),
-         arg("--mode", choices=("hybrid", "dense", "bm25")), arg("--top-k", type=positive_int),
+         arg("--chunk-size", type=positive_int, metavar="N", help="create, update: characters per chunk"),
+         arg("--chunk-overlap", type=int, metavar="N", help="create, update: characters a chunk repeats"),
+         arg("--mode", choices=("hybrid", "dense", "bm25"), help="create, update, retrieve: the retrieval mode"),
+         arg("--top-k", type=positive_int, metavar="N", help="create, update, retrieve: passages retrieved"),
          arg("--instance-type"), arg("--instances", type=positive_int), arg("--backend", choices=BACKENDS),
-         arg("--description", default=""),
+         arg("--description", default=None, help="create, update: the description"),
          arg("--wait", action="store_true", help="create / sync: block until it is ACTIVE (or failed)"))
 def rag_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
     client = magics.client
@@ -97,6 +105,10 @@ def rag_command(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         return print_rags(client)
     if not args.name:
         raise MagicUsageError(f"%easymaker rag {args.action} NAME")
+    if args.query and args.action != "retrieve":
+        raise MagicUsageError(f"%easymaker rag {args.action} {args.name}: unexpected {' '.join(args.query)!r}")
+    if args.action in magic_actions.ACTIONS:
+        return magic_actions.ACTIONS[args.action](client, args)
     if args.action == "create":
         rag = client.create_rag(create_body(args))
         print(f"RAG {rag['name']} {rag['status']}: ingesting {rag['data_path']}")

@@ -55,6 +55,7 @@ from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.api_keys import ApiKeyService
 from jupyter_easymaker.core.api_stats import ApiStats
 from jupyter_easymaker.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
 from jupyter_easymaker.core.secrets import SecretBox
@@ -98,6 +99,10 @@ class RagService(ResourceService):
         self.routes = QueryRoutes(self.db, self.keys, self.stats)
         self.serving = ServingOptions.from_dict(self.options.get("serving"))
         self.serving_backends = serving_backends(platform.backends, self.serving)
+
+    def holding(self) -> list[Held]:
+        """Its ingestions running (the dashboard's usage)."""
+        return self.ingestions.holding()
 
     def close(self) -> None:
         self.routes.flush()

@@ -9,8 +9,10 @@ AREA = Area(
     reconciler="reconciler:TrainingReconciler",
     client="client:TrainingsClient",
     magics=True,
-    requires=("experiments", "templates"),
-    guards=(Guard("experiment", "trainings", "names_in_experiment"),),
+    requires=("experiments", "templates", "images"),
+    guards=(Guard("experiment", "trainings", "names_in_experiment"), Guard("image in use", "trainings", "running_with_image")),
     work=(Work("trainings", "statuses:TRAINING_ACTIVE"),),
     machines=("statuses:TRAINING_MACHINE",),
+    counts="dashboard_counts",
+    holds="holding",
 )

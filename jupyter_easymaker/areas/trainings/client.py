@@ -52,6 +52,12 @@ class TrainingsClient:
         ``experiment=`` takes an experiment id, or a name (created when missing)."""
         return self.request("POST", "trainings", _experiment_fields({**(body or {}), **fields}))
 
+    def create_training_from_file(self, path: str, **fields: Any) -> dict:
+        """Submit a workspace ``.py`` or ``.ipynb`` (``path`` relative to the server's root) as a
+        training, as the panel's "Submit as training" does; ``fields`` as in ``create_training``
+        but ``algorithm``."""
+        return self.request("POST", "trainings/from-file", _experiment_fields({**fields, "path": path}))
+
     def get_training(self, ref: Any) -> dict:
         return self._get(f"trainings/{_ref(ref)}")
 

@@ -4,6 +4,7 @@ library only at import; following a training is ``watch.py`` (text) and
 ``widgets.py`` (the live view, with ipywidgets)."""
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections import deque
@@ -12,8 +13,10 @@ from typing import Any
 from jupyter_easymaker.areas.trainings.client import FINAL_TRAINING_STATUSES
 from jupyter_easymaker.areas.trainings.watch import TrainingWatcher, follow_text
 from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics import resource_actions
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
+    MagicUsageError,
     arg,
     duration,
     key_value,
@@ -25,9 +28,12 @@ from jupyter_easymaker.magics.formatting import (
     OneLine,
     created,
     format_elapsed,
+    format_value,
     metric_summary,
+    sparkline,
     table,
 )
+from jupyter_easymaker.magics.log_search import print_search
 from jupyter_easymaker.magics.registry import command
 
 
@@ -106,7 +112,6 @@ def _follow_text(client: Any, training: dict, wait: bool) -> Any:
 
 def _interrupted(training: dict) -> None:
     print(f"stopped waiting; training {training['name']} keeps running (%easymaker stop {training['name']} stops it)", file=sys.stderr)
-    return None
 
 
 # -- line magics ---------------------------------------------------------------------------
@@ -155,13 +160,24 @@ def status(magics: Any, args: Any, _cell: Any) -> None:
 
 
 @command(
-    "logs", "Print a training's log.",
-    arg("ref", metavar="REF", help="training name or id"),
-    arg("--follow", "-f", action="store_true", help="keep printing new lines until the training ends"),
+    "logs", "Print a training's log, or search the logs of every job (--query).",
+    arg("ref", metavar="REF", nargs="?", help="training name or id"),
+    arg("--follow", "-f", action="store_true", help="keep printing new lines until the training ends (with --query: until interrupted)"),
     arg("--tail", type=positive_int, metavar="N", help="only the last N lines"),
+    arg("--query", "-q", metavar="QUERY", help='search every job\'s log, e.g. \'category:"easymaker.training" AND logLevel:ERROR\''),
+    arg("--since", metavar="TIME", help="with --query: records stored at or after this ISO 8601 time"),
+    arg("--until", metavar="TIME", help="with --query: records stored at or before this ISO 8601 time"),
+    arg("--limit", type=positive_int, metavar="N", help="with --query: the newest N records (default 100, at most 1000)"),
 )
 def logs(magics: Any, args: Any, _cell: Any) -> None:
     client = magics.client
+    if args.ref is None or args.query is not None:
+        if args.ref is not None:
+            raise MagicUsageError("%easymaker logs: give a training (REF) or --query, not both")
+        if args.query is None and not (args.since or args.until):
+            raise MagicUsageError("%easymaker logs: give a training (REF) or --query (see %easymaker logs --help)")
+        print_search(client, args.query, since=args.since, until=args.until, limit=args.limit, follow=args.follow)
+        return
     if args.follow:
         for record in client.follow_logs(args.ref):
             print(record.get("body", ""), flush=True)
@@ -229,3 +245,47 @@ def delete(magics: Any, args: Any, _cell: Any) -> None:
         return
     deleter(item["id"])
     print(f"deleted {what}")
+
+
+@command("submit", "Submit a workspace .py or .ipynb file as a training (path relative to the server's root).",
+         arg("path", metavar="PATH"),
+         arg("--name", help="training name (default: the file's name and the time)"),
+         arg("--experiment", metavar="NAME", help="experiment name, created when missing (default: notebook)"),
+         arg("--instance-type"), arg("--hp", action="append", default=[], metavar="KEY=VALUE",
+                                      help="a hyperparameter (repeatable)"))
+def submit(magics: Any, args: Any, _cell: Any) -> dict:
+    fields: dict[str, Any] = {"experiment": args.experiment or "notebook"}
+    if args.name:
+        fields["name"] = args.name
+    if args.instance_type:
+        fields["instance_type"] = args.instance_type
+    hyperparameters = {}
+    for item in args.hp:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise MagicUsageError(f"--hp {item!r}: expected KEY=VALUE")
+        hyperparameters[key] = value
+    if hyperparameters:
+        fields["hyperparameters"] = hyperparameters
+    training = magics.client.create_training_from_file(args.path, **fields)
+    print(f"training {training['name']} submitted from {args.path}: {training['status']}")
+    return training
+
+
+@command("rename", "Rename a training or change its description.",
+         arg("ref", metavar="REF", help="training name or id"),
+         arg("--new-name", metavar="NAME"), arg("--description", default=None))
+def rename(magics: Any, args: Any, _cell: Any) -> dict:
+    return resource_actions.rename("training", argparse.Namespace(name=args.ref, new_name=args.new_name, description=args.description),
+                                   magics.client.update_training)
+
+
+@command("metrics", "A training's metrics (each series' trend and last value) and its CPU / memory / GPU usage.",
+         arg("ref", metavar="REF", help="training name or id"))
+def metrics(magics: Any, args: Any, _cell: Any) -> dict:
+    data = magics.client.metrics(args.ref)
+    rows = [[m["name"], sparkline(m.get("values") or []), format_value(m.get("last")), str(len(m.get("values") or []))]
+            for m in data.get("metrics", [])]
+    print(table(rows, ["METRIC", "TREND", "LAST", "POINTS"]) if rows else "no metrics yet")
+    resource_actions.print_usage(data.get("usage") or [])
+    return data

@@ -5,6 +5,7 @@ wanted (a new training, a stop) and wakes the controller.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from typing import Any
@@ -76,23 +77,20 @@ class TrainingService(JobService):
                                field="training_id")
         return {"training_id": training.id, "model_dir": (training.paths or {}).get("model_dir", "")}
 
-    def dashboard_counts(self) -> dict[str, Any]:
+    def dashboard_counts(self) -> dict[str, int]:
         with self.db.session() as session:
             statuses = dict(session.execute(select(Training.status, func.count()).group_by(Training.status)).all())
         return {
-            "counts": {
-                "complete_trainings": statuses.get(T.COMPLETE, 0),
-                "running_trainings": sum(n for s, n in statuses.items() if s in TRAINING_ACTIVE),
-                "failed_trainings": statuses.get(T.FAIL_TRAIN, 0) + statuses.get(T.CREATE_FAILED, 0),
-            },
-            "statuses": statuses,
+            "complete_trainings": statuses.get(T.COMPLETE, 0),
+            "running_trainings": sum(n for s, n in statuses.items() if s in TRAINING_ACTIVE),
+            "failed_trainings": statuses.get(T.FAIL_TRAIN, 0) + statuses.get(T.CREATE_FAILED, 0),
         }
 
-    def holding(self) -> list[tuple[dict[str, Any], str]]:
-        """(spec, backend) of every training handed to a backend and not ended: what holds resources."""
-        with self.db.session() as session:
-            return [(spec, backend) for spec, backend in session.execute(
-                select(Training.spec, Training.backend).where(Training.status.in_(TRAINING_ACTIVE - {T.CREATE_REQUESTED})))]
+    @staticmethod
+    def running_with_image(session: Session, image_id: str) -> list[str]:
+        """Trainings being created or running with an image (a registry credentials change warns of them)."""
+        rows = session.execute(select(Training.name, Training.spec).where(Training.status.in_(TRAINING_ACTIVE)))
+        return [f"training {name}" for name, spec in rows if (spec or {}).get("image") == image_id][:6]
 
     @staticmethod
     def names_in_experiment(session: Session, experiment_id: str) -> list[str]:
@@ -137,6 +135,8 @@ class TrainingService(JobService):
             if backend not in self.backend_names():
                 raise InvalidInput(f"backend: the {backend} backend is not configured on this server", field="backend")
             spec = data.model_dump(exclude={*IDENTITY_FIELDS, "backend"}, exclude_none=True)
+            if data.image:  # a private image by its id (a rename keeps it), else the reference as given
+                spec["image"] = self.platform.service("images").resolve(session, data.image, "training")
             spec["instance_type"] = self.job_specs.instance_type_name(data.instance_type)
             if isinstance(data.algorithm, BuiltinAlgorithm):
                 spec["hyperparameters"] = self.job_specs.builtin_hyperparameters(data.algorithm.name, data.hyperparameters)
@@ -183,10 +183,12 @@ class TrainingService(JobService):
 
     def job_spec(self, row: Training) -> JobSpec:
         """What the backend runs, from the stored spec and resolved paths."""
-        return self.job_specs.build_job_spec(
+        job = self.job_specs.build_job_spec(
             job_id=row.id, name=row.name, kind="training", spec=row.spec, paths=row.paths, backend=row.backend,
             labels={"easymaker/experiment-id": row.experiment_id},
         )
+        # the image's container reference, pull login and (locally) interpreter; none named: as built
+        return dataclasses.replace(job, **self.platform.service("images").job_fields(row.spec.get("image"), "training", row.backend))
 
     # -- changes ------------------------------------------------------------
     def update(self, ref: str, body: Any) -> TrainingOut:

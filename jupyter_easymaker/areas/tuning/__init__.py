@@ -9,8 +9,11 @@ AREA = Area(
     reconciler="reconciler:TuningReconciler",
     client="client:TuningsClient",
     magics=True,
-    requires=("experiments", "trainings", "templates"),
-    guards=(Guard("experiment", "hyperparameter tunings", "count_in_experiment"),),
+    requires=("experiments", "trainings", "templates", "images"),
+    guards=(Guard("experiment", "hyperparameter tunings", "count_in_experiment"),
+            Guard("image in use", "hyperparameter tunings", "running_with_image")),
     work=(Work("hyperparameter_tunings", "statuses:HYPERPARAMETER_TUNING_ACTIVE"),),
     machines=("statuses:HYPERPARAMETER_TUNING_MACHINE", "statuses:TRIAL_MACHINE"),
+    counts="dashboard_counts",
+    holds="holding",
 )

@@ -1,5 +1,6 @@
 """``%%easymaker hpo``: the cell as a hyperparameter tuning's training code,
-plus ``%easymaker tunings`` / ``%easymaker tuning REF``.
+plus ``%easymaker tunings [ACTION] [NAME]`` (list, show, stop, rename, copy,
+delete, logs, metrics, trials, best, create-model) / ``%easymaker tuning REF``.
 
     %%easymaker hpo --param lr=double:1e-4:1e-1:log --param opt=categorical:sgd,adam \\
         --metric loss --goal minimize --trials 20 --parallel 2 [--target 0.1] \\
@@ -12,10 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jupyter_easymaker.areas.tuning.client import FINAL_TUNING_STATUSES
 from jupyter_easymaker.client.transport import EasyMakerError
+from jupyter_easymaker.magics import resource_actions as ra
 from jupyter_easymaker.magics.arguments import (
     BACKENDS,
     MagicUsageError,
@@ -29,6 +32,7 @@ from jupyter_easymaker.magics.formatting import (
     OneLine,
     created,
     format_elapsed,
+    sparkline,
     table,
     write_line,
 )
@@ -322,13 +326,22 @@ def hpo(magics: Any, args: argparse.Namespace, cell: str) -> Any:
         return None
 
 
-@command("tunings", "List hyperparameter tunings, newest first.",
-         arg("--status", help="only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
-def list_tunings(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
+TUNING_ACTIONS = ("list", "show", "stop", "rename", "copy", "delete", "logs", "metrics", "trials", "best", "create-model")
+
+
+@command("tunings", "Hyperparameter tunings: " + ", ".join(TUNING_ACTIONS) + " (list, newest first, without an action). "
+         "create-model registers the best trial's model (--new-name, --framework).",
+         arg("action", nargs="?", choices=TUNING_ACTIONS, default="list"), *ra.NAME_ARGS,
+         arg("--trial", metavar="N", help="logs: one trial's log (number or id)"),
+         arg("--framework", help="create-model: the model's framework"),
+         arg("--status", help="list: only these statuses (comma-separated)"), arg("--limit", type=positive_int, default=20))
+def list_tunings(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
+    if args.action != "list":
+        return tuning_action(magics.client, args)
     page = magics.client.list_tunings(status=args.status, limit=args.limit)
     if not page:
         print("no hyperparameter tunings")
-        return
+        return None
     rows = []
     for t in page:
         best = t.get("best_trial") or {}
@@ -337,6 +350,63 @@ def list_tunings(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
         rows.append([t["name"], status, f"{c.get('completed', 0)}/{c.get('running', 0)}/{c.get('failed', 0)}",
                      "" if not best else f"{best['objective_value']:.6g}", format_elapsed(t.get("elapsed_seconds")), created(t.get("created_at"))])
     print(table(rows, ["NAME", "STATUS", "DONE/RUN/FAIL", "BEST", "ELAPSED", "CREATED"]))
+    return None
+
+
+def tuning_action(client: Any, args: argparse.Namespace) -> Any:
+    name = ra.need_name(args, "tunings")
+    if args.action == "show":
+        return print_tuning(client, name)
+    if args.action == "stop":
+        t = client.stop_tuning(name)
+        print(f"stop requested for hyperparameter tuning {t['name']}: {t['status']}")
+        return t
+    if args.action == "rename":
+        return ra.rename("hyperparameter tuning", args, client.update_tuning)
+    if args.action == "copy":
+        t = client.copy_tuning(name, **({"name": args.new_name} if args.new_name else {}))
+        print(f"submitted copy {t['name']} ({t['id']}) of {name}: {t['status']}")
+        return t
+    if args.action == "delete":
+        return ra.delete("hyperparameter tuning", args, client.get_tuning, client.delete_tuning, "%easymaker tunings delete")
+    if args.action == "logs":
+        return ra.print_logs(client.tuning_logs(name, trial=args.trial, limit=10000), "tuning")
+    if args.action == "metrics":
+        data = client.tuning_metrics(name)
+        rows = [[str(t["number"]), t["status"], format_params(t.get("parameters") or {}),
+                 "" if t.get("objective_value") is None else f"{t['objective_value']:.6g}", sparkline(t.get("values") or [])]
+                for t in data.get("trials", [])]
+        print(f"objective {data['objective_metric']} ({data['goal']})")
+        print(table(rows, ["TRIAL", "STATUS", "PARAMETERS", "OBJECTIVE", "OVER STEPS"]) if rows else "no trial metrics yet")
+        return data
+    if args.action == "trials":
+        trials = client.tuning_trials(name)
+        for t in trials:
+            print(trial_line(t))
+        return trials
+    if args.action == "best":
+        best = client.best_trial(name)
+        print(f"best trial {best['number']}: {best['objective_metric']}={best['objective_value']:.6g} "
+              f"({format_params(best['parameters'])}); model in {best['model_dir']}")
+        return best
+    if not args.new_name or not args.framework:
+        raise MagicUsageError("%easymaker tunings create-model TUNING --new-name MODEL --framework F")
+    model = client.create_model_from_tuning(name, args.new_name, args.framework, description=args.description or "")
+    print(f"created model {model['name']} ({model['id']}) from the best trial of {name}: {model['status']}")
+    return model
+
+
+def print_tuning(client: Any, ref: str) -> dict:
+    """A tuning and its trials (best first)."""
+    watcher = TuningWatcher(client, client.get_tuning(ref))
+    watcher.poll()
+    print(watcher.summary())
+    reverse = watcher.tuning.get("goal") == "maximize"
+    done = sorted((t for t in watcher.trials if t.get("objective_value") is not None), key=lambda t: t["objective_value"], reverse=reverse)
+    rest = [t for t in watcher.trials if t.get("objective_value") is None]
+    for t in done + sorted(rest, key=lambda t: t["number"]):
+        print(trial_line(t))
+    return watcher.tuning
 
 
 @command("tuning", "Show a tuning and its trials (best first); --stop stops it.",
@@ -348,11 +418,4 @@ def show_tuning(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
         t = client.stop_tuning(args.ref)
         print(f"stop requested for hyperparameter tuning {t['name']}: {t['status']}")
         return
-    watcher = TuningWatcher(client, client.get_tuning(args.ref))
-    watcher.poll()
-    print(watcher.summary())
-    reverse = watcher.tuning.get("goal") == "maximize"
-    done = sorted((t for t in watcher.trials if t.get("objective_value") is not None), key=lambda t: t["objective_value"], reverse=reverse)
-    rest = [t for t in watcher.trials if t.get("objective_value") is None]
-    for t in done + sorted(rest, key=lambda t: t["number"]):
-        print(trial_line(t))
+    print_tuning(client, args.ref)

@@ -35,6 +35,7 @@ from jupyter_easymaker.areas.tuning.search_space import (
     normalize_parameters,
 )
 from jupyter_easymaker.areas.tuning.statuses import (
+    HYPERPARAMETER_TUNING_ACTIVE,
     HYPERPARAMETER_TUNING_MACHINE,
     TRIAL_MACHINE,
     HyperparameterTuningStatus,
@@ -50,6 +51,7 @@ from jupyter_easymaker.catalogs.algorithms import (
     validate_hyperparameters,
 )
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
+from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.job_fields import (
     IDENTITY_FIELDS,
     BuiltinAlgorithm,
@@ -123,6 +125,22 @@ class HyperparameterTuningService(ResourceService):
             complete = session.scalar(select(func.count()).where(HyperparameterTuning.status == H.COMPLETE)) or 0
         return {"complete_hpo": complete}
 
+    def holding(self) -> list[Held]:
+        """The running trials, one instance of their tuning's type each (the dashboard's usage)."""
+        with self.db.session() as session:
+            rows = session.execute(select(HpoTrial.id, HpoTrial.name, HpoTrial.backend, HyperparameterTuning.spec)
+                                   .join(HyperparameterTuning, HpoTrial.tuning_id == HyperparameterTuning.id)
+                                   .where(HpoTrial.status == TR.RUNNING, HpoTrial.handle.is_not(None))).all()
+        return [Held("trial", tid, name, (spec or {}).get("instance_type") or self.settings.default_instance_type,
+                     backend=backend or "local") for tid, name, backend, spec in rows]
+
+    @staticmethod
+    def running_with_image(session: Session, image_id: str) -> list[str]:
+        """Tunings being created or running with an image (a registry credentials change warns of them)."""
+        rows = session.execute(select(HyperparameterTuning.name, HyperparameterTuning.spec)
+                               .where(HyperparameterTuning.status.in_(HYPERPARAMETER_TUNING_ACTIVE)))
+        return [f"hyperparameter tuning {name}" for name, spec in rows if (spec or {}).get("image") == image_id][:6]
+
     @staticmethod
     def count_in_experiment(session: Session, experiment_id: str) -> int:
         return session.scalar(select(func.count()).where(HyperparameterTuning.experiment_id == experiment_id)) or 0
@@ -138,6 +156,8 @@ class HyperparameterTuningService(ResourceService):
             body = self.platform.service("templates").apply(session, body)
             data = parse(HyperparameterTuningCreate, body)
             spec = self._spec(data)
+            if data.image:  # a private image by its id (a rename keeps it), else the reference as given
+                spec["image"] = self.platform.service("images").resolve(session, data.image, "training")
             experiment = self.experiments.resolve_member(session, data.experiment_id, data.experiment_name)
             self.check_name_free(session, data.name)
             tuning_id = new_id()

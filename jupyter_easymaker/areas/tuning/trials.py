@@ -14,6 +14,7 @@ transaction too.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,7 +129,12 @@ class TuningStore:
         self.db = platform.db
         self.logs = platform.logs
         self.job_specs = platform.job_specs
+        self.platform = platform
         self._parsers: dict[str, Callable[[str], dict[str, float]]] = {}
+
+    @property
+    def images(self) -> Any:
+        return self.platform.service("images")
 
     # -- reading a pass --------------------------------------------------------------
     def begin(self, tuning_id: str) -> tuple[TuningPass, list[Trial]] | None:
@@ -276,11 +282,13 @@ class TrialJobs:
     def job_spec(self, t: Trial) -> Any:
         p = self.p
         hyperparameters = self.tunings.trial_hyperparameters(p.spec, t.parameters)  # ValueError: the trial cannot run
-        return self.store.job_specs.build_job_spec(
+        job = self.store.job_specs.build_job_spec(
             job_id=t.id, name=f"{p.name}-{t.number}", kind="trial", spec=p.spec, paths=t.paths, backend=p.backend_name,
             hyperparameters=hyperparameters,
             labels={"easymaker/experiment-id": p.experiment_id, "easymaker/hyperparameter-tuning-id": p.id},
         )
+        # the image's container reference, pull login and (locally) interpreter; none named: as built
+        return dataclasses.replace(job, **self.store.images.job_fields(p.spec.get("image"), "training", p.backend_name))
 
     @staticmethod
     def stop_requested(t: Trial) -> bool:

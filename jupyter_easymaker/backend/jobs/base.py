@@ -60,26 +60,44 @@ class JobSpec:
     nproc_per_node: int = 1
     use_torchrun: bool = False
     max_run_seconds: float | None = None
+    # the instance's data storage: the most the job's data directory (work_dir) may hold locally,
+    # its pods' ephemeral storage on Kubernetes; None: no limit of its own
+    data_storage_gb: float | None = None
     region: str = ""
     appkey: str = ""
     env: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec options for obs://
+    # a command line run (in source_dir) instead of the entry point: a pipeline task's own
+    command: list[str] = field(default_factory=list)
+    # the Kubernetes service account of this job's pods, when it needs API rights of its own
+    # (a pipeline run's executor creates its tasks' Jobs); empty: the backend's default
+    service_account: str = ""
     # variables the job's processes get that no file may hold in clear (a model's Hugging Face
     # token): never in to_dict(); the local backend hands them over in the process environment,
     # the Kubernetes backend in a Secret the pods reference
     secret_env: dict[str, str] = field(default_factory=dict, repr=False)
+    # the interpreter the job's code runs with on the local backend (an image's environment);
+    # empty: the launcher's own, as when no image is named
+    python: str = ""
+    # registry logins the pods pull their image with: pull secret name -> {"server", "username",
+    # "password"}; like secret_env never in to_dict(), made into dockerconfigjson Secrets by the
+    # Kubernetes backend and ignored locally
+    registry_credentials: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON (written to files and manifests), without ``secret_env``."""
         data = asdict(self)
         del data["secret_env"]
+        data["pull_secrets"] = sorted(data.pop("registry_credentials"))  # their names only
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "JobSpec":
         data = dict(data)
         data.pop("secret_env", None)
+        data.pop("registry_credentials", None)
+        data.pop("pull_secrets", None)
         data["instance_type"] = InstanceType.from_dict(data.get("instance_type") or {"name": "default"})
         return cls(**data)
 

@@ -37,6 +37,7 @@ from jupyter_easymaker.backend.kubernetes.api import (
     load_client,
     true_condition,
 )
+from jupyter_easymaker.backend.kubernetes.gpu_metrics import GpuMetrics
 from jupyter_easymaker.backend.kubernetes.labels import (
     ID_LABEL,
     JOB_ID_ANNOTATION,
@@ -55,6 +56,7 @@ from jupyter_easymaker.backend.kubernetes.pods import (
     GPU_RESOURCE,
     ManifestError,
     PodOptions,
+    registry_secret_manifest,
 )
 
 JOB_KIND = "Job"
@@ -286,7 +288,9 @@ class KubernetesBackend:
     ``{"/mnt/nas1": {"nfs": {"server": "10.0.0.5", "path": "/export"}}}`` or
     ``{"persistentVolumeClaim": {"claimName": "x"}}``); job paths under a
     prefix are mounted at the same path in the pod. ``pytorchjob``: None
-    detects the Kubeflow CRD, True/False forces or forbids its use. Its
+    detects the Kubeflow CRD, True/False forces or forbids its use.
+    ``in_cluster``: None uses the pod's service account when the server runs
+    in a cluster and no ``kubeconfig`` is named, else the kubeconfig. Its
     ``api`` (:class:`~jupyter_easymaker.backend.kubernetes.api.KubernetesApi`)
     is shared with the serving backend built on it.
     """
@@ -299,13 +303,14 @@ class KubernetesBackend:
         image: str = m.DEFAULT_IMAGE,
         api_client: Any = None,
         kubeconfig: str | None = None,
-        in_cluster: bool = False,
+        in_cluster: bool | None = None,
         volume_mounts: dict[str, dict] | None = None,
         service_account: str | None = None,
         image_pull_secrets: list[str] | None = None,
         extra_env: dict | None = None,
         pytorchjob: bool | None = None,
         request_timeout: float = 30.0,
+        gpu_metrics_url: str | None = None,
     ):
         self.namespace = namespace
         self.options = PodOptions(
@@ -316,6 +321,8 @@ class KubernetesBackend:
             extra_env={str(k): str(v) for k, v in (extra_env or {}).items()},
         )
         self.api = KubernetesApi(api_client if api_client is not None else load_client(kubeconfig, in_cluster), request_timeout)
+        # GPU usage of pods (DCGM exporter series in Prometheus); without it, GPU usage is unknown
+        self.gpu_metrics = GpuMetrics(gpu_metrics_url) if gpu_metrics_url else None
         self._pytorchjob_forced = pytorchjob
         self._pytorchjob = CustomResourceCheck(self.api, namespace, m.PYTORCHJOB_GROUP, m.PYTORCHJOB_VERSION,
                                                m.PYTORCHJOB_PLURAL, "PyTorchJob")
@@ -371,6 +378,28 @@ class KubernetesBackend:
             "volume_mounts": sorted(self.options.volume_mounts),
         }
 
+    def pipeline_task_template(self, spec: JobSpec) -> dict[str, Any]:
+        """The Job each task of the pipeline run ``spec`` becomes (its executor fills in
+        the task); a BackendError when the run's storage cannot be mounted in a pod."""
+        try:
+            return m.pipeline_task_job_template(spec, namespace=self.namespace, options=self.options)
+        except ManifestError as exc:
+            raise BackendError(str(exc)) from exc
+
+    def _put_registry_secrets(self, spec: JobSpec) -> None:
+        """Each registry login the job's image is pulled with, as its dockerconfigjson Secret
+        (shared by every job of that account: created, or its login overwritten so a changed password
+        reaches the next pull)."""
+        ns = self.namespace
+        for name, login in sorted((spec.registry_credentials or {}).items()):
+            body = registry_secret_manifest(name, ns, login, {MANAGED_BY_KEY: MANAGED_BY})
+            if self.api.create(self.api.core.create_namespaced_secret, ns, body, what=f"creating pull secret {name}") is None:
+                try:
+                    self.api.call(self.api.core.patch_namespaced_secret, name, ns, {"data": body["data"]},
+                                  _content_type=MERGE_PATCH)
+                except ApiException as exc:
+                    raise self.api.error(f"updating pull secret {name}", exc) from exc
+
     # -- lifecycle --------------------------------------------------------------------
     def submit(self, spec: JobSpec) -> dict[str, Any]:
         name = resource_name(spec.kind, spec.job_id)
@@ -395,6 +424,7 @@ class KubernetesBackend:
             "nodes": max(1, int(spec.nodes)),
         }
         create = self.api.create
+        self._put_registry_secrets(spec)
         secret_created = create(self.api.core.create_namespaced_secret, ns, secret, what="creating the job's spec secret")
         try:
             if use_pytorchjob:
@@ -493,7 +523,8 @@ class KubernetesBackend:
             self._ignore_missing(self.api.core.delete_namespaced_service, handle["service"], ns)
 
     def usage(self, handle: dict[str, Any]) -> ResourceUsage | None:
-        """CPU and memory summed over the job's pods from metrics.k8s.io;
+        """CPU and memory summed over the job's pods from metrics.k8s.io, and the
+        mean utilisation and memory of their GPUs where ``gpu_metrics_url`` is set;
         None without a metrics server or before the first sample."""
         self._check_handle(handle)
         try:
@@ -520,7 +551,9 @@ class KubernetesBackend:
                 seen = True
         if not seen:
             return None
-        return ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory))
+        gpu = self.gpu_metrics.of_pods(handle["namespace"], names) if self.gpu_metrics else None
+        return ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory),
+                             gpu_percent=gpu.percent if gpu else None, gpu_memory_bytes=gpu.memory_bytes if gpu else None)
 
     def release(self, handle: dict[str, Any]) -> None:
         """Delete whatever is left of the job (idempotent)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from jupyter_easymaker.backend.base import (
     ResourceUsage,
 )
 from jupyter_easymaker.backend.jobs.base import JobPhase, JobSpec, JobState
+from jupyter_easymaker.backend.nvidia_smi import detect_gpus, gpu_usage
 from jupyter_easymaker.backend.process_usage import TreeSampler
 from jupyter_easymaker.catalogs.jobs import (
     LAUNCHER_MODULE,
@@ -44,20 +44,6 @@ from jupyter_easymaker.catalogs.jobs import (
 
 STOP_MARKER = "stop-requested"
 HANDLE_FILE = "handle.json"
-
-
-def detect_gpus() -> list[int]:
-    """GPU indices this host has, from nvidia-smi when present."""
-    if os.environ.get("CUDA_VISIBLE_DEVICES") == "":
-        return []
-    smi = shutil.which("nvidia-smi")
-    if not smi:
-        return []
-    try:
-        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [i for i, line in enumerate(l for l in out.splitlines() if l.startswith("GPU "))]
 
 
 @dataclass
@@ -244,6 +230,9 @@ class LocalBackend:
             return None
 
     def status(self, handle: dict[str, Any]) -> JobState:
+        alive = self._process(handle) is not None
+        # read after the liveness check: a launcher writes its outcome before it exits, so a
+        # launcher seen gone has left its last state (read first, it could be one step older)
         state = read_state(os.path.join(handle["work_dir"], STATE_FILE)) or {}
         phase = state.get("phase")
         stop_marked = os.path.exists(os.path.join(handle["work_dir"], STOP_MARKER))
@@ -257,7 +246,7 @@ class LocalBackend:
         if phase in ("SUCCEEDED", "FAILED", "STOPPED"):
             result.phase = JobPhase(phase)
             return result
-        if self._process(handle) is not None:
+        if alive:
             result.phase = JobPhase.RUNNING if phase == "RUNNING" else JobPhase.STARTING
             return result
         # the launcher is gone without writing an outcome (killed hard)
@@ -322,24 +311,5 @@ class LocalBackend:
         if sample is None:
             return None
         cpu, rss = sample
-        return ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss, **self._gpu_usage(handle))
+        return ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss, **gpu_usage(handle.get("gpus") or []))
 
-    def _gpu_usage(self, handle: dict[str, Any]) -> dict[str, Any]:
-        gpus = handle.get("gpus") or []
-        smi = shutil.which("nvidia-smi") if gpus else None
-        if not smi:
-            return {}
-        try:
-            out = subprocess.run(
-                [smi, "--query-gpu=index,utilization.gpu,memory.used", "--format=csv,noheader,nounits"],
-                capture_output=True, text=True, timeout=5,
-            ).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            return {}
-        util = mem = 0.0
-        for line in out.splitlines():
-            parts = [p.strip() for p in line.split(",")]
-            if len(parts) == 3 and parts[0].isdigit() and int(parts[0]) in gpus:
-                util += float(parts[1])
-                mem += float(parts[2]) * 1024 * 1024
-        return {"gpu_percent": util / max(1, len(gpus)), "gpu_memory_bytes": int(mem)}

@@ -18,11 +18,11 @@ from typing import Any
 
 import urllib3
 from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable
 from jupyter_easymaker.backend.kubernetes.labels import selector
+from jupyter_easymaker.catalogs.kube_calls import api_client, call_json
 
 MERGE_PATCH = "application/merge-patch+json"  # the one patch type both built-ins and CRDs accept
 CRD_CACHE_SECONDS = 300.0
@@ -52,16 +52,14 @@ def api_message(exc: ApiException) -> str:
     return str(exc.reason or exc.body or exc.status)
 
 
-def load_client(kubeconfig: str | None, in_cluster: bool) -> Any:
-    """An ApiClient from the pod's service account or a kubeconfig file (the default one when None)."""
+def load_client(kubeconfig: str | None, in_cluster: bool | None = None) -> Any:
+    """An ApiClient from the pod's service account or a kubeconfig file (the default
+    one when None); ``in_cluster`` None finds out which (see ``catalogs.kube_calls.api_client``)."""
     try:
-        if in_cluster:
-            configuration = k8s_client.Configuration()
-            k8s_config.load_incluster_config(client_configuration=configuration)
-            return k8s_client.ApiClient(configuration)
-        return k8s_config.new_client_from_config(config_file=kubeconfig)
+        return api_client(kubeconfig or None, in_cluster)
     except Exception as exc:  # noqa: BLE001 - any config problem is reported the same way
-        where = "the in-cluster service account" if in_cluster else (kubeconfig or "the default kubeconfig")
+        where = ("the in-cluster service account" if in_cluster else kubeconfig
+                 or ("the default kubeconfig" if in_cluster is False else "the service account or the default kubeconfig"))
         raise BackendError(f"cannot configure the Kubernetes client from {where}: {exc}") from exc
 
 
@@ -83,23 +81,15 @@ class KubernetesApi:
         """Call the API; JSON dict back (text when raw). ApiException passes
         through for the caller to judge; transport failures become BackendError."""
         try:
-            response = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            return call_json(fn, *args, raw=raw, _request_timeout=self.timeout, **kwargs)
         except ApiException:
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise BackendError(
                 f"cannot reach the Kubernetes API at {self.api_client.configuration.host}: {exc}"
             ) from exc
-        try:
-            data = response.data
-        finally:
-            response.release_conn()
-        if raw:
-            return data.decode("utf-8", errors="replace")
-        try:
-            return json.loads(data) if data else {}
         except ValueError as exc:
-            raise BackendError(f"the Kubernetes API answered something that is not JSON: {data[:200]!r}") from exc
+            raise BackendError(f"the Kubernetes API answered something that is not JSON: {exc}") from exc
 
     def error(self, what: str, exc: ApiException) -> BackendError:
         """The BackendError for a refused call (CapacityUnavailable when a quota is exhausted)."""

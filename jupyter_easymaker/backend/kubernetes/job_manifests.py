@@ -38,6 +38,8 @@ from jupyter_easymaker.backend.kubernetes.labels import (
     KIND_LABEL,
     NODES_ANNOTATION,
     SERVICE_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_KEY,
     label_value,
     selector_labels,
     user_labels,
@@ -45,6 +47,7 @@ from jupyter_easymaker.backend.kubernetes.labels import (
 from jupyter_easymaker.backend.kubernetes.pods import (
     ManifestError,
     PodOptions,
+    add_pull_secrets,
     container_resources,
     mount_prefix,
     pod_settings,
@@ -147,6 +150,7 @@ def pod_spec_json(spec: JobSpec) -> str:
     """The EM_JOB_SPEC value: the spec as given, with the pod's work_dir."""
     data = spec.to_dict()
     data["work_dir"] = work_dir(spec)
+    data["python"] = ""  # a local backend's interpreter: a pod runs its image's own
     return json.dumps(data)
 
 
@@ -211,7 +215,8 @@ def pod_template(
         "image": spec.image or options.image,
         "command": list(command or LAUNCHER_COMMAND),
         "env": _env_list(spec, secret_name, options, env or {}),
-        "resources": container_resources(spec.instance_type.cpu, spec.instance_type.memory_mib, spec.instance_type.gpu),
+        "resources": container_resources(spec.instance_type.cpu, spec.instance_type.memory_mib, spec.instance_type.gpu,
+                                         spec.data_storage_gb),
         "volumeMounts": mounts,
         # the tail of the log becomes the termination message: status() can show why it failed
         "terminationMessagePolicy": "FallbackToLogsOnError",
@@ -223,8 +228,12 @@ def pod_template(
         "containers": [container],
         "volumes": volumes,
         "enableServiceLinks": False,
-        **pod_settings(options, spec.instance_type.node_selector),
+        **pod_settings(options, spec.instance_type.node_selector, spec.instance_type.tolerations),
     }
+    add_pull_secrets(pod, sorted(spec.registry_credentials or {}))  # the image's registry account
+    if spec.service_account:  # this job's own identity (a pipeline run's executor creates its tasks' Jobs)
+        pod.pop("automountServiceAccountToken", None)
+        pod["serviceAccountName"] = spec.service_account
     if subdomain:
         pod["subdomain"] = subdomain
     return {"metadata": {"labels": job_labels(spec), "annotations": {JOB_ID_ANNOTATION: spec.job_id}}, "spec": pod}
@@ -328,5 +337,58 @@ def pytorchjob_manifest(
                 "Master": replica(1, {"EM_NODE_RANK": "0"}, None),
                 "Worker": replica(nodes - 1, {}, worker_command),
             },
+        },
+    }
+
+
+# -- the tasks of a pipeline run --------------------------------------------------------
+PIPELINE_TASK_KIND = "pipeline-task"
+PIPELINE_RUN_LABEL = "easymaker/pipeline-run"
+TASK_CONTAINER = "main"
+# a backstop: the run's executor deletes each task's Job once it has read its end
+TASK_JOB_TTL_SECONDS = 3600
+
+
+def pipeline_task_job_template(spec: JobSpec, *, namespace: str, options: PodOptions) -> dict[str, Any]:
+    """The Job every task of the pipeline run ``spec`` becomes, less what each task
+    sets itself (name, image, command, env, working dir, its own resources): the
+    run's storage mounted at the same paths (the tasks pass parameters and
+    artifacts through the run's folder), the run's instance type as the default
+    resources. Its labels are not the run's selector labels, so the run's pods
+    stay the run's alone; task pods get no API credentials."""
+    volumes, mounts = storage_volumes(spec, options.volume_mounts)
+    labels = {
+        **user_labels(spec.labels),
+        MANAGED_BY_KEY: MANAGED_BY,
+        APP_NAME_KEY: label_value(f"easymaker-{PIPELINE_TASK_KIND}"),
+        KIND_LABEL: PIPELINE_TASK_KIND,
+        PIPELINE_RUN_LABEL: label_value(spec.job_id),
+    }
+    resources = container_resources(spec.instance_type.cpu, spec.instance_type.memory_mib, spec.instance_type.gpu)
+    pod: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "containers": [
+            {
+                "name": TASK_CONTAINER,
+                "image": options.image,
+                "env": [{"name": k, "value": v} for k, v in options.extra_env.items()],
+                "resources": resources,
+                "volumeMounts": mounts,
+                "terminationMessagePolicy": "FallbackToLogsOnError",
+            }
+        ],
+        "volumes": volumes,
+        "enableServiceLinks": False,
+        **pod_settings(PodOptions(image=options.image, image_pull_secrets=options.image_pull_secrets),
+                       spec.instance_type.node_selector, spec.instance_type.tolerations),
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"namespace": namespace, "labels": labels, "annotations": {JOB_ID_ANNOTATION: spec.job_id}},
+        "spec": {
+            "backoffLimit": 0,  # retries are the pipeline's (retryPolicy), counted by the executor
+            "ttlSecondsAfterFinished": TASK_JOB_TTL_SECONDS,
+            "template": {"metadata": {"labels": dict(labels)}, "spec": pod},
         },
     }

@@ -10,7 +10,9 @@ pod, so specs need no rewriting.
 """
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +36,8 @@ class PodOptions:
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
-def pod_settings(options: PodOptions, node_selector: Mapping[str, str] | None) -> dict[str, Any]:
+def pod_settings(options: PodOptions, node_selector: Mapping[str, str] | None,
+                 tolerations: list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...] = ()) -> dict[str, Any]:
     """The PodSpec fields every pod takes from the backend's options and its instance type."""
     out: dict[str, Any] = {}
     if options.service_account:
@@ -45,13 +48,40 @@ def pod_settings(options: PodOptions, node_selector: Mapping[str, str] | None) -
         out["imagePullSecrets"] = [{"name": s} for s in options.image_pull_secrets]
     if node_selector:
         out["nodeSelector"] = dict(node_selector)
+    if tolerations:
+        out["tolerations"] = [dict(t) for t in tolerations]
     return out
 
 
-def container_resources(cpu: float, memory_mib: float, gpu: float) -> dict[str, Any]:
+def registry_secret_manifest(name: str, namespace: str, login: Mapping[str, str], labels: Mapping[str, str]) -> dict[str, Any]:
+    """A ``kubernetes.io/dockerconfigjson`` Secret holding one registry login
+    (``server``, ``username``, ``password``), which pods name in ``imagePullSecrets``."""
+    auth = base64.b64encode(f"{login['username']}:{login['password']}".encode()).decode()
+    config = {"auths": {login["server"]: {"username": login["username"], "password": login["password"], "auth": auth}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()},
+    }
+
+
+def add_pull_secrets(pod: dict[str, Any], names: list[str] | tuple[str, ...]) -> None:
+    """Name more pull secrets in a PodSpec, after the backend's own, each once."""
+    if not names:
+        return
+    known = [s["name"] for s in pod.get("imagePullSecrets") or []]
+    pod["imagePullSecrets"] = [{"name": n} for n in dict.fromkeys([*known, *names])]
+
+
+def container_resources(cpu: float, memory_mib: float, gpu: float, ephemeral_gb: float | None = None) -> dict[str, Any]:
     """Requests and limits of one container: CPU and memory as asked, GPUs as a limit
-    (extended resources: requests default to limits)."""
+    (extended resources: requests default to limits), and its ephemeral storage (its data
+    storage: the kubelet evicts a pod that writes past it)."""
     amounts = {"cpu": f"{max(1, int(round(cpu * 1000)))}m", "memory": f"{max(1, int(memory_mib))}Mi"}
+    if ephemeral_gb:
+        amounts["ephemeral-storage"] = f"{max(1, int(round(ephemeral_gb * 1024)))}Mi"
     limits = dict(amounts)
     if gpu > 0:
         limits[GPU_RESOURCE] = str(int(gpu))

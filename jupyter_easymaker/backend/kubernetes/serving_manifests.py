@@ -43,6 +43,8 @@ from jupyter_easymaker.backend.kubernetes.pods import (
     volume_source,
 )
 from jupyter_easymaker.backend.serving.base import (
+    GRPC_PORT_OFFSET,
+    MODEL_SERVER_MODULE,
     READY_PATH,
     ServerSpec,
     model_server_args,
@@ -51,6 +53,9 @@ from jupyter_easymaker.backend.serving.base import (
 DEFAULT_SERVING_IMAGE = "ghcr.io/jupyter-easymaker/serving:latest"
 SERVER_PORT = 8080
 SERVICE_PORT = 80
+# the model server's v2 gRPC protocol (model_server_args), in the pod and on the Service
+GRPC_SERVER_PORT = SERVER_PORT + GRPC_PORT_OFFSET
+GRPC_SERVICE_PORT = SERVICE_PORT + GRPC_PORT_OFFSET
 CONTAINER = "kserve-container"  # KServe's name for the predictor container; harmless in a Deployment
 
 ISVC_GROUP = "serving.kserve.io"
@@ -124,7 +129,7 @@ def container(spec: ServerSpec, options: PodOptions, mounts: list[dict], start_t
         "image": spec.image or options.image,
         "command": ["python", "-m", spec.server_module],
         "args": model_server_args(spec, "0.0.0.0", SERVER_PORT),
-        "ports": [{"name": "http", "containerPort": SERVER_PORT, "protocol": "TCP"}],
+        "ports": container_ports(spec),
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "resources": container_resources(spec.cpu, spec.memory_mib, spec.gpu),
         "volumeMounts": mounts,
@@ -142,6 +147,13 @@ def container(spec: ServerSpec, options: PodOptions, mounts: list[dict], start_t
     return out
 
 
+def container_ports(spec: ServerSpec) -> list[dict[str, Any]]:
+    ports = [{"name": "http", "containerPort": SERVER_PORT, "protocol": "TCP"}]
+    if spec.server_module == MODEL_SERVER_MODULE:
+        ports.append({"name": "grpc", "containerPort": GRPC_SERVER_PORT, "protocol": "TCP"})
+    return ports
+
+
 def pod_spec(spec: ServerSpec, options: PodOptions, start_timeout_seconds: float = 600.0, env_secret: str | None = None) -> dict[str, Any]:
     volumes, mounts = model_volumes(spec.model_dir, options.volume_mounts)
     pod: dict[str, Any] = {
@@ -150,7 +162,7 @@ def pod_spec(spec: ServerSpec, options: PodOptions, start_timeout_seconds: float
         "enableServiceLinks": False,
         # in-flight requests finish after the endpoints controller stops sending new ones
         "terminationGracePeriodSeconds": 30,
-        **pod_settings(options, spec.instance_type.node_selector),
+        **pod_settings(options, spec.instance_type.node_selector, spec.instance_type.tolerations),
     }
     if not volumes:
         pod.pop("volumes")
@@ -183,7 +195,9 @@ def service_manifest(spec: ServerSpec, *, name: str, namespace: str) -> dict[str
         "spec": {
             "type": "ClusterIP",
             "selector": selector_labels(spec.server_id),
-            "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
+            "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"},
+                      *([{"name": "grpc", "port": GRPC_SERVICE_PORT, "targetPort": "grpc", "protocol": "TCP"}]
+                        if spec.server_module == MODEL_SERVER_MODULE else [])],
         },
     }
 
@@ -214,6 +228,8 @@ def inferenceservice_manifest(spec: ServerSpec, *, name: str, namespace: str, op
     auto = spec.autoscaler
     annotations = {"serving.kserve.io/deploymentMode": "RawDeployment"}
     predictor: dict[str, Any] = dict(pod_spec(spec, options, start_timeout_seconds, env_secret_name(name)))
+    for c in predictor["containers"]:  # KServe allows the predictor container one port (its HTTP one)
+        c["ports"] = [p for p in c["ports"] if p["name"] == "http"]
     if auto.enabled:
         annotations["serving.kserve.io/autoscalerClass"] = "hpa"
         predictor.update(minReplicas=max(1, int(auto.min_pods)), maxReplicas=max(1, int(auto.max_pods), int(auto.min_pods)),

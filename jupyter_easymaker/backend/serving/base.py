@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from jupyter_easymaker.backend.base import BackendError, InstanceType, ResourceUsage
 
@@ -140,6 +141,19 @@ class ServingOptions:
     gateway_timeout_seconds: float = 600.0  # generation can be slow
     gateway_connect_timeout_seconds: float = 5.0
     gateway_max_clients: int = 256
+    # the inference gateway's v2 gRPC port (areas/endpoints/grpc_gateway.py, served by the gateway
+    # process); 0: no gRPC gateway
+    grpc_port: int = 0
+    grpc_host: str = "127.0.0.1"
+    # the gateway process (areas/endpoints/gateway_process.py): where it listens (port 0: a free port,
+    # kept across its restarts), the URL the REST answers show for it (default http://{host}:{port}/),
+    # listeners added to it ("module:function"), and whether it keeps serving while the Jupyter server is stopped
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 0
+    gateway_public_url: str = ""
+    gateway_listeners: list = field(default_factory=list)
+    gateway_outlives_server: bool = True
+    gateway_nice: int = 0  # the gateway process's CPU priority (os.nice): > 0 leaves JupyterLab first on a busy host
     stats_flush_seconds: float = 2.0
     inference_log_sample_rate: float = 1.0  # failures are always logged
     inference_log_max_per_flush: int = 5000
@@ -156,6 +170,11 @@ class ServingOptions:
     kubernetes_inferenceservice: bool | None = None  # None: use KServe when its CRD is served
     # how the gateway reaches a stage resource's Service (a port-forward or ingress can be put here)
     kubernetes_address_template: str = "http://{service}.{namespace}.svc.cluster.local:{port}"
+    # the inference gateway as a Deployment + Service of its own on the cluster (when the kubernetes
+    # backend is on); its store must be reachable from the cluster (default: the server's db_url)
+    kubernetes_gateway: bool = True
+    kubernetes_gateway_replicas: int = 1
+    kubernetes_gateway_db_url: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "ServingOptions":
@@ -167,8 +186,25 @@ class ServingOptions:
         return cls(**data)
 
 
+# A model server serves the v2 gRPC protocol on the port after its HTTP port
+# (8080/8081 in a pod, 80/81 on its Service, P/P+1 locally), so a server's gRPC
+# address follows from the HTTP address stored for it.
+GRPC_PORT_OFFSET = 1
+
+
+def grpc_address(address: str) -> str:
+    """``host:port`` of the v2 gRPC protocol of the model server at HTTP ``address``."""
+    parts = urlsplit(address)
+    if not parts.hostname:
+        raise ValueError(f"not a server address: {address!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port + GRPC_PORT_OFFSET}"
+
+
 def model_server_args(spec: ServerSpec, host: str, port: int) -> list[str]:
-    """The server's CLI arguments (after ``python -m {spec.server_module}``)."""
+    """The server's CLI arguments (after ``python -m {spec.server_module}``);
+    a model server also serves gRPC on ``port + GRPC_PORT_OFFSET``."""
     if spec.server_module != MODEL_SERVER_MODULE:
         return [*spec.server_args, "--host", host, "--port", str(port)]
     args = ["--model", spec.model_name, "--model-dir", spec.model_dir, "--framework", spec.framework]
@@ -176,7 +212,7 @@ def model_server_args(spec: ServerSpec, host: str, port: int) -> list[str]:
         args += ["--task", spec.task]
     for key, value in spec.parameters.items():
         args += ["--param", f"{key}={value}"]
-    return args + ["--host", host, "--port", str(port)]
+    return args + ["--host", host, "--port", str(port), "--grpc-port", str(port + GRPC_PORT_OFFSET)]
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ from kubernetes.utils import parse_quantity
 
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
 from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
+from jupyter_easymaker.backend.kubernetes import gateway_manifests as gm
 from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
 from jupyter_easymaker.backend.kubernetes.api import (
     MERGE_PATCH,
@@ -108,6 +109,7 @@ class KubernetesServingBackend:
 
     def __init__(self, jobs: KubernetesBackend, options: ServingOptions | None = None):
         self.api = jobs.api  # the job backend's client
+        self.gpu_metrics = jobs.gpu_metrics
         self.options = options or ServingOptions()
         self.namespace = jobs.namespace
         # the job pods' options (volumes, service account, pull secrets, env), the serving image
@@ -134,6 +136,25 @@ class KubernetesServingBackend:
     def _address(self, service: str) -> str:
         return self.options.kubernetes_address_template.format(service=service, namespace=self.namespace,
                                                                port=sm.SERVICE_PORT)
+
+    # -- the inference gateway -------------------------------------------------------------
+    def apply_gateway(self, config: dict[str, Any], secret: str) -> dict[str, str]:
+        """The inference gateway's Secret, Deployment and Service: created, or brought to this config."""
+        api, ns, name = self.api, self.namespace, gm.GATEWAY_NAME
+        secret_doc = gm.gateway_secret_manifest(config, secret, namespace=ns)
+        deployment = gm.gateway_deployment_manifest(namespace=ns, options=self.pod_options,
+                                                    replicas=self.options.kubernetes_gateway_replicas)
+        service = gm.gateway_service_manifest(namespace=ns)
+        try:
+            if api.create(api.core.create_namespaced_secret, ns, secret_doc, what=f"creating Secret {name}") is None:
+                api.call(api.core.patch_namespaced_secret, name, ns, {"stringData": secret_doc["stringData"]},
+                         _content_type=MERGE_PATCH)
+            if api.create(api.apps.create_namespaced_deployment, ns, deployment, what=f"creating Deployment {name}") is None:
+                api.call(api.apps.patch_namespaced_deployment, name, ns, {"spec": deployment["spec"]}, _content_type=MERGE_PATCH)
+            api.create(api.core.create_namespaced_service, ns, service, what=f"creating Service {name}")
+        except ApiException as exc:
+            raise api.error(f"applying the inference gateway {name}", exc) from exc
+        return {"service": name, "address": f"http://{name}.{ns}.svc.cluster.local:{gm.SERVICE_PORT}"}
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self, spec: ServerSpec) -> dict[str, Any]:
@@ -252,7 +273,11 @@ class KubernetesServingBackend:
                 use = c.get("usage") or {}
                 cpu += float(parse_quantity(use.get("cpu", "0")))
                 memory += float(parse_quantity(use.get("memory", "0")))
-            out.append(ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory)))
+            pod = item["metadata"]["name"]
+            gpu = self.gpu_metrics.of_pods(handle["namespace"], [pod]) if self.gpu_metrics else None
+            out.append(ResourceUsage(time=time.time(), cpu_percent=cpu * 100.0, memory_bytes=int(memory),
+                                     gpu_percent=gpu.percent if gpu else None,
+                                     gpu_memory_bytes=gpu.memory_bytes if gpu else None))
         return out
 
     def read_logs(self, handle: dict[str, Any], tail: int = 200) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +24,14 @@ from typing import Any
 import psutil
 
 from jupyter_easymaker.backend.base import BackendError, ResourceUsage
+from jupyter_easymaker.backend.nvidia_smi import detect_gpus, gpu_usage, read_gpus
 from jupyter_easymaker.backend.process_usage import TreeSampler, tail_text
+from jupyter_easymaker.backend.processes import (
+    free_port_pair,
+    running,
+    spawn,
+    stop_group,
+)
 from jupyter_easymaker.backend.serving.base import (
     READY_PATH,
     PodState,
@@ -44,12 +49,6 @@ from jupyter_easymaker.catalogs.jobs import (
 
 STATE_FILE = "server.json"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 class LocalServingBackend:
@@ -135,12 +134,13 @@ class LocalServingBackend:
             pod = {"index": index, "name": f"pod-{index}", "restarts": 0, "ever_ready": False,
                    "log_path": os.path.join(state["work_dir"], f"pod-{index}.log")}
             state["pods"].append(pod)
-        port = free_port(host)
+        port = free_port_pair(host)  # HTTP on port, gRPC on port + 1 (model_server_args)
         env = dict(os.environ)
         env.update(spec.env)  # parameters as SCREAMING_SNAKE variables
         env.update(self._secret_env.get(spec.server_id) or {})  # a Hugging Face token: from memory, never from server.json
         # a CPU pod must not take memory on GPUs that trainings use; a GPU pod gets its share, pods in turn
-        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in self._pod_gpus(spec.gpu, pod["index"]))
+        pod["gpus"] = self._pod_gpus(spec.gpu, pod["index"])  # what its usage is read from
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in pod["gpus"])
         threads = str(max(1, int(spec.cpu)))  # keep a pod near its CPU allocation
         for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env.setdefault(key, threads)
@@ -149,22 +149,15 @@ class LocalServingBackend:
         cmd = [self.python, "-m", spec.server_module, *model_server_args(spec, host, port)]
         try:
             with open_private(pod["log_path"], "ab") as log:
-                proc = subprocess.Popen(cmd, cwd=state["work_dir"], env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                proc, create_time = spawn(cmd, cwd=state["work_dir"], env=env, log=log)
         except OSError as exc:
             raise BackendError(f"could not start the model server: {exc}") from exc
-        try:
-            create_time = psutil.Process(proc.pid).create_time()
-        except psutil.NoSuchProcess:
-            create_time = 0.0
         self._children[(state["server_id"], pod["index"])] = proc
         pod.update(pid=proc.pid, create_time=create_time, port=port, started=time.time(), ready=False)
         return pod
 
     def host_gpus(self) -> list[int]:
         if self._gpus is None:
-            from jupyter_easymaker.backend.jobs.local import detect_gpus
-
             self._gpus = detect_gpus()
         return self._gpus
 
@@ -175,16 +168,9 @@ class LocalServingBackend:
         return [gpus[(index * count + i) % len(gpus)] for i in range(count)] if count else []
 
     def _process(self, state: dict[str, Any], pod: dict[str, Any]) -> psutil.Process | None:
-        child = self._children.get((state["server_id"], pod["index"]))
-        if child is not None and child.poll() is not None:
+        if "pid" not in pod:
             return None
-        try:
-            proc = psutil.Process(int(pod["pid"]))
-            if abs(proc.create_time() - float(pod.get("create_time") or 0)) > 0.01 or proc.status() == psutil.STATUS_ZOMBIE:
-                return None
-            return proc
-        except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, ValueError):
-            return None
+        return running(pod["pid"], pod.get("create_time") or 0.0, self._children.get((state["server_id"], pod["index"])))
 
     def _probe(self, port: int) -> bool:
         url = f"http://{self.options.local_host}:{port}{READY_PATH}"
@@ -257,27 +243,10 @@ class LocalServingBackend:
         return self._handle(state)
 
     def _terminate(self, state: dict[str, Any], pod: dict[str, Any], grace: float) -> None:
-        proc = self._process(state, pod)
-        if proc is not None:
-            self._signal(int(pod["pid"]), signal.SIGTERM)
-            end = time.monotonic() + grace
-            while time.monotonic() < end and self._process(state, pod) is not None:
-                time.sleep(0.05)
-            if self._process(state, pod) is not None:
-                self._signal(int(pod["pid"]), signal.SIGKILL)
-        child = self._children.pop((state["server_id"], pod["index"]), None)
-        if child is not None:
-            try:
-                child.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-    @staticmethod
-    def _signal(pgid: int, sig: int) -> None:
-        try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        child = self._children.get((state["server_id"], pod["index"]))
+        if "pid" in pod:
+            stop_group(int(pod["pid"]), lambda: self._process(state, pod) is not None, grace, child)
+        self._children.pop((state["server_id"], pod["index"]), None)
 
     def stop(self, handle: dict[str, Any], grace_seconds: float = 10.0) -> None:
         try:
@@ -313,6 +282,9 @@ class LocalServingBackend:
         except BackendError:
             return []
         out = []
+        # one nvidia-smi call for all pods, and none for a server without GPUs
+        gpus = {pod["index"]: self._gpus_of(state, pod) for pod in state["pods"]}
+        readings = read_gpus() if any(gpus.values()) else {}
         for pod in list(state["pods"]):
             root = self._process(state, pod)
             if root is None:
@@ -321,8 +293,19 @@ class LocalServingBackend:
             if sample is None:
                 continue
             cpu, rss = sample
-            out.append(ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss))
+            out.append(ResourceUsage(time=time.time(), cpu_percent=cpu, memory_bytes=rss,
+                                     **gpu_usage(gpus.get(pod["index"]) or [], readings)))
         return out
+
+    def _gpus_of(self, state: dict[str, Any], pod: dict[str, Any]) -> list[int]:
+        """The GPUs a pod was given; for a pod started before they were recorded, the ones
+        its index gets."""
+        if "gpus" in pod:
+            return list(pod["gpus"])
+        try:
+            return self._pod_gpus(int(state["spec"].get("gpu") or 0), pod["index"])
+        except BackendError:
+            return []
 
     @staticmethod
     def _tail(pod: dict[str, Any], lines: int) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from jupyter_easymaker.runtime.model_server import binary_data
 from jupyter_easymaker.runtime.model_server import openai_compat as oai
 from jupyter_easymaker.runtime.model_server import protocol_v1 as v1
 from jupyter_easymaker.runtime.model_server import protocol_v2 as v2
@@ -48,10 +49,20 @@ class ServerConfig:
     max_latency_ms: float = 0.0
     default_max_tokens: int = 16
     exit_on_load_error: bool = False
+    grpc_port: int | None = None  # the v2 gRPC protocol on this port (0: any free one); None: no gRPC
+    grpc_host: str = "0.0.0.0"
 
 
 class ClientGone(Exception):
     pass
+
+
+@dataclass
+class Payload:
+    """A response body already encoded (the binary tensor data extension)."""
+
+    data: bytes
+    headers: list[tuple[bytes, bytes]]
 
 
 async def read_body(receive: Callable[[], Awaitable[dict]]) -> bytes:
@@ -115,6 +126,8 @@ class ModelServer:
         self.batcher: MicroBatcher | None = None
         self.stats = Stats()
         self.on_fatal: Callable[[str], None] | None = None
+        self.grpc_server: Any = None
+        self.grpc_port: int | None = None  # where gRPC listens once started
         if predictor is not None:
             self._ready_up(predictor)
 
@@ -142,8 +155,18 @@ class ModelServer:
             self.on_fatal(self.load_error)
 
     async def startup(self) -> None:
+        if self.config.grpc_port is not None:
+            from jupyter_easymaker.runtime.model_server.grpc_v2 import start_grpc
+
+            self.grpc_server, self.grpc_port = await start_grpc(self, self.config.grpc_host, self.config.grpc_port)
+            log.info("v2 gRPC protocol on port %d", self.grpc_port)
         if self.predictor is None:
             asyncio.get_running_loop().run_in_executor(None, self.load)
+
+    async def shutdown(self) -> None:
+        if self.grpc_server is not None:
+            await self.grpc_server.stop(grace=5)
+            self.grpc_server = None
 
     @property
     def ready(self) -> bool:
@@ -166,9 +189,14 @@ class ModelServer:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
-                    await self.startup()
+                    try:
+                        await self.startup()
+                    except OSError as exc:  # the gRPC port is taken
+                        await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                        return
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    await self.shutdown()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
 
@@ -180,7 +208,7 @@ class ModelServer:
             parts = parts[1:]
         is_openai = parts[0] == "openai" or parts[-1] in ("completions",)
         try:
-            result = await self.route(method, parts, receive, send)
+            result = await self.route(method, parts, receive, send, scope)
             if result is None:  # streamed
                 self.stats.add(200, time.perf_counter() - start)
                 return
@@ -195,7 +223,11 @@ class ModelServer:
             status = 500
             message = f"{type(exc).__name__}: {exc}"
             body = oai.error_body(ServingError(message)) if is_openai else {"error": message}
-        if isinstance(body, str):
+        if isinstance(body, Payload):
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [*body.headers, (b"content-length", str(len(body.data)).encode())]})
+            await send({"type": "http.response.body", "body": body.data})
+        elif isinstance(body, str):
             data = body.encode()
             await send({"type": "http.response.start", "status": status,
                         "headers": [(b"content-type", b"text/plain; version=0.0.4"), (b"content-length", str(len(data)).encode())]})
@@ -211,7 +243,8 @@ class ModelServer:
         except orjson.JSONDecodeError as exc:
             raise InvalidInput(f"Unrecognized request format: {exc}") from None
 
-    async def route(self, method: str, p: list[str], receive: Callable, send: Callable) -> tuple[int, Any] | None:
+    async def route(self, method: str, p: list[str], receive: Callable, send: Callable,
+                    scope: dict | None = None) -> tuple[int, Any] | None:
         n = len(p)
         head = p[0]
         if head == "v2":
@@ -230,7 +263,7 @@ class ModelServer:
                     return 200, {"name": name, "ready": True}
                 if rest == ["infer"] and method == "POST":
                     predictor = self.model(name, version)
-                    return 200, await self.infer_v2(predictor, await self.json_body(receive))
+                    return 200, await self.infer_v2_http(predictor, scope or {}, receive)
             elif n == 1 and method == "GET":
                 return 200, v2.server_metadata()
             elif n == 3 and p[1] == "health" and method == "GET":
@@ -277,8 +310,25 @@ class ModelServer:
             return predictor.to_list(result)
         return await asyncio.get_running_loop().run_in_executor(None, predictor.predict, instances)
 
+    async def infer_v2_http(self, predictor: Predictor, scope: dict, receive: Callable) -> dict[str, Any] | Payload:
+        """JSON, or the binary tensor data extension when the request has its header or asks for binary outputs."""
+        headers = dict(scope.get("headers") or ())
+        raw = await read_body(receive)
+        encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip().lower()
+        if encoding not in ("identity", ""):
+            raw = binary_data.decompress(raw, encoding)
+        header_length = headers.get(binary_data.HEADER.encode())
+        body = binary_data.parse(raw, header_length.decode("latin-1") if header_length is not None else None)
+        response = await self.infer_v2(predictor, body)
+        data, json_length = binary_data.encode(response, body)
+        if json_length is None:
+            return Payload(data, JSON)
+        return Payload(data, [(b"content-type", b"application/octet-stream"),
+                              (binary_data.HEADER.encode(), str(json_length).encode())])
+
     async def infer_v2(self, predictor: Predictor, body: Any) -> dict[str, Any]:
         body = v2.check_request(body)
+        binary_data.check_supported(body)
         tensor = v2.single_input(body)
         if self.batcher is not None and tensor is not None and predictor.v2_single_output:
             output = await self.batcher.submit(to_array(tensor))

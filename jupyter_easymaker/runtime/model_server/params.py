@@ -12,7 +12,8 @@ from jupyter_easymaker.catalogs.frameworks import PARAMS_ENV, screaming_snake
 
 # parameters the runtimes understand; read from SCREAMING_SNAKE variables when no argument gives them
 KNOWN = ("task", "method", "model_id", "revision", "dtype", "max_length", "max_new_tokens", "return_probabilities",
-         "output_name", "signature_name", "intra_op_threads", "device", "model_version", "token")
+         "output_name", "signature_name", "intra_op_threads", "device", "model_version", "token",
+         "compile")
 
 
 def param_args(params: Mapping[str, Any]) -> list[str]:

@@ -9,10 +9,11 @@ from jupyter_easymaker._version import __version__
 from jupyter_easymaker.runtime.model_server.errors import InvalidInput
 
 SERVER_NAME = "jupyter-easymaker"
+EXTENSIONS = ("binary_tensor_data",)  # runtime/model_server/binary_data.py
 
 
 def server_metadata() -> dict[str, Any]:
-    return {"name": SERVER_NAME, "version": __version__, "extensions": []}
+    return {"name": SERVER_NAME, "version": __version__, "extensions": list(EXTENSIONS)}
 
 
 def check_request(body: Any) -> dict[str, Any]:

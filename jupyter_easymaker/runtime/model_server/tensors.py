@@ -12,6 +12,9 @@ V2_TO_NUMPY = {
     "FP16": "float16", "FP32": "float32", "FP64": "float64", "BYTES": "object",
 }
 NUMPY_TO_V2 = {v: k for k, v in V2_TO_NUMPY.items() if k != "BYTES"}
+# the key under which a request tensor carries its raw bytes (binary data
+# extension, gRPC raw_input_contents); JSON cannot make a bytes value
+RAW = "raw_bytes"
 
 
 def v2_datatype(array: Any) -> str:
@@ -32,6 +35,9 @@ def to_array(tensor: dict[str, Any]) -> Any:
         raise InvalidInput(f"input {name}: unsupported datatype {datatype!r} (one of {', '.join(V2_TO_NUMPY)})")
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
         raise InvalidInput(f"input {name}: shape must be a list of non-negative integers")
+    raw = tensor.get(RAW)
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return raw_to_array(name, datatype, shape, raw)
     data = tensor.get("data")
     if data is None:
         raise InvalidInput(f"input {name}: data is required")
@@ -71,3 +77,65 @@ def to_tensor(name: str, value: Any) -> dict[str, Any]:
         data = [v.decode() if isinstance(v, bytes) else v for v in array.reshape(-1).tolist()]
         return {"name": name, "shape": list(array.shape), "datatype": "BYTES", "data": data}
     return {"name": name, "shape": list(array.shape), "datatype": v2_datatype(array), "data": array.reshape(-1).tolist()}
+
+
+def element_count(shape: list[int]) -> int:
+    count = 1
+    for d in shape:
+        count *= d
+    return count
+
+
+def raw_to_array(name: str, datatype: str, shape: list[int], raw: bytes | bytearray | memoryview) -> Any:
+    """A tensor's raw bytes (flattened, row-major, little-endian; BYTES elements
+    each after a 4-byte little-endian length) as an ndarray of ``shape``."""
+    import numpy as np
+
+    count = element_count(shape)
+    if datatype == "BYTES":
+        items = unpack_bytes(name, raw)
+        if len(items) != count:
+            raise InvalidInput(f"input {name}: shape {shape} needs {count} elements, the binary data holds {len(items)}")
+        return np.array([v.decode("utf-8", "replace") for v in items] if items else [], dtype=object).reshape(shape)
+    dtype = np.dtype(V2_TO_NUMPY[datatype]).newbyteorder("<")
+    if len(raw) != count * dtype.itemsize:
+        raise InvalidInput(f"input {name}: shape {shape} of {datatype} needs {count * dtype.itemsize} bytes, "
+                           f"the binary data has {len(raw)}")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
+def unpack_bytes(name: str, raw: bytes | bytearray | memoryview) -> list[bytes]:
+    view, items, offset = memoryview(raw), [], 0
+    while offset < len(view):
+        if offset + 4 > len(view):
+            raise InvalidInput(f"input {name}: BYTES data ends inside an element's 4-byte length")
+        size = int.from_bytes(view[offset:offset + 4], "little")
+        offset += 4
+        if offset + size > len(view):
+            raise InvalidInput(f"input {name}: a BYTES element of {size} bytes runs past the end of the data")
+        items.append(bytes(view[offset:offset + size]))
+        offset += size
+    return items
+
+
+def tensor_array(tensor: dict[str, Any]) -> Any:
+    """A response tensor (``to_tensor``'s form) back as an ndarray."""
+    import numpy as np
+
+    data = tensor["data"]
+    if tensor["datatype"] == "BYTES":
+        return np.array(data, dtype=object)
+    return np.asarray(data, dtype=V2_TO_NUMPY[tensor["datatype"]])
+
+
+def array_to_raw(array: Any, datatype: str) -> bytes:
+    """An ndarray as a tensor's raw bytes (``raw_to_array``'s inverse)."""
+    import numpy as np
+
+    if datatype == "BYTES":
+        parts = []
+        for v in array.reshape(-1).tolist():
+            b = v if isinstance(v, bytes) else str(v).encode()
+            parts += [len(b).to_bytes(4, "little"), b]
+        return b"".join(parts)
+    return np.ascontiguousarray(array, dtype=np.dtype(V2_TO_NUMPY[datatype]).newbyteorder("<")).tobytes()

@@ -5,5 +5,7 @@ It never imports the server side, nor kfp: lightweight Python components run
 
 Modules: ``spec`` (reading the IR), ``resolve`` (inputs, executor input,
 placeholders), ``conditions`` (the CEL subset of trigger policies), ``tasks``
-(task processes, retries, the cache), ``journal`` (task states, restart safety,
-progress lines), ``executor`` (the DAG walk and ``main``)."""
+(a task's attempts, retries, outputs, the cache), ``launch`` (what starts an
+attempt: ``local_tasks`` local processes, ``kube_tasks`` one Kubernetes Job
+each), ``journal`` (task states, restart safety, progress lines), ``executor``
+(the DAG walk and ``main``)."""

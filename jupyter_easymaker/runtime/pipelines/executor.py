@@ -1,8 +1,9 @@
 """The product's executor of a compiled Kubeflow pipeline (KFP v2 IR), run inside
 a pipeline-run job: it walks the DAG the way KFP's driver does (inputs,
 conditions, loops, nested pipelines, OneOf, importer, exit handlers, retries,
-caching), runs each container task as a local process, and journals every task
-state so that a restart on the same run dir carries on where it stopped.
+caching), runs each container task through its launcher (a local process, or on
+a cluster a Kubernetes Job of its own), and journals every task state so that a
+restart on the same run dir carries on where it stopped.
 
 One asyncio loop schedules everything: a task starts the moment its upstream
 tasks end (no polling), task processes are awaited without a thread each, and
@@ -24,6 +25,7 @@ import sys
 import time
 from typing import Any
 
+from jupyter_easymaker.catalogs.jobs import PIPELINE_TASK_JOBS_ENV, TASK_JOBS_FLAG
 from jupyter_easymaker.runtime.pipelines import conditions, resolve
 from jupyter_easymaker.runtime.pipelines.journal import SKIPPED_BY_CONDITION, Journal
 from jupyter_easymaker.runtime.pipelines.resolve import Inputs, Outcome
@@ -36,7 +38,11 @@ from jupyter_easymaker.runtime.pipelines.spec import (
     trigger,
     upstream,
 )
-from jupyter_easymaker.runtime.pipelines.tasks import Processes, RunInfo, Stopped, TaskCall, TaskRunner, end_leftovers
+from jupyter_easymaker.runtime.pipelines.job_tasks import LifecycleJobs
+from jupyter_easymaker.runtime.pipelines.kube_tasks import KubernetesJobs
+from jupyter_easymaker.runtime.pipelines.launch import Stopped, TaskLauncher
+from jupyter_easymaker.runtime.pipelines.local_tasks import LocalProcesses
+from jupyter_easymaker.runtime.pipelines.tasks import RunInfo, TaskCall, TaskRunner
 
 EXIT_STOPPED = 143
 MAX_ERROR = 4000
@@ -52,19 +58,19 @@ class PipelineExecutor:
         self.parallelism = int(self.run.get("parallelism") or os.cpu_count() or 1)
         self.journal = Journal(os.path.join(self.run_dir, "journal.jsonl"), self.out)
         self.run_name = str(self.run.get("run_name") or os.path.basename(self.run_dir))
-        self.processes: Processes | None = None
+        self.launcher: TaskLauncher | None = None
         self.runner: TaskRunner | None = None
         self.stop_requested = False
 
     @property
     def stopping(self) -> bool:
-        return self.stop_requested or bool(self.processes and self.processes.stopping)
+        return self.stop_requested or bool(self.launcher and self.launcher.stopping)
 
     def stop(self) -> None:
-        """SIGTERM: end every task process group; the walk then records CANCELED."""
+        """SIGTERM: end every running task; the walk then records CANCELED."""
         self.stop_requested = True
-        if self.processes is not None:
-            self.processes.stop()
+        if self.launcher is not None:
+            self.launcher.stop()
 
     def say(self, text: str) -> None:
         try:
@@ -74,19 +80,35 @@ class PipelineExecutor:
             pass
 
     # -- the run -------------------------------------------------------------------
+    def make_launcher(self, job_id: str) -> TaskLauncher:
+        """Where each task attempt runs: a Kubernetes Job of its own when the server gave the
+        run a task Job template; a job of its own on the server's lifecycle for a local run
+        of a server (run.json says so); else a local process of this executor (a run dir
+        executed by hand, tests of the DAG walk)."""
+        template = os.environ.get(PIPELINE_TASK_JOBS_ENV)
+        if template:
+            return KubernetesJobs(self.parallelism, json.loads(template), job_id)
+        if self.run.get(TASK_JOBS_FLAG):
+            return LifecycleJobs(self.parallelism, self.run_dir)
+        return LocalProcesses(self.parallelism)
+
     async def execute(self) -> dict[str, Any]:
-        self.processes = Processes(self.parallelism)
+        job_id = str(self.run.get("job_id") or self.run_name)
+        try:
+            self.launcher = self.make_launcher(job_id)
+        except Exception as exc:  # noqa: BLE001 - e.g. no credentials in the pod: the run fails saying so
+            return {"state": "FAILED", "outputs": {"parameters": {}, "artifacts": {}},
+                    "error": f"the tasks cannot be started: {type(exc).__name__}: {exc}"}
         if self.stop_requested:
-            self.processes.stop()
+            self.launcher.stop()
         created = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(self.run_dir, "run.json")),
                                                   tz=datetime.UTC)
-        self.runner = TaskRunner(RunInfo(self.run_dir, self.run_name, str(self.run.get("job_id") or self.run_name),
-                                         created.isoformat().replace("+00:00", "Z"), self.run.get("cache_dir") or None),
-                                 self.journal, self.processes)
-        for task_id in end_leftovers(self.journal.left_running):
-            self.say(f"ended the process of task {task_id} that an earlier executor of this run left running")
-        if self.platform_spec:
-            self.say("WARNING: the pipeline's Kubernetes settings (platform spec) do not apply to local task processes")
+        self.runner = TaskRunner(RunInfo(self.run_dir, self.run_name, job_id,
+                                         created.isoformat().replace("+00:00", "Z"), self.run.get("cache_dir") or None,
+                                         self.platform_spec),
+                                 self.journal, self.launcher)
+        for task_id in self.launcher.end_leftovers(self.journal.left_running):
+            self.say(f"ended what task {task_id} ran under an earlier executor of this run, which never saw it end")
         try:
             parameters = self.spec.root_parameters(dict(self.run.get("parameters") or {}))
         except (TypeError, ValueError) as exc:
@@ -154,7 +176,7 @@ class PipelineExecutor:
             if "dag" in component:
                 return await self.sub_dag(task_id, display, component, inputs)
             executor = self.spec.executor(component)
-            call = TaskCall(task_id, display, task, component, executor, inputs)
+            call = TaskCall(task_id, display, task, component, executor, inputs, dict(scope.parameters))
             assert self.runner is not None
             if "importer" in executor:
                 return self.runner.importer(call)

@@ -24,8 +24,9 @@ class Journal:
         self.path = path
         self.out = out if out is not None else sys.stdout
         self.finished: dict[str, dict[str, Any]] = {}
-        # task -> (pid, work dir, temporary dir) of a process an earlier executor started and never saw end
-        self.left_running: dict[str, tuple[int, str, str]] = {}
+        # task -> the RUNNING record of what an earlier executor started and never saw end
+        # (its process: pid, work_dir, tmp_dir; or its Kubernetes Job: k8s_job, namespace)
+        self.left_running: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         if os.path.exists(path):
             self._replay(path)
@@ -41,9 +42,8 @@ class Journal:
                 if not isinstance(record, dict) or not record.get("task"):
                     continue
                 state = record.get("state")
-                if state == "RUNNING" and record.get("pid"):
-                    self.left_running[record["task"]] = (int(record["pid"]), str(record.get("work_dir") or ""),
-                                                         str(record.get("tmp_dir") or ""))
+                if state == "RUNNING" and (record.get("pid") or record.get("k8s_job")):
+                    self.left_running[record["task"]] = record
                 else:
                     self.left_running.pop(record["task"], None)
                 if state in REUSABLE or (state == "SKIPPED" and record.get("reason") == SKIPPED_BY_CONDITION):

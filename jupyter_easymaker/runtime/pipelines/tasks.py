@@ -1,40 +1,24 @@
-"""One container or importer task: its process (its own process group, its
-stdout and stderr in the task's log.txt, at most `parallelism` at once), its
-outputs read back, retries and the cache."""
+"""One container or importer task: its attempts handed to the run's launcher
+(a local process or a Kubernetes Job, see ``launch``), its outputs read back,
+retries and the cache."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_easymaker.runtime.pipelines import resolve
+from jupyter_easymaker.runtime.pipelines import kube_platform, resolve
 from jupyter_easymaker.runtime.pipelines.journal import Journal
+from jupyter_easymaker.runtime.pipelines.launch import Launch, TaskFailed, TaskLauncher
 from jupyter_easymaker.runtime.pipelines.resolve import Inputs, Layout, Outcome
 from jupyter_easymaker.runtime.pipelines.spec import SpecError, artifact_type, cast, parameter_types, parse_output
 
-# a stopped task's process group gets SIGTERM, then SIGKILL after this (the job's
-# launcher allows the executor 10 s in all)
-KILL_GRACE_SECONDS = 3.0
 # KFP waits backoffDuration * factor^n between attempts; locally nothing remote recovers meanwhile
 MAX_BACKOFF_SECONDS = 1.0
-TMP_PREFIX = "em-task-"
-
-
-class Stopped(Exception):
-    """The run is being stopped: the task ends CANCELED."""
-
-
-class TaskFailed(Exception):
-    pass
 
 
 @dataclass
@@ -44,6 +28,7 @@ class RunInfo:
     job_id: str
     created_at: str
     cache_dir: str | None
+    platform_spec: dict[str, Any] | None = None  # the pipeline's `platforms:` document
 
 
 @dataclass
@@ -54,79 +39,19 @@ class TaskCall:
     component: dict[str, Any]
     executor: dict[str, Any]
     inputs: Inputs
+    # the input parameters of the DAG the task is in (what its Kubernetes settings may name)
+    scope: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> str:
         return self.task_id.replace("/", "__")
 
 
-class Processes:
-    """Starts task processes, each the leader of its own process group, at most
-    `parallelism` at once; stop() ends every one of them."""
-
-    def __init__(self, parallelism: int):
-        self.parallelism = max(1, int(parallelism))
-        self._slots = asyncio.Semaphore(self.parallelism)
-        self._running: set[asyncio.subprocess.Process] = set()
-        self.stopping = False
-        self.stopped = asyncio.Event()
-        bin_dir = os.path.dirname(sys.executable)
-        # `python3` in a component's command is this interpreter (the one with kfp)
-        self.env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
-                    "_KFP_RUNTIME": "true", "PYTHONUNBUFFERED": "1"}
-
-    async def run(self, argv: list[str], env: dict[str, str], cwd: str, log_path: str, started: Any) -> int:
-        """The process's exit code; `started(pid)` is called once it runs."""
-        async with self._slots:
-            if self.stopping:
-                raise Stopped()
-            with open(log_path, "ab") as log:  # noqa: ASYNC230 - a local file, opened in microseconds
-                try:
-                    proc = await asyncio.create_subprocess_exec(
-                        *argv, cwd=cwd, env={**self.env, **env}, stdin=subprocess.DEVNULL, stdout=log,
-                        stderr=subprocess.STDOUT, start_new_session=True)
-                except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
-                    raise TaskFailed(f"program {argv[0]!r} not found on this host") from exc
-            self._running.add(proc)
-            try:
-                started(proc.pid)
-                code = await proc.wait()
-            finally:
-                self._running.discard(proc)
-                # what the task left behind in its group ends with it, as a pod's processes do
-                _kill_group(proc.pid, signal.SIGKILL)
-        if self.stopping:
-            raise Stopped()
-        return code
-
-    def stop(self) -> None:
-        if self.stopping:
-            return
-        self.stopping = True
-        self.stopped.set()
-        self._signal_all(signal.SIGTERM)
-        asyncio.get_running_loop().call_later(KILL_GRACE_SECONDS, self._signal_all, signal.SIGKILL)
-
-    def _signal_all(self, sig: int) -> None:
-        for proc in list(self._running):
-            _kill_group(proc.pid, sig)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep unless the run is stopped meanwhile (then Stopped)."""
-        if seconds > 0:
-            try:
-                await asyncio.wait_for(self.stopped.wait(), timeout=seconds)
-            except TimeoutError:
-                pass
-        if self.stopping:
-            raise Stopped()
-
-
 class TaskRunner:
-    def __init__(self, run: RunInfo, journal: Journal, processes: Processes):
+    def __init__(self, run: RunInfo, journal: Journal, launcher: TaskLauncher):
         self.run = run
         self.journal = journal
-        self.processes = processes
+        self.launcher = launcher
         self._digests: dict[tuple[str, int, int], str] = {}
 
     # -- the kinds of task ---------------------------------------------------------
@@ -156,7 +81,7 @@ class TaskRunner:
                 if attempt < attempts:
                     self.journal.record(call.task_id, "RUNNING", name=call.name, attempt=attempt, started_at=started_at,
                                         error=error, retrying=True)
-                    await self.processes.sleep(backoff_seconds(policy, attempt))
+                    await self.launcher.sleep(backoff_seconds(policy, attempt))
                 continue
             if caching:
                 self.write_cache(key, outputs)
@@ -205,7 +130,7 @@ class TaskRunner:
         ctx = resolve.Context(document, self.run.run_name, self.run.job_id, call.name, call.task_id, self.run.run_dir,
                               self.run.created_at)
         container = call.executor.get("container") or {}
-        command, notes = resolve.local_command(container.get("command") or [])
+        command, notes = self.launcher.command(container.get("command") or [])
         try:
             argv = resolve.command_line(command, container.get("args") or [], ctx)
             env = {str(item["name"]): resolve.substitute(str(item.get("value", "")), ctx)
@@ -217,30 +142,26 @@ class TaskRunner:
         with open(os.path.join(work_dir, "executor_input.json"), "w", encoding="utf-8") as fh:  # noqa: ASYNC230
             fh.write(ctx.executor_input_json())
         image = container.get("image") or "?"
-        header = [f"[easymaker] attempt {attempt} of {attempts}: image {image} runs here as a local process"]
-        if container.get("resources"):
-            header.append("[easymaker] WARNING: cpu / memory / accelerator settings are not applied to a local process")
-        header += [f"[easymaker] {note}" for note in notes]
+
+        def running(handle: dict[str, Any]) -> None:
+            self.journal.record(call.task_id, "RUNNING", name=call.name, attempt=attempt, started_at=started_at, **handle)
+
+        launch = Launch(task_id=call.task_id, attempt=attempt, argv=argv, env=env, cwd=work_dir,
+                        log_path=os.path.join(work_dir, "log.txt"), image=image,
+                        resources=dict(container.get("resources") or {}),
+                        kubernetes=kube_platform.executor_config(self.run.platform_spec,
+                                                                 str(call.component.get("executorLabel") or "")),
+                        parameters=dict(call.scope), started=running)
+        runs_at, *warnings = self.launcher.describe(launch)
+        header = [f"[easymaker] attempt {attempt} of {attempts}: {runs_at}"]
+        header += [f"[easymaker] {note}" for note in [*warnings, *notes]]
         _append_log(work_dir, "\n".join(header) + "\n")
-
-        # a temporary folder of the task's own (KFP's ephemeral_component.py goes there),
-        # removed when it ends instead of piling up; short, as AF_UNIX socket paths must be
-        tmp = tempfile.mkdtemp(prefix=TMP_PREFIX)
-
-        def running(pid: int) -> None:
-            # the pid lets a restarted executor end what a killed one left running (and remove its tmp)
-            self.journal.record(call.task_id, "RUNNING", name=call.name, attempt=attempt, started_at=started_at,
-                                pid=pid, work_dir=work_dir, tmp_dir=tmp)
-
         try:
-            code = await self.processes.run(argv, {"TMPDIR": tmp, **env}, work_dir, os.path.join(work_dir, "log.txt"),
-                                            running)
+            code = await self.launcher.run(launch)
         except TaskFailed as exc:
             raise TaskFailed(f"{exc} (image {image})") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         if code == 127:  # the shell's "command not found"
-            raise TaskFailed(f"exited with code 127: a program it runs is not on this host (image {image})")
+            raise TaskFailed(f"exited with code 127: a program it runs is not found (image {image})")
         if code != 0:
             raise TaskFailed(f"exited with code {code}" if code > 0 else f"killed by signal {-code}")
         return read_outputs(call.component, where)
@@ -316,48 +237,6 @@ class TaskRunner:
             os.rename(tmp, entry)
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)  # another run stored it first, or the disk is full: no entry
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def end_leftovers(left_running: dict[str, tuple[int, str, str]]) -> list[str]:
-    """Kill the process groups a killed executor of this run left running (a task
-    process is its group's leader, its cwd the task's folder: a pid reused by some
-    other process is left alone) and remove their temporary folders. The tasks
-    whose process was ended."""
-    ended = []
-    for task_id, (pid, work_dir, tmp_dir) in left_running.items():
-        try:
-            _end_group(pid, work_dir)
-        except OSError:
-            continue  # gone already, not ours, or no /proc here
-        finally:
-            if os.path.basename(tmp_dir).startswith(TMP_PREFIX):
-                shutil.rmtree(tmp_dir, ignore_errors=True)
-        ended.append(task_id)
-    return ended
-
-
-def _end_group(pid: int, work_dir: str) -> None:
-    if not work_dir or os.path.realpath(os.readlink(f"/proc/{pid}/cwd")) != os.path.realpath(work_dir):
-        raise ProcessLookupError(pid)
-    os.killpg(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 2.0
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
-    except (OSError, IndexError):
-        return False
 
 
 def read_outputs(component: dict[str, Any], where: Layout) -> dict[str, Any]:

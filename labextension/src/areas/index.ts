@@ -10,10 +10,16 @@ import { dashboardArea } from './dashboard/area';
 import { endpointsArea } from './endpoints/area';
 import { evaluationsArea } from './evaluations/area';
 import { experimentsArea } from './experiments/area';
+import { imagesArea } from './images/area';
 import { llmArea } from './llm/area';
+import { logsArea } from './logs/area';
 import { modelFilesArea } from './modelfiles/area';
 import { modelsArea } from './models/area';
+import { notebooksArea } from './notebooks/area';
+import { pipelineSchedulesArea } from './pipelineSchedules/area';
+import { pipelinesArea } from './pipelines/area';
 import { ragArea } from './rag/area';
+import { registryAccountsArea } from './registryAccounts/area';
 import { templatesArea } from './templates/area';
 import { tensorboardArea } from './tensorboard/area';
 import { trainingsArea } from './trainings/area';
@@ -21,6 +27,7 @@ import { tuningArea } from './tuning/area';
 
 export const AREAS: readonly IArea[] = [
   dashboardArea,
+  notebooksArea,
   experimentsArea,
   trainingsArea,
   tuningArea,
@@ -29,8 +36,13 @@ export const AREAS: readonly IArea[] = [
   evaluationsArea,
   endpointsArea,
   batchArea,
+  imagesArea,
+  registryAccountsArea,
+  pipelinesArea,
+  pipelineSchedulesArea,
   ragArea,
   llmArea,
   modelFilesArea,
-  tensorboardArea
+  tensorboardArea,
+  logsArea
 ];

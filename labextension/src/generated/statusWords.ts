@@ -12,6 +12,53 @@ export interface IStatusKind {
 }
 
 export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
+  "notebook": {
+    "statuses": [
+      "CREATE REQUESTED",
+      "CREATE IN PROGRESS",
+      "ACTIVE (HEALTHY)",
+      "ACTIVE (UNHEALTHY)",
+      "STOP IN PROGRESS",
+      "STOPPED",
+      "START IN PROGRESS",
+      "REBOOT IN PROGRESS",
+      "DELETE IN PROGRESS",
+      "CREATE FAILED",
+      "STOP FAILED",
+      "START FAILED",
+      "REBOOT FAILED",
+      "DELETE FAILED"
+    ],
+    "initial": "CREATE REQUESTED",
+    "settled": [
+      "ACTIVE (HEALTHY)",
+      "ACTIVE (UNHEALTHY)",
+      "STOPPED",
+      "CREATE FAILED",
+      "STOP FAILED",
+      "START FAILED",
+      "REBOOT FAILED",
+      "DELETE FAILED"
+    ],
+    "stoppable": [
+      "ACTIVE (HEALTHY)",
+      "ACTIVE (UNHEALTHY)",
+      "STOP FAILED",
+      "START FAILED",
+      "REBOOT FAILED"
+    ],
+    "deletable": [
+      "CREATE REQUESTED",
+      "ACTIVE (HEALTHY)",
+      "ACTIVE (UNHEALTHY)",
+      "STOPPED",
+      "CREATE FAILED",
+      "STOP FAILED",
+      "START FAILED",
+      "REBOOT FAILED",
+      "DELETE FAILED"
+    ]
+  },
   "experiment": {
     "statuses": [
       "CREATE REQUESTED",
@@ -403,6 +450,29 @@ export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
       "FAIL PIPELINE RUN"
     ]
   },
+  "pipeline task": {
+    "statuses": [
+      "PENDING",
+      "STARTING",
+      "RUNNING",
+      "SUCCEEDED",
+      "FAILED",
+      "STOPPING",
+      "CANCELED"
+    ],
+    "initial": "PENDING",
+    "settled": [
+      "SUCCEEDED",
+      "FAILED",
+      "CANCELED"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "SUCCEEDED",
+      "FAILED",
+      "CANCELED"
+    ]
+  },
   "pipeline schedule": {
     "statuses": [
       "CREATE REQUESTED",
@@ -425,6 +495,32 @@ export const STATUS_KINDS: { readonly [kind: string]: IStatusKind } = {
       "ENABLED",
       "ENABLED(EXPIRED)",
       "DISABLED"
+    ]
+  },
+  "registry account": {
+    "statuses": [
+      "ACTIVE"
+    ],
+    "initial": "ACTIVE",
+    "settled": [
+      "ACTIVE"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "ACTIVE"
+    ]
+  },
+  "image": {
+    "statuses": [
+      "ACTIVE"
+    ],
+    "initial": "ACTIVE",
+    "settled": [
+      "ACTIVE"
+    ],
+    "stoppable": [],
+    "deletable": [
+      "ACTIVE"
     ]
   },
   "llm model": {
@@ -615,6 +711,50 @@ export const STATUS_COLORS: { readonly [status: string]: { readonly bg: string; 
   "DISABLED": {
     "bg": "#bdbdbd",
     "fg": "#212121"
+  },
+  "PENDING": {
+    "bg": "#bdbdbd",
+    "fg": "#212121"
+  },
+  "STARTING": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "STOPPING": {
+    "bg": "#ffe0b2",
+    "fg": "#e65100"
+  },
+  "CANCELED": {
+    "bg": "#fb8c00",
+    "fg": "#ffffff"
+  },
+  "ACTIVE (HEALTHY)": {
+    "bg": "#43a047",
+    "fg": "#ffffff"
+  },
+  "ACTIVE (UNHEALTHY)": {
+    "bg": "#ef6c00",
+    "fg": "#ffffff"
+  },
+  "START IN PROGRESS": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "REBOOT IN PROGRESS": {
+    "bg": "#64b5f6",
+    "fg": "#0d47a1"
+  },
+  "STOP FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "START FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
+  },
+  "REBOOT FAILED": {
+    "bg": "#e53935",
+    "fg": "#ffffff"
   }
 };
 

@@ -29,8 +29,12 @@ export type StatusKind =
   | 'rag ingestion'
   | 'pipeline'
   | 'pipeline run'
+  | 'pipeline task'
   | 'pipeline schedule'
-  | 'llm model';
+  | 'registry account'
+  | 'image'
+  | 'llm model'
+  | 'notebook';
 
 export interface IBadgeColor {
   bg: string;

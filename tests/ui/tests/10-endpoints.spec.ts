@@ -3,7 +3,8 @@
  * endpoint's detail tabs, an API key shown once, requests through the
  * gateway showing up in the stage's API statistics, charts and inference
  * logs without a reload, "Try it", a stage added through its form and made
- * the default, and an endpoint created and deleted through the UI.
+ * the default, GPU charts in the monitoring of pods with GPUs, and an endpoint
+ * created and deleted through the UI.
  */
 import { execFileSync } from 'child_process';
 import * as path from 'path';
@@ -119,6 +120,9 @@ test('the endpoint in the list, its overview and its stages', async ({ page }) =
   const d = await openEndpoint(page, endpoint);
   const overview = d.locator('[data-role="overview"]');
   await expect(overview).toContainText(`easymaker/inference/${endpoint}`);
+  // the gateway's own port (the fast URL) beside the Jupyter port's
+  await expect(overview).toContainText('Default stage URL (gateway port)');
+  await expect(overview).toContainText(new RegExp(`http://[^/]+:\\d+/easymaker/inference/${endpoint}`));
   await expect(overview.locator('.jp-EasyMaker-badge[data-status="ACTIVE"]').first()).toBeVisible();
   await expect(overview.locator('[data-role="curl-example"]')).toContainText(`/${model}/v1/models/${model}/predict`);
   await shot(page, 'endpoint-overview');
@@ -235,6 +239,8 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   // monitoring of the model server's pod
   await expect(view.locator('[data-role="monitoring"] .jp-EasyMaker-chart[data-chart="CPU (%)"]')).toBeVisible({ timeout: 20_000 });
   await expect(view.locator('[data-role="monitoring"] .jp-EasyMaker-chart[data-chart="Memory (MiB)"] canvas')).toBeVisible();
+  // a CPU pod: no GPU charts
+  await expect(view.locator('[data-role="monitoring"] .jp-EasyMaker-chart[data-chart="GPU (%)"]')).toHaveCount(0);
 
   // charts are not re-read while the tab is hidden
   const reads: string[] = [];
@@ -248,6 +254,27 @@ test('an API key is shown once; gateway calls show in the statistics, charts and
   reads.length = 0;
   await page.waitForTimeout(11_000);
   expect(reads).toEqual([]);
+});
+
+test('pods with GPUs show GPU utilisation and GPU memory beside CPU and memory', async ({ page }) => {
+  // this host has no GPU: the server's real monitoring answer, with the GPU fields a GPU pod's samples carry
+  // (the backends' GPU readings are tested in tests/test_endpoint_gpu_monitoring.py and test_serving_kubernetes.py)
+  await page.route(/\/stages\/default\/monitoring/, async route => {
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const r of body.resources) {
+      r.usage = r.usage.map((u: any, i: number) => ({ ...u, gpu_percent: 40 + i, gpu_memory_bytes: 3 * 1024 ** 3 }));
+    }
+    await route.fulfill({ response, json: body });
+  });
+  const d = await openEndpoint(page, endpoint);
+  await d.locator('button[data-tab="stage"]').click();
+  const monitoring = d.locator('.jp-EasyMaker-stageView[data-stage="default"] [data-role="monitoring"]');
+  await expect(monitoring.locator('.jp-EasyMaker-chart[data-chart="CPU (%)"]')).toBeVisible({ timeout: 20_000 });
+  await expect(monitoring.locator('.jp-EasyMaker-chart[data-chart="GPU (%)"] canvas')).toBeVisible();
+  await expect(monitoring.locator('.jp-EasyMaker-chart[data-chart="GPU memory (MiB)"] canvas')).toBeVisible();
+  await monitoring.scrollIntoViewIfNeeded();
+  await shot(page, 'endpoint-monitoring-gpu');
 });
 
 test('add a stage through its form and make it the default stage', async ({ page, request }) => {

@@ -66,6 +66,8 @@ test('register a model through the form; its page shows the artifact check', asy
   await expect(model.locator('.jp-EasyMaker-detailBody')).toHaveAttribute('data-status', 'ACTIVE', { timeout: 60_000 });
   await model.locator('button[data-tab="artifact"]').click();
   await expect(model.locator('.jp-EasyMaker-tabBody table')).toBeVisible();
+  // how it will be served: the artifact check compiled the LogisticRegression
+  await expect(model.locator('.jp-EasyMaker-tabBody table')).toContainText('compiled to ONNX Runtime');
   await shot(page, 'model-detail');
 
   const api = new Api(request);

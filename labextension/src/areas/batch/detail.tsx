@@ -18,6 +18,7 @@ export class BatchDetailPanel extends JobDetailPanel<IBatchInference> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
     super(ctx, {
       api: batchInferencesApi(ctx),
+      rename: (ref, body) => batchInferencesApi(ctx).update(ref, body),
       kind: 'batch inference',
       id,
       name: 'batch-inference',

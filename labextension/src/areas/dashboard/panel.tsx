@@ -10,7 +10,7 @@ import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
 import { EasyMakerPanel } from '../../shared/panels/base';
 import { errorText } from '../../shared/state/listModel';
-import { fetchDashboard, type IDashboard } from './api';
+import { fetchDashboard, type IDashboard, type IHeldResource } from './api';
 
 export class DashboardPanel extends EasyMakerPanel {
   constructor(ctx: EasyMakerContext) {
@@ -105,6 +105,39 @@ function Meter(props: { label: string; used: number; total: number; unit?: strin
   );
 }
 
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
+}
+
+/**
+ * The guide's resource usage: per core type, the resource that uses the
+ * most, as a bar; its details show on hover (and to screen readers).
+ */
+function TopResource(props: { top: IHeldResource & { metric: string; value: number } }): JSX.Element {
+  const trans = useTrans();
+  const t = props.top;
+  const pct = Math.max(0, Math.min(100, t.value));
+  const details = [
+    `${trans.__('Kind')}: ${t.kind}`,
+    `${trans.__('Name')}: ${t.name}`,
+    `${trans.__('Instance type')}: ${t.instance_type} × ${t.units}`,
+    `${trans.__('CPU')}: ${t.cpu_percent}%`,
+    `${trans.__('Memory')}: ${mib(t.memory_bytes)}`,
+    t.gpu_percent !== null ? `${trans.__('GPU')}: ${t.gpu_percent}%` : '',
+    t.sampled_at ? `${trans.__('Measured at')}: ${new Date(t.sampled_at).toLocaleString()}` : trans.__('Not measured yet')
+  ].filter(Boolean);
+  return (
+    <div className="jp-EasyMaker-meter jp-EasyMaker-topResource" data-core-type={t.core_type} data-resource-id={t.id} title={details.join('\n')}>
+      <div className="jp-EasyMaker-meterLabel">
+        {t.core_type}: <strong>{t.name}</strong> ({t.kind}) — {t.metric === 'gpu_percent' ? trans.__('GPU') : trans.__('CPU')} {t.value.toFixed(1)}%
+      </div>
+      <div className="jp-EasyMaker-meterTrack" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={details.join(', ')}>
+        <div className="jp-EasyMaker-meterFill" style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}
+
 function DashboardView(props: { panel: DashboardPanel }): JSX.Element {
   const { panel } = props;
   const trans = useTrans();
@@ -126,6 +159,7 @@ function DashboardView(props: { panel: DashboardPanel }): JSX.Element {
   const c = d.counts ?? {};
   const usage = d.resource_usage ?? {};
   const byType = [...(usage.by_instance_type ?? [])].sort((a, b) => b.cpu + b.gpu * 100 - (a.cpu + a.gpu * 100));
+  const top = usage.top_by_core_type ?? [];
   return (
     <div className="jp-EasyMaker-detailBody">
       <h2 className="jp-EasyMaker-detailTitle">{trans.__('Dashboard')}</h2>
@@ -167,6 +201,16 @@ function DashboardView(props: { panel: DashboardPanel }): JSX.Element {
         {usage.cpu ? <Meter label={trans.__('CPU')} used={usage.cpu.used} total={usage.cpu.total} unit={trans.__('cores')} /> : null}
         {usage.gpu ? <Meter label={trans.__('GPU')} used={usage.gpu.used} total={usage.gpu.total} /> : null}
       </div>
+      <h4>{trans.__('Most used resource by core type')}</h4>
+      {top.length ? (
+        <div className="jp-EasyMaker-meters" data-role="top-by-core-type">
+          {top.map(t => (
+            <TopResource key={t.core_type} top={t} />
+          ))}
+        </div>
+      ) : (
+        <div className="jp-EasyMaker-help">{trans.__('Nothing is running.')}</div>
+      )}
       {byType.length ? (
         <table className="jp-EasyMaker-details" data-role="usage-by-type">
           <thead>
@@ -174,16 +218,25 @@ function DashboardView(props: { panel: DashboardPanel }): JSX.Element {
               <th>{trans.__('Instance type')}</th>
               <th>{trans.__('CPU in use')}</th>
               <th>{trans.__('GPU in use')}</th>
-              <th>{trans.__('Running jobs')}</th>
+              <th>{trans.__('Core type')}</th>
+              <th>{trans.__('Running')}</th>
             </tr>
           </thead>
           <tbody>
             {byType.map(r => (
-              <tr key={r.instance_type}>
+              <tr key={r.instance_type} data-instance-type={r.instance_type}>
                 <td>{r.instance_type}</td>
                 <td>{r.cpu}</td>
                 <td>{r.gpu}</td>
-                <td>{r.running}</td>
+                <td>{r.core_type ?? ''}</td>
+                <td>
+                  {r.running}
+                  {Object.entries(r.by_kind ?? {}).map(([kind, n]) => (
+                    <span key={kind} className="jp-EasyMaker-chip" data-kind={kind}>
+                      {kind} × {n}
+                    </span>
+                  ))}
+                </td>
               </tr>
             ))}
           </tbody>

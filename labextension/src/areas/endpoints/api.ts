@@ -56,6 +56,8 @@ export interface IStage {
   is_default: boolean;
   gateway_status: string;
   url: string;
+  /** The stage URL on the inference gateway's own port (the fast one). */
+  gateway_url?: string;
   instance_type: string;
   instance_count: number;
   node_autoscaler: { [key: string]: unknown };
@@ -86,6 +88,8 @@ export interface IEndpoint extends IResource {
   default_stage_id: string | null;
   default_stage_name?: string | null;
   default_stage_url: string;
+  /** The default stage URL on the inference gateway's own port (the fast one). */
+  default_stage_gateway_url?: string;
   gateway_status: string;
   stage_count: number;
   stages?: IStage[] | null;
@@ -149,13 +153,17 @@ export interface IStageGateway {
   stage_id: string;
   gateway_status: string;
   url: string;
+  gateway_url?: string;
   default_stage_url: string | null;
+  default_stage_gateway_url?: string | null;
   authentication: string;
   routable?: boolean;
   default?: boolean;
   /** Model name -> its servers. */
   models?: { [model: string]: string[] };
   in_flight?: { [model: string]: number };
+  /** The gateway's Open Inference Protocol gRPC side (null when the grpc_port option is off). */
+  grpc?: { address: string; metadata: { [key: string]: string }; authentication: string } | null;
 }
 
 /** One inference log record (the guide's fields plus status and latency). */
@@ -220,6 +228,11 @@ export class EndpointsApi extends ResourceApi<IEndpoint> {
   /** Route the default stage URL to another ACTIVE stage (the old default drains, then goes). */
   setDefaultStage(ref: string, stage: string): Promise<IEndpoint> {
     return this.client.post<IEndpoint>(`${this.item(ref)}/default-stage`, { stage });
+  }
+
+  /** Change a stage's description (the only field of a stage that changes after creation). */
+  updateStage(ref: string, stage: string, body: { description: string }): Promise<IStage> {
+    return this.client.patch<IStage>(this.stagePath(ref, stage), body);
   }
 
   addResource(ref: string, stage: string, body: Record<string, unknown>): Promise<IStageResource> {

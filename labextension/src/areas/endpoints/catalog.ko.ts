@@ -1,6 +1,16 @@
 /** Korean labels of the endpoints area (msgid = the English label). */
 
 export const KO: { readonly [msgid: string]: string } = {
+  'Edit description': '설명 편집',
+  '%1 in flight': '처리 중 %1건',
+  'API Gateway settings': 'API Gateway 설정',
+  Authentication: '인증',
+  'gRPC (Open Inference Protocol)': 'gRPC (Open Inference Protocol)',
+  'Gateway status': 'Gateway 상태',
+  'Model %1': '모델 %1',
+  Routed: '라우팅됨',
+  no: '아니요',
+  yes: '예',
   '(no output)': '(출력 없음)',
   '%1 calls, %2 succeeded, %3 failed': '호출 %1회, 성공 %2회, 실패 %3회',
   'A share of one instance per pod; or give CPU, memory and GPU amounts instead. Nothing splits what is left evenly.': 'Pod마다 인스턴스 하나의 몇 %를 쓸지 정하거나, 대신 CPU, 메모리, GPU 양을 입력하세요. 비워 두면 남은 자원을 균등하게 나눕니다.',
@@ -28,6 +38,7 @@ export const KO: { readonly [msgid: string]: string } = {
   default: '기본',
   'Default stage': '기본 스테이지',
   'Default stage URL': '기본 스테이지 URL',
+  'Default stage URL (gateway port)': '기본 스테이지 URL (게이트웨이 포트)',
   'Delete stage %1': '스테이지 %1 삭제',
   'Delete stage %1? Its URL stops answering, its servers are stopped once their requests are done, and its statistics and logs are removed.': '스테이지 %1을(를) 삭제하시겠습니까? 스테이지 URL은 더 이상 응답하지 않고, 서버는 처리 중인 요청을 마친 뒤 중지되며, 통계와 로그는 삭제됩니다.',
   'Delete the stages other than the default first': '기본 스테이지가 아닌 스테이지를 먼저 삭제하세요',

@@ -27,7 +27,7 @@ export const ENDPOINT_TABS = ['overview', 'stages', 'stage', 'api-keys', 'histor
 
 export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string, stage?: string) {
-    super(ctx, { api: endpointsApi(ctx), id, finalStatuses: settledOf('endpoint'), name: 'endpoint', tab });
+    super(ctx, { api: endpointsApi(ctx), rename: (ref, body) => endpointsApi(ctx).update(ref, body), id, finalStatuses: settledOf('endpoint'), name: 'endpoint', tab });
     this.title.label = ctx.trans.__('Endpoint');
     this._stage = stage ?? '';
     // the stage view polls only while seen: tell it when that changes
@@ -175,6 +175,7 @@ export class EndpointDetailPanel extends ResourceDetailPanel<IEndpoint> {
             [trans.__('Reason'), e.status_reason],
             [trans.__('Default stage'), e.default_stage_name ?? ''],
             [trans.__('Default stage URL'), <UrlWithCopy url={e.default_stage_url} />],
+            [trans.__('Default stage URL (gateway port)'), <UrlWithCopy url={e.default_stage_gateway_url ?? ''} />],
             [trans.__('API Gateway status'), e.gateway_status ? <StatusBadge status={e.gateway_status} /> : ''],
             [trans.__('Backend'), e.backend],
             [

@@ -6,15 +6,17 @@
  */
 import * as React from 'react';
 
+import { askName } from '../../shared/components/dialogs';
 import { StatusBadge } from '../../shared/components/StatusBadge';
 import { CHART_COLORS, TimeChart } from '../../shared/components/TimeChart';
 import type { EasyMakerContext } from '../../shared/context';
 import { useTrans } from '../../shared/i18n/react';
 import { StatusHistory } from '../../shared/panels/cells';
+import { DetailTable, notifyError } from '../../shared/panels/base';
 import { formatNumber, formatTime } from '../../shared/state/format';
 import { errorText } from '../../shared/state/listModel';
 import { isSettled } from '../../shared/status';
-import type { IInferenceLog, IStage, IStageMonitoring, IStageResource, IStageStats } from './api';
+import type { IInferenceLog, IStage, IStageGateway, IStageMonitoring, IStageResource, IStageStats } from './api';
 import { endpointsApi } from './api';
 import { CopyButton, UrlWithCopy, usePolling } from './parts';
 import {
@@ -25,6 +27,7 @@ import {
   autoscalerText,
   formatLatency,
   monitoringSeries,
+  type IUsageSeries,
   statsQuery,
   statsSeries,
   statsTotals
@@ -56,6 +59,7 @@ export function StageView(props: IStageViewProps): JSX.Element {
     <div className="jp-EasyMaker-stageView" data-stage={stage.name} data-status={stage.status}>
       <StageSummary {...props} />
       <ResourcesTable {...props} />
+      <GatewaySection {...props} />
       <StatsSection {...props} />
       <MonitoringSection {...props} />
       <TryIt {...props} />
@@ -69,8 +73,20 @@ export function StageView(props: IStageViewProps): JSX.Element {
 }
 
 function StageSummary(props: IStageViewProps): JSX.Element {
-  const { stage } = props;
+  const { ctx, stage, endpointId } = props;
   const trans = useTrans();
+  /** The stage's description is the one field of a stage that may change: asked for, saved, shown by the change feed. */
+  const describe = async () => {
+    const description = await askName(trans.__('Edit description'), trans.__('Stage description'), stage.description ?? '', trans);
+    if (description === null) {
+      return;
+    }
+    try {
+      await endpointsApi(ctx).updateStage(endpointId, stage.name, { description });
+    } catch (error) {
+      notifyError(trans, trans.__('Edit description'), error);
+    }
+  };
   return (
     <div className="jp-EasyMaker-stageSummary">
       <span>
@@ -88,6 +104,11 @@ function StageSummary(props: IStageViewProps): JSX.Element {
       </span>
       <span className="jp-EasyMaker-spacer" />
       <UrlWithCopy url={stage.url} />
+      {stage.gateway_url ? <UrlWithCopy url={stage.gateway_url} /> : null}
+      <button type="button" className="jp-EasyMaker-button" data-action="stage-describe" onClick={() => void describe()}>
+        {trans.__('Edit description')}
+      </button>
+      {stage.description ? <div className="jp-EasyMaker-help" data-role="stage-description">{stage.description}</div> : null}
       {stage.status_reason ? <div className="jp-EasyMaker-help">{stage.status_reason}</div> : null}
     </div>
   );
@@ -271,6 +292,62 @@ function StatsSection(props: IStageViewProps): JSX.Element {
   );
 }
 
+/** The stage's API gateway settings: what the gateway routes for it, where, and how callers authenticate. */
+function GatewaySection(props: IStageViewProps): JSX.Element {
+  const { ctx, stage, endpointId, version } = props;
+  const trans = useTrans();
+  const [gateway, setGateway] = React.useState<IStageGateway | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    let current = true;
+    endpointsApi(ctx)
+      .gateway(endpointId, stage.name)
+      .then(g => current && (setGateway(g), setError(null)))
+      .catch(e => current && setError(errorText(e)));
+    return () => {
+      current = false;
+    };
+  }, [endpointId, stage.name, stage.gateway_status, version]);
+  const yes = (v: boolean | undefined) => (v ? trans.__('yes') : trans.__('no'));
+  return (
+    <details className="jp-EasyMaker-section" data-role="gateway">
+      <summary className="jp-EasyMaker-groupTitle">{trans.__('API Gateway settings')}</summary>
+      {error ? <div className="jp-EasyMaker-error" role="alert">{error}</div> : null}
+      {gateway ? (
+        <DetailTable
+          rows={[
+            [trans.__('Gateway status'), <StatusBadge status={gateway.gateway_status} />],
+            [trans.__('Stage URL'), <UrlWithCopy url={gateway.url} />],
+            [trans.__('Default stage URL'), gateway.default_stage_url ? <UrlWithCopy url={gateway.default_stage_url} /> : '-'],
+            [trans.__('Authentication'), gateway.authentication],
+            [
+              trans.__('gRPC (Open Inference Protocol)'),
+              gateway.grpc ? (
+                <span data-role="grpc">
+                  <code>{gateway.grpc.address}</code>{' '}
+                  {Object.entries(gateway.grpc.metadata)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join(', ')}
+                </span>
+              ) : (
+                '-'
+              )
+            ],
+            [trans.__('Routed'), yes(gateway.routable)],
+            [trans.__('Default stage'), yes(gateway.default)],
+            ...Object.entries(gateway.models ?? {}).map(
+              ([model, servers]): [string, React.ReactNode] => [
+                trans.__('Model %1', model),
+                `${servers.join(', ') || '-'} (${trans.__('%1 in flight', gateway.in_flight?.[model] ?? 0)})`
+              ]
+            )
+          ]}
+        />
+      ) : null}
+    </details>
+  );
+}
+
 function MonitoringSection(props: IStageViewProps): JSX.Element {
   const { ctx, stage, endpointId, range } = props;
   const trans = useTrans();
@@ -311,10 +388,12 @@ function MonitoringSection(props: IStageViewProps): JSX.Element {
             format={v => formatNumber(v)}
             series={series.slice(0, 1).map(s => ({ label: s.model, values: s.memory, color: CHART_COLORS[2] }))}
           />
+          {series[0]?.hasGpu ? <GpuCharts series={series[0]} colors={[1, 3]} /> : null}
           {series.slice(1).map((s, i) => (
             <React.Fragment key={s.resourceId}>
               <TimeChart title={`${s.model} · ${trans.__('CPU (%)')}`} xKind="time" x={s.x} fromZero format={v => `${formatNumber(v)}%`} series={[{ label: s.model, values: s.cpu, color: CHART_COLORS[(i + 3) % CHART_COLORS.length] }]} />
               <TimeChart title={`${s.model} · ${trans.__('Memory (MiB)')}`} xKind="time" x={s.x} fromZero format={v => formatNumber(v)} series={[{ label: s.model, values: s.memory, color: CHART_COLORS[(i + 4) % CHART_COLORS.length] }]} />
+              {s.hasGpu ? <GpuCharts series={s} colors={[i + 5, i + 6]} titled /> : null}
             </React.Fragment>
           ))}
         </div>
@@ -323,6 +402,19 @@ function MonitoringSection(props: IStageViewProps): JSX.Element {
   );
 }
 
+/** GPU utilisation (%) and GPU memory (MiB) of a resource's pods, shown only for pods that have GPUs. */
+function GpuCharts(props: { series: IUsageSeries; colors: [number, number]; titled?: boolean }): JSX.Element {
+  const { series: s, colors, titled } = props;
+  const trans = useTrans();
+  const title = (label: string): string => (titled ? `${s.model} · ${label}` : label);
+  const color = (i: number): string => CHART_COLORS[i % CHART_COLORS.length];
+  return (
+    <>
+      <TimeChart title={title(trans.__('GPU (%)'))} xKind="time" x={s.x} fromZero format={v => `${formatNumber(v)}%`} series={[{ label: s.model, values: s.gpu, color: color(colors[0]) }]} />
+      <TimeChart title={title(trans.__('GPU memory (MiB)'))} xKind="time" x={s.x} fromZero format={v => formatNumber(v)} series={[{ label: s.model, values: s.gpuMemory, color: color(colors[1]) }]} />
+    </>
+  );
+}
 
 /** The newest inference log records, read incrementally (`after=`). */
 function InferenceLogs(props: IStageViewProps): JSX.Element {

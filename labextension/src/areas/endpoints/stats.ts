@@ -98,21 +98,34 @@ export interface IUsageSeries {
   cpu: (number | null)[];
   /** MiB. */
   memory: (number | null)[];
+  /** Mean utilisation of the pods' GPUs; null where a sample has none. */
+  gpu: (number | null)[];
+  /** MiB used on the pods' GPUs. */
+  gpuMemory: (number | null)[];
+  /** Whether any sample has GPU data (pods with a GPU allocation). */
+  hasGpu: boolean;
 }
 
-/** CPU (%) and memory (MiB) per resource, samples in time order. */
+const MIB = 1024 * 1024;
+
+/** CPU (%), memory (MiB) and, for pods with GPUs, GPU (%) and GPU memory (MiB) per resource, samples in time order. */
 export function monitoringSeries(monitoring: IStageMonitoring | null): IUsageSeries[] {
   return (monitoring?.resources ?? []).map(r => {
     const samples = r.usage
       .map(u => ({ u, at: parseTime(u.time) }))
       .filter((s): s is { u: (typeof r.usage)[number]; at: number } => s.at !== null)
       .sort((a, b) => a.at - b.at);
+    const gpu = samples.map(s => (typeof s.u.gpu_percent === 'number' ? s.u.gpu_percent : null));
+    const gpuMemory = samples.map(s => (typeof s.u.gpu_memory_bytes === 'number' ? s.u.gpu_memory_bytes / MIB : null));
     return {
       resourceId: r.resource_id,
       model: r.model_name,
       x: samples.map(s => s.at / 1000),
       cpu: samples.map(s => (typeof s.u.cpu_percent === 'number' ? s.u.cpu_percent : null)),
-      memory: samples.map(s => (typeof s.u.memory_bytes === 'number' ? s.u.memory_bytes / (1024 * 1024) : null))
+      memory: samples.map(s => (typeof s.u.memory_bytes === 'number' ? s.u.memory_bytes / MIB : null)),
+      gpu,
+      gpuMemory,
+      hasGpu: gpu.some(v => v !== null) || gpuMemory.some(v => v !== null)
     };
   });
 }

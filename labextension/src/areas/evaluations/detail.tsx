@@ -18,6 +18,7 @@ export class EvaluationDetailPanel extends JobDetailPanel<IEvaluation> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
     super(ctx, {
       api: evaluationsApi(ctx),
+      rename: (ref, body) => evaluationsApi(ctx).update(ref, body),
       kind: 'model evaluation',
       id,
       name: 'model-evaluation',

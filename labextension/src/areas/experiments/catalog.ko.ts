@@ -1,6 +1,8 @@
 /** Korean labels of the experiments area (msgid = the English label). */
 
 export const KO: { readonly [msgid: string]: string } = {
+  '+ New experiment…': '+ 새 실험 추가…',
+  'New experiment name': '새 실험 이름',
   'Copy experiment': '실험 복사',
   'Create experiment': '실험 생성',
   'Create Experiment': '실험 생성',

@@ -1,4 +1,4 @@
-/** One experiment: its trainings (the guide's 학습 tab) and overview. */
+/** One experiment: its trainings (the guide's 학습 tab), hyperparameter tunings and pipeline runs, and overview. */
 import * as React from 'react';
 
 import { CommandIDs } from '../../commands';
@@ -13,21 +13,47 @@ import { IResourceListConfig, ResourceListView, connectListModel } from '../../s
 import { formatTime } from '../../shared/state/format';
 import { ResourceListModel } from '../../shared/state/listModel';
 import { settledOf } from '../../shared/status';
+import { pipelineRunsApi, type IPipelineRun } from '../pipelines/api';
+import { pipelineRunsConfig } from '../pipelines/list';
 import { trainingsApi, type ITraining } from '../trainings/api';
 import { trainingsConfig, trainingsModel } from '../trainings/list';
+import { tuningsApi, type ITuning } from '../tuning/api';
+import { tuningsConfig } from '../tuning/list';
 import { experimentsApi, type IExperiment } from './api';
 
 export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   constructor(ctx: EasyMakerContext, experimentId: string, tab = 'trainings') {
-    super(ctx, { api: experimentsApi(ctx), id: experimentId, finalStatuses: settledOf('experiment'), name: 'experiment', tab });
+    super(ctx, { api: experimentsApi(ctx), rename: (ref, body) => experimentsApi(ctx).update(ref, body), id: experimentId, finalStatuses: settledOf('experiment'), name: 'experiment', tab });
     this.title.label = ctx.trans.__('Experiment');
     this.trainings = trainingsModel(ctx, experimentId);
     this._trainingsList = trainingsConfig(ctx, experimentId);
     connectListModel(ctx, this.trainings, this);
     void this.trainings.refresh();
+    const areas = ctx.capabilities.areas ?? [];
+    // the experiment's other work, where the server offers it: the list panels' views, filtered to this experiment
+    if (areas.includes('hyperparameter-tuning')) {
+      this.tunings = new ResourceListModel<ITuning>({
+        fetch: params => tuningsApi(ctx).list(params),
+        kind: tuningsApi(ctx).kind,
+        query: { experimentId }
+      });
+      connectListModel(ctx, this.tunings, this);
+      void this.tunings.refresh();
+    }
+    if (areas.includes('pipelines')) {
+      this.pipelineRuns = new ResourceListModel<IPipelineRun>({
+        fetch: params => pipelineRunsApi(ctx).list(params),
+        kind: pipelineRunsApi(ctx).kind,
+        query: { experimentId }
+      });
+      connectListModel(ctx, this.pipelineRuns, this);
+      void this.pipelineRuns.refresh();
+    }
   }
 
   readonly trainings: ResourceListModel<ITraining>;
+  readonly tunings: ResourceListModel<ITuning> | null = null;
+  readonly pipelineRuns: ResourceListModel<IPipelineRun> | null = null;
 
   /** A training created or deleted changes the training count. */
   protected watches(event: IChangeEvent): boolean {
@@ -63,6 +89,12 @@ export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
     const e = this.resource as IExperiment;
     return [
       { id: 'trainings', label: trans.__('Trainings'), render: () => <ResourceListView ctx={ctx} model={this.trainings} config={this._trainingsList} /> },
+      ...(this.tunings
+        ? [{ id: 'tunings', label: trans.__('Hyperparameter tunings'), render: () => <ResourceListView ctx={ctx} model={this.tunings!} config={this._tuningsList} /> }]
+        : []),
+      ...(this.pipelineRuns
+        ? [{ id: 'pipeline-runs', label: trans.__('Pipeline runs'), render: () => <ResourceListView ctx={ctx} model={this.pipelineRuns!} config={this._runsList} /> }]
+        : []),
       overviewTab(trans, e, [
         [
           trans.__('Status'),
@@ -79,4 +111,6 @@ export class ExperimentDetailPanel extends ResourceDetailPanel<IExperiment> {
   }
 
   private _trainingsList: IResourceListConfig<ITraining>;
+  private _tuningsList = tuningsConfig(this.ctx);
+  private _runsList = pipelineRunsConfig(this.ctx);
 }

@@ -84,7 +84,6 @@ export const KO: { [msgid: string]: string } = {
   'Result': '결과',
   'Resumed from step': '재개한 스텝',
   'Revision': '리비전',
-  'Save': '저장',
   'Seed': '시드',
   'Send': '보내기',
   'Send to playground': '플레이그라운드로 보내기',

@@ -21,6 +21,8 @@ export const KO: { readonly [msgid: string]: string } = {
   "No models yet. Create one from a COMPLETE training, a tuning's best trial, a path or a Hugging Face model id.": '모델이 없습니다. COMPLETE 상태의 학습, 튜닝의 최고 학습, 경로 또는 Hugging Face 모델 ID로 만드세요.',
   'No parameters. They reach the model server as --key value arguments and SCREAMING_SNAKE environment variables.': '파라미터가 없습니다. 파라미터는 모델 서버에 --key value 인자와 대문자 스네이크 케이스 환경 변수로 전달됩니다.',
   'Only for gated models; stored encrypted and shown masked.': '접근 제한 모델에만 필요합니다. 암호화해 저장하고 가려서 표시합니다.',
+  'Passed to the model server. compile=false serves a scikit-learn model with scikit-learn instead of ONNX Runtime.':
+    '모델 서버에 전달됩니다. compile=false이면 scikit-learn 모델을 ONNX Runtime 대신 scikit-learn으로 서빙합니다.',
   'Open Model': '모델 열기',
   'Open Models': '모델 열기',
   Parameters: '파라미터',

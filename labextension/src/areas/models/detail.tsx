@@ -14,7 +14,7 @@ import { modelsApi } from './api';
 
 export class ModelDetailPanel extends ResourceDetailPanel<IModel> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: modelsApi(ctx), id, finalStatuses: settledOf('model'), name: 'model', tab });
+    super(ctx, { api: modelsApi(ctx), rename: (ref, body) => modelsApi(ctx).update(ref, body), id, finalStatuses: settledOf('model'), name: 'model', tab });
     this.title.label = ctx.trans.__('Model');
   }
 

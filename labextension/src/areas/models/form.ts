@@ -25,7 +25,8 @@ export const MODEL_FORM: IFormHints = {
   help: {
     training_id: N_('A COMPLETE training: its model directory becomes the artifact. Leave empty to give a path or a Hugging Face model id.'),
     artifact_path: N_('Local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.'),
-    huggingface_token: N_('Only for gated models; stored encrypted and shown masked.')
+    huggingface_token: N_('Only for gated models; stored encrypted and shown masked.'),
+    parameters: N_('Passed to the model server. compile=false serves a scikit-learn model with scikit-learn instead of ONNX Runtime.')
   },
   hidden: []
 };

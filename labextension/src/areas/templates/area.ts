@@ -30,6 +30,16 @@ export const templatesArea: IArea = {
       copy: (c, ref) => templatesApi(c).copy(ref),
       heading: (t, copy) => (copy ? t.__('Copy training template') : t.__('Create training template')),
       submitLabel: t => t.__('Create training template'),
+      // the guide lets every field of a template change: the create form, filled with it, saved with PATCH
+      edit: {
+        load: async (c, ref) => {
+          const t = await templatesApi(c).get(ref);
+          return { ...(t.spec ?? {}), name: t.name, description: t.description };
+        },
+        save: (c, ref, body) => templatesApi(c).update(ref, body),
+        heading: t => t.__('Edit training template'),
+        submitLabel: t => t.__('Save training template')
+      },
       ...ALGORITHM_FORM,
       opened: (c, created) => void c.app.commands.execute(CommandIDs.openTemplate, { id: created.id })
     });
@@ -57,7 +67,11 @@ export const templatesArea: IArea = {
         label: trans.__('Create Training Template'),
         execute: args => {
           const training = strArg(args, 'fromTraining');
-          return training ? fromTraining(training) : void openers.createForm({ kind: 'template', copyFrom: strArg(args, 'copyFrom') });
+          const editOf = strArg(args, 'editOf');
+          if (training) {
+            return fromTraining(training);
+          }
+          return void openers.createForm(editOf ? { kind: 'template', editOf } : { kind: 'template', copyFrom: strArg(args, 'copyFrom') });
         }
       },
       detail: { id: CommandIDs.openTemplate, label: trans.__('Open Training Template'), panel: id => new TemplateDetailPanel(ctx, id) }

@@ -6,6 +6,8 @@ export const KO: { readonly [msgid: string]: string } = {
   'Create a training from this template': '이 템플릿으로 학습 생성',
   'Create template': '학습 템플릿 생성',
   'Create training template': '학습 템플릿 생성',
+  'Edit training template': '학습 템플릿 편집',
+  'Save training template': '학습 템플릿 저장',
   'Create Training Template': '학습 템플릿 생성',
   'No templates yet. Create one with "Create template" or save a training as a template.': '학습 템플릿이 없습니다. "학습 템플릿 생성"으로 만들거나 학습을 템플릿으로 저장하세요.',
   'Open Training Template': '학습 템플릿 열기',

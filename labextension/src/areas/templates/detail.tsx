@@ -23,6 +23,7 @@ export class TemplateDetailPanel extends ResourceDetailPanel<ITemplate> {
     const commands = this.ctx.app.commands;
     return [
       { id: 'use', label: trans.__('Create training'), primary: true, onClick: () => void commands.execute(CommandIDs.createTraining, { templateId: t.id }) },
+      { id: 'edit', label: trans.__('Edit'), onClick: () => void commands.execute(CommandIDs.createTemplate, { editOf: t.id }) },
       { id: 'copy', label: trans.__('Copy'), onClick: () => void commands.execute(CommandIDs.createTemplate, { copyFrom: t.id }) }
     ];
   }

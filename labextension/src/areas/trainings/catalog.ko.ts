@@ -1,7 +1,6 @@
 /** Korean labels of the trainings area (msgid = the English label). */
 
 export const KO: { readonly [msgid: string]: string } = {
-  '+ New experiment…': '+ 새 실험 추가…',
   'A directory: local path, file://, nas://{NAS ID}:/{path} or obs://{endpoint}/{container}/{path}.': '디렉터리 경로: 로컬 경로, file://, nas://{NAS ID}:/{path} 또는 obs://{엔드포인트}/{containerName}/{path} 형식으로 입력합니다.',
   "A model from this COMPLETE training's model directory": 'COMPLETE 상태인 이 학습의 모델 디렉터리로 모델을 만듭니다',
   'Algorithm information': '알고리즘 정보',
@@ -28,7 +27,6 @@ export const KO: { readonly [msgid: string]: string } = {
   Image: '이미지',
   'Keep the job output as searchable structured logs.': '학습 중 발생하는 로그를 검색 가능한 구조화 로그로 저장합니다.',
   'Maximum training time (seconds)': '최대 학습 시간 (초)',
-  'New experiment name': '새 실험 이름',
   No: '아니요',
   'No hyperparameters.': '하이퍼파라미터가 없습니다.',
   'No trainings yet. Create one with "Create training".': '학습이 없습니다. "학습 생성"으로 학습을 만드세요.',

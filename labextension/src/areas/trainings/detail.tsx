@@ -30,7 +30,7 @@ import { LogTail } from './logTail';
 
 export class TrainingDetailPanel extends ResourceDetailPanel<ITraining> {
   constructor(ctx: EasyMakerContext, trainingId: string, tab = 'overview') {
-    super(ctx, { api: trainingsApi(ctx), id: trainingId, finalStatuses: settledOf('training'), name: 'training', tab });
+    super(ctx, { api: trainingsApi(ctx), rename: (ref, body) => trainingsApi(ctx).update(ref, body), id: trainingId, finalStatuses: settledOf('training'), name: 'training', tab });
     this.title.label = ctx.trans.__('Training');
     this.logs = new LogModel();
     this._tail = new LogTail(trainingsApi(ctx), trainingId, this.logs);

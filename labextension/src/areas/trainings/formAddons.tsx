@@ -9,10 +9,9 @@ import * as React from 'react';
 
 import type { IAlgorithm } from '../../shared/api/types';
 import type { EasyMakerContext } from '../../shared/context';
-import { NAME_PATTERN } from '../../shared/forms/errors';
 import type { IChoice, IFormAddon, IFormHost, IFormKind } from '../../shared/forms/formKinds';
 import { errorText } from '../../shared/state/listModel';
-import { experimentsApi, type IExperiment } from '../experiments/api';
+import { ExperimentChoice, ExperimentPicker } from '../experiments/picker';
 import { templatesApi, type ITemplate } from '../templates/api';
 
 type Data = Record<string, unknown>;
@@ -62,71 +61,35 @@ class ExperimentPickers implements IFormAddon {
   readonly section = 'basic';
   readonly paths = ['experiment_id', 'experiment_name', 'template_id'];
 
-  experiments: IExperiment[] = [];
+  readonly experiment = new ExperimentChoice();
   templates: ITemplate[] = [];
-  mode: 'existing' | 'new' = 'existing';
-  experimentId = '';
-  experimentName = '';
   templateId = '';
 
   async init(): Promise<void> {
     const { ctx, options } = this.host;
-    const [experiments, templates] = await Promise.all([
-      experimentsApi(ctx).list({ limit: 1000, sort: '-created_at' }),
-      templatesApi(ctx).list({ limit: 1000, sort: 'name' })
-    ]);
-    this.experiments = experiments.items;
+    const [, templates] = await Promise.all([this.experiment.load(ctx), templatesApi(ctx).list({ limit: 1000, sort: 'name' })]);
     this.templates = templates.items;
-    const wanted = ctx.settings.defaultExperiment;
-    const match = wanted ? this.experiments.find(e => e.name === wanted || e.id === wanted) : this.experiments[0];
-    if (match) {
-      this.mode = 'existing';
-      this.experimentId = match.id;
-    } else {
-      this.mode = 'new';
-      this.experimentName = wanted;
-    }
     if (options.templateId) {
       await this.useTemplate(options.templateId);
     }
     if (options.experimentId) {
-      this.mode = 'existing';
-      this.experimentId = options.experimentId;
+      this.experiment.chooseExisting(options.experimentId);
     }
   }
 
   applyBody(body: Data): void {
-    if (typeof body.experiment_id === 'string' && body.experiment_id) {
-      this.mode = 'existing';
-      this.experimentId = body.experiment_id;
-    }
+    this.experiment.apply(body);
     if (typeof body.template_id === 'string' && body.template_id) {
       this.templateId = body.template_id;
     }
   }
 
   validate(): { [path: string]: string } {
-    const { trans } = this.host;
-    const name = this.experimentName.trim();
-    if (this.mode === 'new' && !name) {
-      return { experiment_name: trans.__('Required') };
-    }
-    if (this.mode === 'new' && !new RegExp(NAME_PATTERN).test(name)) {
-      return { experiment_name: trans.__('Use 1-50 letters, digits, - or _') };
-    }
-    if (this.mode === 'existing' && !this.experimentId) {
-      return { experiment_id: trans.__('Required') };
-    }
-    return {};
+    return this.experiment.validate(this.host.trans);
   }
 
   body(): Data {
-    const out: Data = {};
-    if (this.mode === 'existing' && this.experimentId) {
-      out.experiment_id = this.experimentId;
-    } else if (this.experimentName.trim()) {
-      out.experiment_name = this.experimentName.trim();
-    }
+    const out: Data = this.experiment.body();
     if (this.templateId) {
       out.template_id = this.templateId;
     }
@@ -159,7 +122,6 @@ class ExperimentPickers implements IFormAddon {
 function Pickers(props: { pickers: ExperimentPickers; errors: { [path: string]: string }; clearError(path: string): void }): JSX.Element {
   const { pickers: p, errors, clearError } = props;
   const { trans } = p.host;
-  const experimentError = errors.experiment_id ?? errors.experiment_name;
   const templateError = errors.template_id ?? p.templateError;
   const changed = () => {
     clearError('experiment_id');
@@ -168,55 +130,14 @@ function Pickers(props: { pickers: ExperimentPickers; errors: { [path: string]: 
   };
   return (
     <>
-      <div className={'jp-EasyMaker-field' + (experimentError ? ' jp-mod-error' : '')} data-field="experiment_id">
-        <label htmlFor={`${p.host.idPrefix}-experiment`}>
-          {trans.__('Experiment')}
-          <span className="jp-EasyMaker-required"> *</span>
-        </label>
-        <div className="jp-EasyMaker-inlineControls">
-          <select
-            id={`${p.host.idPrefix}-experiment`}
-            name="experiment"
-            className="jp-mod-styled"
-            value={p.mode === 'new' ? '__new__' : p.experimentId}
-            onChange={e => {
-              if (e.target.value === '__new__') {
-                p.mode = 'new';
-              } else {
-                p.mode = 'existing';
-                p.experimentId = e.target.value;
-              }
-              changed();
-            }}
-          >
-            {p.experiments.map(e => (
-              <option key={e.id} value={e.id}>
-                {e.name}
-              </option>
-            ))}
-            <option value="__new__">{trans.__('+ New experiment…')}</option>
-          </select>
-          {p.mode === 'new' ? (
-            <input
-              name="experiment_name"
-              className="jp-mod-styled"
-              placeholder={trans.__('New experiment name')}
-              aria-label={trans.__('New experiment name')}
-              value={p.experimentName}
-              onChange={e => {
-                p.experimentName = e.target.value;
-                changed();
-              }}
-            />
-          ) : null}
-        </div>
-        <div className="jp-EasyMaker-help">{trans.__('Experiments group related trainings. Choose "+ New experiment…" to add one.')}</div>
-        {experimentError ? (
-          <div className="jp-EasyMaker-fieldError" role="alert" data-error-for={errors.experiment_id ? 'experiment_id' : 'experiment_name'}>
-            {experimentError}
-          </div>
-        ) : null}
-      </div>
+      <ExperimentPicker
+        choice={p.experiment}
+        trans={trans}
+        idPrefix={p.host.idPrefix}
+        help={trans.__('Experiments group related trainings. Choose "+ New experiment…" to add one.')}
+        errors={errors}
+        onChange={changed}
+      />
       <div className={'jp-EasyMaker-field' + (templateError ? ' jp-mod-error' : '')} data-field="template_id">
         <label htmlFor={`${p.host.idPrefix}-template`}>{trans.__('Training template')}</label>
         <select

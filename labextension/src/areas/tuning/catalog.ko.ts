@@ -1,6 +1,7 @@
 /** Korean labels of the tuning area (msgid = the English label). */
 
 export const KO: { readonly [msgid: string]: string } = {
+  'Trial %1 (%2)': '학습 %1 (%2)',
   '%1 completed, %2 running, %3 failed, %4 early stopped, %5 killed — %6 of at most %7': '완료 %1, 실행 중 %2, 실패 %3, 조기 중지 %4, 종료 %5 — 최대 %7개 중 %6개',
   '%1 shown': '%1개 표시',
   '%1 trials': '학습 %1개',

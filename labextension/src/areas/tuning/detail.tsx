@@ -29,6 +29,7 @@ import type { IParameterSpec, ITrial, ITuning, ITuningMetrics } from './api';
 import { tuningsApi } from './api';
 import { objectiveData } from './chartData';
 import { IntermediateChart, ObjectiveChart, ParallelCoordinates } from './charts';
+import { TuningMonitoring } from './monitoring';
 import { TuningOverview } from './overview';
 import { TrialDetail, TrialsTable } from './trials';
 
@@ -41,7 +42,7 @@ const MAX_TABLE_TRIALS = 5000;
 
 export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
   constructor(ctx: EasyMakerContext, id: string, tab?: string) {
-    super(ctx, { api: tuningsApi(ctx), id, finalStatuses: settledOf('hyperparameter tuning'), name: 'hyperparameter-tuning', tab });
+    super(ctx, { api: tuningsApi(ctx), rename: (ref, body) => tuningsApi(ctx).update(ref, body), id, finalStatuses: settledOf('hyperparameter tuning'), name: 'hyperparameter-tuning', tab });
     this.title.label = ctx.trans.__('Hyperparameter tuning');
     this.allLogs = new LogModel();
     this.trialLogs = new LogModel();
@@ -146,7 +147,7 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
   }
 
   protected onTabShown(tab: string): void {
-    if (tab === 'trials' || tab === 'charts' || tab === 'overview') {
+    if (tab === 'trials' || tab === 'charts' || tab === 'overview' || tab === 'monitoring') {
       this._scheduleData();
     }
     if (tab === 'logs' && !this._allPoller) {
@@ -225,6 +226,11 @@ export class TuningDetailPanel extends ResourceDetailPanel<ITuning> {
       },
       { id: 'trials', label: trans.__('Trials'), render: () => <TrialsTab panel={this} /> },
       { id: 'charts', label: trans.__('Charts'), render: () => <ChartsTab panel={this} /> },
+      {
+        id: 'monitoring',
+        label: trans.__('Monitoring'),
+        render: () => <TuningMonitoring ctx={this.ctx} tuningId={t.id} trials={this.trials} running={!isSettled('hyperparameter tuning', t.status)} />
+      },
       {
         id: 'logs',
         label: trans.__('Logs'),

@@ -77,3 +77,51 @@ class NameBody extends Widget implements Dialog.IBodyWidget<string> {
 
   private _input: HTMLInputElement;
 }
+
+export interface IRename {
+  name: string;
+  description: string;
+}
+
+/** Ask for a new name and description (the detail header's "Rename"); null when cancelled or unchanged. */
+export async function askRename(current: IRename, trans: ITrans): Promise<IRename | null> {
+  const result = await showDialog({
+    title: trans.__('Rename'),
+    body: new RenameBody(current, trans),
+    buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.okButton({ label: trans.__('Save') })],
+    focusNodeSelector: 'input'
+  });
+  if (!result.button.accept || !result.value) {
+    return null;
+  }
+  const value = result.value as IRename;
+  return value.name === current.name && value.description === current.description ? null : value;
+}
+
+class RenameBody extends Widget implements Dialog.IBodyWidget<IRename> {
+  constructor(current: IRename, trans: ITrans) {
+    super();
+    this.addClass('jp-EasyMaker-nameDialog');
+    this._name = this._field(trans.__('Name'), 'name', current.name);
+    this._description = this._field(trans.__('Description'), 'description', current.description);
+  }
+
+  getValue(): IRename {
+    return { name: this._name.value.trim(), description: this._description.value.trim() };
+  }
+
+  private _field(label: string, name: string, value: string): HTMLInputElement {
+    const caption = document.createElement('label');
+    caption.textContent = label;
+    const input = document.createElement('input');
+    input.className = 'jp-mod-styled';
+    input.name = name;
+    input.value = value;
+    caption.appendChild(input);
+    this.node.appendChild(caption);
+    return input;
+  }
+
+  private _name: HTMLInputElement;
+  private _description: HTMLInputElement;
+}

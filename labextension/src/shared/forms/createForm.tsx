@@ -83,12 +83,17 @@ export class CreateFormPanel extends EasyMakerPanel implements IFormHost {
   /** A submit was tried: from then on the checks run as the user types. */
   tried = false;
 
+  /** The kind's edit, when this form edits a resource rather than creating one. */
+  get editing(): IFormKind['edit'] | null {
+    return this.options.editOf ? this.definition.edit ?? null : null;
+  }
+
   get heading(): string {
-    return this.definition.heading(this.trans, !!this.options.copyFrom, this.options.parent ?? {});
+    return this.editing?.heading(this.trans) ?? this.definition.heading(this.trans, !!this.options.copyFrom, this.options.parent ?? {});
   }
 
   get submitLabel(): string {
-    return this.definition.submitLabel(this.trans);
+    return this.editing?.submitLabel(this.trans) ?? this.definition.submitLabel(this.trans);
   }
 
   /**
@@ -175,8 +180,11 @@ export class CreateFormPanel extends EasyMakerPanel implements IFormHost {
     this.refresh();
     try {
       const body = { ...bodyFromFormData(this.schema, data), ...(this._addon?.body() ?? {}) };
-      const created = await this.definition.create(this.ctx, body, this.options.parent ?? {});
-      Notification.success(trans.__('%1 created', created.name), { autoClose: 3000 });
+      const { editing } = this;
+      const created = editing
+        ? await editing.save(this.ctx, this.options.editOf as string, body)
+        : await this.definition.create(this.ctx, body, this.options.parent ?? {});
+      Notification.success(editing ? trans.__('%1 saved', created.name) : trans.__('%1 created', created.name), { autoClose: 3000 });
       this._opened(created);
       this.close();
     } catch (error) {
@@ -231,6 +239,9 @@ export class CreateFormPanel extends EasyMakerPanel implements IFormHost {
       await this._addon?.init();
       if (options.copyFrom && definition.copy) {
         this.applyBody(await definition.copy(ctx, options.copyFrom), true);
+      }
+      if (options.editOf && definition.edit) {
+        this.applyBody(await definition.edit.load(ctx, options.editOf), true);
       }
       if (options.preset) {
         this.applyBody(options.preset, false);
@@ -378,7 +389,7 @@ function CreateFormView(props: { panel: CreateFormPanel }): JSX.Element {
           data-action="submit"
           disabled={panel.submitting}
         >
-          {panel.submitting ? trans.__('Creating…') : panel.submitLabel}
+          {panel.submitting ? (panel.editing ? trans.__('Saving…') : trans.__('Creating…')) : panel.submitLabel}
         </button>
       </div>
     </div>

@@ -25,6 +25,8 @@ export interface ICreateFormOptions {
   kind: string;
   /** Pre-fill from this resource's `copy` body. */
   copyFrom?: string;
+  /** Edit this resource (its kind's `edit`): the form is filled with it and saved over it. */
+  editOf?: string;
   /** Training / tuning: start from this template. */
   templateId?: string;
   /** Training / tuning: put it in this experiment. */
@@ -85,6 +87,13 @@ export interface IFormKind {
   copy?(ctx: EasyMakerContext, ref: string): Promise<Record<string, unknown>>;
   heading(trans: ITrans, copy: boolean, parent: FormParent): string;
   submitLabel(trans: ITrans): string;
+  /** Where every field may change after creation (a template): the same form, filled with the resource and saved over it. */
+  edit?: {
+    load(ctx: EasyMakerContext, ref: string): Promise<Record<string, unknown>>;
+    save(ctx: EasyMakerContext, ref: string, body: Record<string, unknown>): Promise<IResource>;
+    heading(trans: ITrans): string;
+    submitLabel(trans: ITrans): string;
+  };
   /**
    * Choices of fields by generic path (`framework`, `model_id`,
    * `resources[].model`), read when the form opens: the field becomes a

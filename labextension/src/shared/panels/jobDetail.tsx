@@ -42,11 +42,13 @@ export interface IJobDetailOptions<T extends IJobResource> {
   copyCommand: string;
   /** The kind in the delete dialog (plural). */
   noun: string;
+  /** Saves a new name and description: the header shows "Rename". */
+  rename?(ref: string, body: { name: string; description: string }): Promise<T>;
 }
 
 export abstract class JobDetailPanel<T extends IJobResource> extends ResourceDetailPanel<T> {
   constructor(ctx: EasyMakerContext, readonly job: IJobDetailOptions<T>) {
-    super(ctx, { api: job.api, id: job.id, finalStatuses: settledOf(job.kind), name: job.name, tab: job.tab });
+    super(ctx, { api: job.api, id: job.id, finalStatuses: settledOf(job.kind), name: job.name, tab: job.tab, rename: job.rename });
     this.title.label = job.title;
   }
 

@@ -9,7 +9,7 @@
 import * as React from 'react';
 
 import type { IChangeEvent, IResource } from '../api/types';
-import { confirmDelete, confirmStop } from '../components/dialogs';
+import { askRename, confirmDelete, confirmStop } from '../components/dialogs';
 import type { IToolbarAction } from '../components/ListToolbar';
 import { StatusBadge } from '../components/StatusBadge';
 import { Tabs } from '../components/Tabs';
@@ -17,6 +17,7 @@ import type { EasyMakerContext } from '../context';
 import { useTrans } from '../i18n/react';
 import { errorText } from '../state/listModel';
 import { EasyMakerPanel, notifyError } from './base';
+import { isOwnEvent } from './ownEvents';
 
 /** Stop, copy and delete in a detail header (see `ResourceDetailPanel.jobActions`). */
 export interface IJobActions {
@@ -43,6 +44,8 @@ export interface IDetailOptions<T extends IResource> {
   name: string;
   /** Tab shown first. */
   tab?: string;
+  /** Where the guide lets this kind be renamed: saves a new name and description (PATCH); the header shows "Rename". */
+  rename?(ref: string, body: { name: string; description: string }): Promise<T>;
 }
 
 export abstract class ResourceDetailPanel<T extends IResource> extends EasyMakerPanel {
@@ -94,14 +97,21 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   /** Read the resource (and whatever the open tab shows). */
   async reload(): Promise<void> {
     this._stale = false;
+    const read = ++this._reads;
     try {
       const resource = await this.load();
+      if (read !== this._reads || this.isDisposed) {
+        return; // a newer read was asked for meanwhile: an older answer must not replace it
+      }
       this._resource = resource;
       this._error = null;
       this.title.label = resource.name;
       this.title.caption = `${resource.name} (${resource.status})`;
       this.onLoaded(resource);
     } catch (error) {
+      if (read !== this._reads || this.isDisposed) {
+        return;
+      }
       this._error = errorText(error);
     }
     this.update();
@@ -169,6 +179,34 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
     return actions;
   }
 
+  /** "Rename" (name and description) when the kind may be renamed; the header adds it after the kind's own actions. */
+  protected renameAction(r: T): IToolbarAction[] {
+    const { rename } = this.options;
+    if (!rename) {
+      return [];
+    }
+    const { trans } = this;
+    return [
+      {
+        id: 'rename',
+        label: trans.__('Rename'),
+        onClick: async () => {
+          const change = await askRename({ name: r.name, description: r.description ?? '' }, trans);
+          if (!change) {
+            return;
+          }
+          try {
+            this._resource = await rename(r.id, change);
+            this.title.label = this._resource.name;
+            this.update();
+          } catch (error) {
+            notifyError(trans, trans.__('Rename failed'), error);
+          }
+        }
+      }
+    ];
+  }
+
   /** The status stops changing (no more polling). */
   protected isFinal(resource: T): boolean {
     return this.options.finalStatuses.includes(resource.status);
@@ -210,14 +248,14 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
     const r = this._resource;
     return {
       tabs: r ? this.tabs() : [],
-      actions: r ? this.actions(r) : [],
+      actions: r ? [...this.renameAction(r), ...this.actions(r)] : [],
       detail: r ? this.statusDetail(r) : '',
       extra: r ? this.headerExtra(r) : null
     };
   }
 
   private _onChange(_: unknown, event: IChangeEvent): void {
-    const ours = event.kind === this.options.api.kind && event.id === this.options.id;
+    const ours = isOwnEvent(event, this.options.api.kind, this.options.id, this._resource?.id);
     if (!ours && !this.watches(event)) {
       return;
     }
@@ -256,6 +294,7 @@ export abstract class ResourceDetailPanel<T extends IResource> extends EasyMaker
   }
 
   private _resource: T | null = null;
+  private _reads = 0;
   private _error: string | null = null;
   private _tab: string;
   private _stale = false;

@@ -1,0 +1,57 @@
+/** Korean labels of the notebooks area (msgid = the English label; the guide's words). */
+
+export const KO: { readonly [msgid: string]: string } = {
+  'The requested action cannot be cancelled.': '요청된 작업은 취소할 수 없습니다.',
+  Change: '변경',
+  'Change instance type': '인스턴스 타입 변경',
+  'Only instance types of the same core type (CPU or GPU) are offered.': '기존 인스턴스와 동일한 코어 타입(CPU, GPU)의 인스턴스 타입으로만 변경할 수 있습니다.',
+  'Open Jupyter notebook': '주피터 노트북 열기',
+  'Start notebook': '노트북 시작',
+  'Start %1?': '%1을(를) 시작하시겠습니까?',
+  Start: '시작',
+  'Stop notebook': '노트북 중지',
+  'Stop %1? Environments outside ~/easymaker/custom-conda-envs are reset when it starts again.':
+    '%1을(를) 중지하시겠습니까? ~/easymaker/custom-conda-envs 밖의 가상 환경은 다시 시작할 때 초기화됩니다.',
+  'Reboot notebook': '노트북 재부팅',
+  'Reboot %1?': '%1을(를) 재부팅하시겠습니까?',
+  Reboot: '재부팅',
+  'Stop the notebook first': '먼저 노트북을 중지하세요',
+  'Change name': '이름 변경',
+  'Notebook name': '노트북 이름',
+  'Delete notebook': '노트북 삭제',
+  'Delete %1? Its boot and data storage are deleted; a connected NAS is not.':
+    '%1을(를) 삭제하시겠습니까? 부트 스토리지와 데이터 스토리지가 삭제됩니다. 연결한 NAS는 삭제되지 않습니다.',
+  Notebooks: '노트북',
+  'Create notebook': '노트북 생성',
+  'Open Notebooks': '노트북 열기',
+  'Create Notebook': '노트북 생성',
+  'Open Notebook': '노트북 열기',
+  'Executable files of ~/easymaker/cont-init.d whose first line starts with #! run in alphanumeric order before the notebook starts.':
+    '~/easymaker/cont-init.d 경로에서 실행 권한이 있고 첫 줄이 #!으로 시작하는 스크립트가 노트북 시작 전에 알파벳 숫자 순서로 실행됩니다.',
+  'No start-up scripts.': '사용자 스크립트가 없습니다.',
+  Script: '스크립트',
+  Runs: '실행',
+  Output: '출력',
+  Yes: '예',
+  'No (not executable or no #! line)': '아니요 (실행 권한 또는 #! 줄 없음)',
+  'Whole run log (cont-init.output)': '전체 실행 로그 (cont-init.output)',
+  Notebook: '노트북',
+  Image: '이미지',
+  'Boot storage size (GB)': '부트 스토리지 크기 (GB)',
+  'Data path': '데이터 경로',
+  'NHN Cloud NAS': 'NHN Cloud NAS',
+  'Jupyter notebook': '주피터 노트북',
+  'Start-up scripts': '사용자 스크립트',
+  'Notebook information': '노트북 정보',
+  Storage: '스토리지',
+  'Notebook description': '노트북 설명',
+  'Mount directory name': '마운트 디렉터리 이름',
+  'NHN Cloud NAS path': 'NHN Cloud NAS 경로',
+  "Empty: the server's notebook image.": '비워 두면 서버의 기본 노트북 이미지를 사용합니다.',
+  'Where Jupyter and the default environment live; emptied on every start. Cannot change after creation.':
+    '주피터 노트북 및 기본 가상 환경이 설치되는 스토리지로, 노트북을 시작할 때마다 초기화됩니다. 생성 후 변경할 수 없습니다.',
+  'Mounted at the data path (~/easymaker); kept across stop and start. Cannot change after creation.':
+    '데이터 경로(~/easymaker)에 마운트되며 노트북을 중지하고 시작해도 유지됩니다. 생성 후 변경할 수 없습니다.',
+  'nas://{NAS ID}:/{path}; mounted under the mount directory name.': 'nas://{NAS ID}:/{path} 형식으로 입력합니다. 마운트 디렉터리 이름으로 마운트됩니다.',
+  'No notebooks yet. Create one with "Create notebook".': '노트북이 없습니다. "노트북 생성"으로 노트북을 만드세요.'
+};
