@@ -106,7 +106,9 @@ def jp_server_config(easymaker_data, tmp_path, threaded_cluster, model_server, i
     return server_config(
         easymaker_data, tmp_path, local_roots=[str(tmp_path), models_root], kubernetes_enabled=True,
         kubernetes={"kubeconfig": str(kubeconfig), "namespace": "default", "pytorchjob": False,
-                    "volume_mounts": {models_root: {"persistentVolumeClaim": {"claimName": "models"}}}},
+                    # the store's folder too: the gateway's pods read the SQLite store from it
+                    "volume_mounts": {models_root: {"persistentVolumeClaim": {"claimName": "models"}},
+                                      str(easymaker_data): {"persistentVolumeClaim": {"claimName": "data"}}}},
         serving={"kubernetes_image": "registry.example/serving:1", "kubernetes_address_template": model_server,
                  "stats_flush_seconds": 0.2},
     )
@@ -157,6 +159,8 @@ async def test_kubernetes_endpoint_objects_readiness_gateway_and_deletion(api, k
     gateway_config = json.loads(gateway_objects[0][0]["stringData"]["config.json"])
     assert gateway_config["port"] == 8080 and gateway_config["reload_seconds"] > 0
     assert gateway_objects[1][0]["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/serving:1"
+    gateway_pod = gateway_objects[1][0]["spec"]["template"]["spec"]
+    assert {"name": "store", "persistentVolumeClaim": {"claimName": "data"}} in gateway_pod["volumes"]
     assert secret["stringData"]["EM_MODEL_PARAMS"] == "{}"
     if kserve:
         (isvc,) = created(cluster, "InferenceService")

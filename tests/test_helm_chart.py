@@ -23,6 +23,7 @@ from traitlets.config import Config
 from jupyter_easymaker.backend.base import InstanceType
 from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend
 from jupyter_easymaker.backend.kubernetes import rbac
+from jupyter_easymaker.backend.kubernetes.gateway_manifests import GATEWAY_NAME
 from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.extension import EasyMakerExtension
 from tests.kube_fixtures import K8S_VERSION
@@ -154,16 +155,22 @@ def test_everything_on_reaches_the_server_and_the_jobs_namespace(all_on_docs):
     secret = next(s for s in by_kind(all_on_docs, "Secret") if "url" in s["data"])
     assert "postgresql" not in json.dumps(server_config(all_on_docs))
     deployments = {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in by_kind(all_on_docs, "Deployment")}
-    for component in ("server", "gateway"):
-        env = {e["name"]: e for e in deployments[component]["spec"]["template"]["spec"]["containers"][0]["env"]}
-        assert env["EASYMAKER_DB_URL"]["valueFrom"]["secretKeyRef"]["name"] == secret["metadata"]["name"]
-    gateway = deployments["gateway"]["spec"]["template"]["spec"]
-    assert gateway["containers"][0]["command"] == ["python", "-m", "jupyter_easymaker.example_gateway"]
-    assert gateway["automountServiceAccountToken"] is False and deployments["gateway"]["spec"]["replicas"] == 2
-    services = {s["metadata"]["labels"]["app.kubernetes.io/component"]: s for s in by_kind(all_on_docs, "Service")}
-    assert services["gateway"]["spec"]["type"] == "LoadBalancer"
-    hosts = {i["spec"]["rules"][0]["host"] for i in by_kind(all_on_docs, "Ingress")}
-    assert hosts == {"lab.example.com", "inference.example.com"}
+    assert set(deployments) == {"server"}  # the server applies the gateway itself: no second copy from the chart
+    env = {e["name"]: e for e in deployments["server"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["EASYMAKER_DB_URL"]["valueFrom"]["secretKeyRef"]["name"] == secret["metadata"]["name"]
+    # the gateway values become the server's serving options, which the serving backend accepts
+    serving = ServingOptions.from_dict(ext["serving"])
+    assert (serving.kubernetes_gateway, serving.kubernetes_gateway_replicas, serving.kubernetes_gateway_cpu,
+            serving.kubernetes_gateway_memory, serving.kubernetes_gateway_service_type) == (True, 2, "2", "1Gi", "LoadBalancer")
+    assert serving.kubernetes_gateway_node_selector == {"pool": "system"}
+    assert serving.kubernetes_gateway_tolerations[0]["key"] == "dedicated"
+    assert serving.kubernetes_image == "registry.example.com/ml/serving:0.1.0"  # `serving` kept beside them
+    ingresses = {i["spec"]["rules"][0]["host"]: i for i in by_kind(all_on_docs, "Ingress")}
+    assert set(ingresses) == {"lab.example.com", "inference.example.com"}
+    gateway_route = ingresses["inference.example.com"]
+    assert gateway_route["metadata"]["namespace"] == "ml-jobs"  # beside the Service the server applies
+    assert gateway_route["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == {
+        "name": GATEWAY_NAME, "port": {"name": "http"}}
     server = deployments["server"]["spec"]["template"]["spec"]
     assert server["containers"][0]["readinessProbe"]["httpGet"]["path"] == "/easymaker/api"
     assert server["imagePullSecrets"] == [{"name": "registry-login"}]
@@ -196,9 +203,12 @@ def test_jupyterhub_single_user_keeps_only_config_and_rbac(monkeypatch):
     assert config.EasyMakerExtension.data_dir == "/mnt/users/alice/.easymaker"
 
 
-def test_a_gateway_without_its_command_is_refused():
-    with pytest.raises(helm.HelmRenderError, match="gateway.command"):
-        render({"gateway": {"enabled": True}})
+def test_the_gateway_can_be_turned_off_and_its_values_are_checked():
+    docs = render({"gateway": {"enabled": False, "ingress": {"enabled": True}}})
+    assert server_config(docs)["EasyMakerExtension"]["serving"]["kubernetes_gateway"] is False
+    assert [i["spec"]["rules"][0]["host"] for i in by_kind(docs, "Ingress")] == []  # no route to a gateway that is not there
+    with pytest.raises(helm.HelmValuesError, match="gateway/replicas"):
+        render({"gateway": {"replicas": 0}})
 
 
 def test_existing_claim_and_no_persistence():

@@ -181,3 +181,33 @@ async def test_the_inference_gateway_is_a_deployment_and_service_of_its_own(clus
     await call(backend.apply_gateway, config, "s3cret")
     secret = cluster.get(kube_fixtures.SECRETS, "easymaker-gateway")
     assert json.loads(secret["stringData"]["config.json"])["options"]["stats_flush_seconds"] == 5
+
+
+@pytest.mark.asyncio
+async def test_the_inference_gateway_reads_a_sqlite_store_from_its_volume_and_is_placed_as_asked(cluster):
+    from jupyter_easymaker.backend.kubernetes.gateway_manifests import gateway_config
+
+    cluster.emulator.resources[DEPLOYMENTS] = {}
+    backend = serving_for(cluster, kubernetes_gateway_cpu="2", kubernetes_gateway_memory="1Gi",
+                          kubernetes_gateway_node_selector={"pool": "system"},
+                          kubernetes_gateway_tolerations=[{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
+                          kubernetes_gateway_service_type="LoadBalancer")
+    # a store on no volume the cluster can mount: refused, naming the way out, and nothing is created
+    config = gateway_config(db_url="sqlite:////srv/easymaker/easymaker.db", log_type="jupyter-easymaker", options={})
+    with pytest.raises(BackendError, match="kubernetes_gateway_db_url"):
+        await call(backend.apply_gateway, config, "s3cret", store_file="/srv/easymaker/easymaker.db")
+    assert not cluster.exists(DEPLOYMENTS, "easymaker-gateway")
+    # on the NAS volume the backend mounts: the gateway's pods mount it at the same path
+    config = gateway_config(db_url="sqlite:////mnt/nas1/team/.easymaker/easymaker.db", log_type="jupyter-easymaker", options={})
+    await call(backend.apply_gateway, config, "s3cret", store_file="/mnt/nas1/team/.easymaker/easymaker.db")
+    deployment = cluster.get(DEPLOYMENTS, "easymaker-gateway")
+    service = cluster.get(kube_fixtures.SERVICES, "easymaker-gateway")
+    for doc in (deployment, service):
+        kubernetes_validate.validate(doc, kube_fixtures.K8S_VERSION, strict=True)
+    pod = deployment["spec"]["template"]["spec"]
+    (store,) = [v for v in pod["volumes"] if v["name"] == "store"]
+    assert store["nfs"] == {"server": "10.0.0.5", "path": "/export"}
+    assert {"name": "store", "mountPath": "/mnt/nas1"} in pod["containers"][0]["volumeMounts"]
+    assert pod["containers"][0]["resources"] == {"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+    assert pod["nodeSelector"] == {"pool": "system"} and pod["tolerations"][0]["key"] == "dedicated"
+    assert service["spec"]["type"] == "LoadBalancer"

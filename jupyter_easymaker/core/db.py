@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +18,14 @@ _UPGRADE_LOCK = threading.Lock()
 
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
+
+
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for a database server or an in-memory store."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def make_engine(url: str) -> Engine:

@@ -50,6 +50,7 @@ from jupyter_easymaker.backend.serving import serving_backends
 from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.api_keys import ApiKeyService
 from jupyter_easymaker.core.api_stats import ApiStats
+from jupyter_easymaker.core.db import sqlite_file
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
@@ -82,9 +83,9 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
             return None
         from jupyter_easymaker.backend.kubernetes.gateway_manifests import gateway_config
 
-        config = gateway_config(db_url=self.options.kubernetes_gateway_db_url or self.settings.db_url,
-                                log_type=self.settings.log_type, options=dict(vars(self.options)))
-        return backend.apply_gateway(config, self.gateway.process.secret)
+        db_url = self.options.kubernetes_gateway_db_url or self.settings.db_url
+        config = gateway_config(db_url=db_url, log_type=self.settings.log_type, options=dict(vars(self.options)))
+        return backend.apply_gateway(config, self.gateway.process.secret, store_file=sqlite_file(db_url))
 
     def direct_url(self, path: str) -> str:
         """A URL on the gateway's own port ('' before it ever ran)."""

@@ -5,8 +5,9 @@ model servers, instead of a process next to the Jupyter server.
 
 * a ``Secret`` with its config file (the store's URL carries credentials)
   and the control channel's secret;
-* a ``Deployment`` (the serving image; the config mounted read-only);
-* a ``Service`` (ClusterIP, port 80) in front of it.
+* a ``Deployment`` (the serving image; the config mounted read-only; with a
+  SQLite store, the volume that holds it, at the server's path);
+* a ``Service`` (ClusterIP unless asked otherwise, port 80) in front of it.
 
 The config is the one the local supervisor writes, with ``reload_seconds``:
 nobody on the cluster tells the gateway when routes change, so it reads them
@@ -15,6 +16,8 @@ from the store on its own.
 from __future__ import annotations
 
 import json
+import posixpath
+from collections.abc import Mapping
 from typing import Any
 
 from jupyter_easymaker.backend.kubernetes.labels import (
@@ -23,7 +26,7 @@ from jupyter_easymaker.backend.kubernetes.labels import (
     MANAGED_BY,
     MANAGED_BY_KEY,
 )
-from jupyter_easymaker.backend.kubernetes.pods import PodOptions, pod_settings
+from jupyter_easymaker.backend.kubernetes.pods import PodOptions, mount_prefix, pod_settings, volume_source
 
 GATEWAY_NAME = "easymaker-gateway"
 GATEWAY_MODULE = "jupyter_easymaker.areas.endpoints.gateway_process"
@@ -56,8 +59,24 @@ def gateway_secret_manifest(config: dict[str, Any], secret: str, *, namespace: s
     }
 
 
+def store_volumes(store_file: str | None, volume_mounts: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """The volume the gateway's pods need to read a SQLite store file at the server's
+    path (none for a database server: ``store_file`` None). A store on no configured
+    volume is refused: the gateway would start and answer nothing."""
+    if not store_file:
+        return [], []
+    prefix = mount_prefix(posixpath.dirname(store_file), volume_mounts)
+    if prefix is None:
+        raise ValueError(f"the inference gateway's pods cannot read the store {store_file}: it lies on no volume in "
+                         "the Kubernetes backend's volume_mounts; set serving.kubernetes_gateway_db_url to a "
+                         "PostgreSQL URL, or mount the store's folder")
+    return ([{"name": "store", **volume_source(prefix, volume_mounts)}], [{"name": "store", "mountPath": prefix}])
+
+
 def gateway_deployment_manifest(*, namespace: str, options: PodOptions, replicas: int = 1,
-                                cpu: str = "1", memory: str = "512Mi") -> dict[str, Any]:
+                                cpu: str = "1", memory: str = "512Mi", node_selector: Mapping[str, str] | None = None,
+                                tolerations: list[Mapping[str, Any]] | tuple = (),
+                                store: tuple[list[dict], list[dict]] = ([], [])) -> dict[str, Any]:
     probe = {"tcpSocket": {"port": GATEWAY_PORT}, "periodSeconds": 5, "timeoutSeconds": 2}
     container = {
         "name": "gateway",
@@ -67,17 +86,17 @@ def gateway_deployment_manifest(*, namespace: str, options: PodOptions, replicas
         "ports": [{"name": "http", "containerPort": GATEWAY_PORT, "protocol": "TCP"}],
         "env": [{"name": str(k), "value": str(v)} for k, v in options.extra_env.items()],
         "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}},
-        "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
+        "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}, *store[1]],
         "readinessProbe": {**probe, "failureThreshold": 2},
         "livenessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
     pod = {
         "containers": [container],
-        "volumes": [{"name": "config", "secret": {"secretName": GATEWAY_NAME, "defaultMode": 0o400}}],
+        "volumes": [{"name": "config", "secret": {"secretName": GATEWAY_NAME, "defaultMode": 0o400}}, *store[0]],
         "enableServiceLinks": False,
         "terminationGracePeriodSeconds": 30,  # requests in flight finish; statistics are written on SIGTERM
-        **pod_settings(options, {}),
+        **pod_settings(options, node_selector, tolerations),
     }
     return {
         "apiVersion": "apps/v1",
@@ -92,13 +111,13 @@ def gateway_deployment_manifest(*, namespace: str, options: PodOptions, replicas
     }
 
 
-def gateway_service_manifest(*, namespace: str) -> dict[str, Any]:
+def gateway_service_manifest(*, namespace: str, service_type: str = "ClusterIP") -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": _metadata(GATEWAY_NAME, namespace),
         "spec": {
-            "type": "ClusterIP",
+            "type": service_type,
             "selector": gateway_labels(),
             "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
         },

@@ -175,6 +175,12 @@ class ServingOptions:
     kubernetes_gateway: bool = True
     kubernetes_gateway_replicas: int = 1
     kubernetes_gateway_db_url: str = ""
+    # its pods' size and placement, and its Service's type (an Ingress may point at that Service)
+    kubernetes_gateway_cpu: str = "1"
+    kubernetes_gateway_memory: str = "512Mi"
+    kubernetes_gateway_node_selector: dict = field(default_factory=dict)
+    kubernetes_gateway_tolerations: list = field(default_factory=list)
+    kubernetes_gateway_service_type: str = "ClusterIP"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "ServingOptions":

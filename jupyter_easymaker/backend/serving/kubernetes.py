@@ -138,13 +138,21 @@ class KubernetesServingBackend:
                                                                port=sm.SERVICE_PORT)
 
     # -- the inference gateway -------------------------------------------------------------
-    def apply_gateway(self, config: dict[str, Any], secret: str) -> dict[str, str]:
-        """The inference gateway's Secret, Deployment and Service: created, or brought to this config."""
+    def apply_gateway(self, config: dict[str, Any], secret: str, store_file: str | None = None) -> dict[str, str]:
+        """The inference gateway's Secret, Deployment and Service: created, or brought to this config;
+        ``store_file`` is the SQLite file of ``config["db_url"]`` (its volume is mounted), None for a database server."""
         api, ns, name = self.api, self.namespace, gm.GATEWAY_NAME
+        o = self.options
+        try:
+            store = gm.store_volumes(store_file, self.pod_options.volume_mounts)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from exc
         secret_doc = gm.gateway_secret_manifest(config, secret, namespace=ns)
-        deployment = gm.gateway_deployment_manifest(namespace=ns, options=self.pod_options,
-                                                    replicas=self.options.kubernetes_gateway_replicas)
-        service = gm.gateway_service_manifest(namespace=ns)
+        deployment = gm.gateway_deployment_manifest(
+            namespace=ns, options=self.pod_options, replicas=o.kubernetes_gateway_replicas, cpu=o.kubernetes_gateway_cpu,
+            memory=o.kubernetes_gateway_memory, node_selector=o.kubernetes_gateway_node_selector,
+            tolerations=o.kubernetes_gateway_tolerations, store=store)
+        service = gm.gateway_service_manifest(namespace=ns, service_type=o.kubernetes_gateway_service_type)
         try:
             if api.create(api.core.create_namespaced_secret, ns, secret_doc, what=f"creating Secret {name}") is None:
                 api.call(api.core.patch_namespaced_secret, name, ns, {"stringData": secret_doc["stringData"]},
