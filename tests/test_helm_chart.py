@@ -165,6 +165,7 @@ def test_everything_on_reaches_the_server_and_the_jobs_namespace(all_on_docs):
     assert serving.kubernetes_gateway_node_selector == {"pool": "system"}
     assert serving.kubernetes_gateway_tolerations[0]["key"] == "dedicated"
     assert serving.kubernetes_image == "registry.example.com/ml/serving:0.1.0"  # `serving` kept beside them
+    assert serving.gateway_public_url == "https://inference.example.com"  # the URLs users are shown: the Ingress
     ingresses = {i["spec"]["rules"][0]["host"]: i for i in by_kind(all_on_docs, "Ingress")}
     assert set(ingresses) == {"lab.example.com", "inference.example.com"}
     gateway_route = ingresses["inference.example.com"]
