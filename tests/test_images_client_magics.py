@@ -3,43 +3,12 @@
 server (magics block on urllib, so they run in a thread)."""
 from __future__ import annotations
 
-import asyncio
-import os
-
 import pytest
 
-from jupyter_easymaker.client import Client, EasyMakerError
+from jupyter_easymaker.client import EasyMakerError
+from tests.test_magics import client, run, server_url, shell  # noqa: F401 - fixtures
 
 HOST = "example-kr1-registry.container.nhncloud.com"
-
-
-def run(fn, *args, **kwargs):
-    return asyncio.to_thread(fn, *args, **kwargs)
-
-
-@pytest.fixture
-def client(jp_fetch, jp_http_port, jp_base_url, jp_serverapp):
-    return Client(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", jp_serverapp.identity_provider.token, timeout=10)
-
-
-@pytest.fixture(scope="module")
-def shell(tmp_path_factory):
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    old = os.environ.get("IPYTHONDIR")
-    os.environ["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    sh = InteractiveShell.instance(config=config)
-    sh.run_line_magic("load_ext", "jupyter_easymaker")
-    yield sh
-    sh.run_line_magic("unload_ext", "jupyter_easymaker")
-    InteractiveShell.clear_instance()
-    if old is None:
-        os.environ.pop("IPYTHONDIR", None)
-    else:
-        os.environ["IPYTHONDIR"] = old
 
 
 async def test_client_images_and_accounts(client):

@@ -1,6 +1,6 @@
 """What the ``%easymaker <family> ACTION NAME`` commands share: showing one
-record, renaming, deleting only with ``--yes``, printing a log page and a
-monitoring series. Standard library only."""
+record, stopping, copying, renaming, deleting only with ``--yes``, printing a
+log page and a monitoring series. Standard library only."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +36,24 @@ def show(record: dict, fields: list[tuple[str, str]]) -> dict:
         lines.append(f"{label:<14}{text}")
     print("\n".join(lines))
     return record
+
+
+def stop(kind: str, name: str, stop_call: Callable[[str], dict]) -> dict:
+    record = stop_call(name)
+    print(f"stop requested for {kind} {record['name']}: {record['status']}")
+    return record
+
+
+def copy(ref: str, copy_call: Callable[..., dict], **overrides: Any) -> dict:
+    """Submit a copy of ``ref`` (a name or id); ``overrides`` change the copy, e.g. its ``name``."""
+    record = copy_call(ref, **overrides)
+    print(f"submitted copy {record['name']} ({record['id']}) of {ref}: {record['status']}")
+    return record
+
+
+def copy_name(args: argparse.Namespace) -> dict[str, str]:
+    """The copy's name from ``--new-name``, when given."""
+    return {"name": args.new_name} if args.new_name else {}
 
 
 def rename(kind: str, args: argparse.Namespace, update: Callable[..., dict]) -> dict:

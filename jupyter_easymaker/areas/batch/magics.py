@@ -278,15 +278,11 @@ def batch_action(client: Any, args: argparse.Namespace) -> Any:
         print(f"{'progress':<14}{progress_text(b)}")
         return b
     if args.action == "stop":
-        b = client.stop_batch_inference(name)
-        print(f"stop requested for batch inference {b['name']}: {b['status']}")
-        return b
+        return ra.stop("batch inference", name, client.stop_batch_inference)
     if args.action == "rename":
         return ra.rename("batch inference", args, client.update_batch_inference)
     if args.action == "copy":
-        b = client.copy_batch_inference(name, **({"name": args.new_name} if args.new_name else {}))
-        print(f"submitted copy {b['name']} ({b['id']}) of {name}: {b['status']}")
-        return b
+        return ra.copy(name, client.copy_batch_inference, **ra.copy_name(args))
     if args.action == "delete":
         return ra.delete("batch inference", args, client.get_batch_inference, client.delete_batch_inference,
                          "%easymaker batches delete")

@@ -77,15 +77,11 @@ def evaluation_action(client: Any, args: argparse.Namespace) -> Any:
         print(f"submitted model evaluation {e['name']} ({e['id']}): {e['status']}")
         return e
     if args.action == "stop":
-        e = client.stop_model_evaluation(name)
-        print(f"stop requested for model evaluation {e['name']}: {e['status']}")
-        return e
+        return ra.stop("model evaluation", name, client.stop_model_evaluation)
     if args.action == "rename":
         return ra.rename("model evaluation", args, client.update_model_evaluation)
     if args.action == "copy":
-        e = client.copy_model_evaluation(name, **({"name": args.new_name} if args.new_name else {}))
-        print(f"submitted copy {e['name']} ({e['id']}) of {name}: {e['status']}")
-        return e
+        return ra.copy(name, client.copy_model_evaluation, **ra.copy_name(args))
     if args.action == "delete":
         return ra.delete("model evaluation", args, client.get_model_evaluation, client.delete_model_evaluation,
                          "%easymaker evaluations delete")

@@ -42,7 +42,7 @@ def experiments(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
         print(f"retrying experiment {e['name']}: {e['status']}")
         return e
     if args.action == "copy":
-        e = client.copy_experiment(name, **({"name": args.new_name} if args.new_name else {}))
+        e = client.copy_experiment(name, **ra.copy_name(args))
         print(f"copied {name} to {e['name']}: {e['status']}")
         return e
     return ra.delete("experiment", args, client.get_experiment, client.delete_experiment, "%easymaker experiments delete")

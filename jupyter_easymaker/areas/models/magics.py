@@ -70,7 +70,7 @@ def models(magics: Any, args: argparse.Namespace, _cell: Any) -> Any:
     if args.action == "rename":
         return ra.rename("model", args, client.update_model)
     if args.action == "copy":
-        m = client.copy_model(name, **({"name": args.new_name} if args.new_name else {}))
+        m = client.copy_model(name, **ra.copy_name(args))
         print(f"copied {name} to {m['name']}: {m['status']}")
         return m
     return ra.delete("model", args, client.get_model, client.delete_model, "%easymaker models delete")

@@ -100,7 +100,7 @@ def templates(magics: Any, args: argparse.Namespace, cell: str | None) -> Any:
         print("saved " + _line(t))
         return t
     if args.action == "copy":
-        t = client.copy_template(name, **({"name": args.new_name} if args.new_name else {}))
+        t = client.copy_template(name, **ra.copy_name(args))
         print(f"copied {name} to {t['name']}")
         return t
     return ra.delete("template", args, client.get_template, client.delete_template, "%easymaker templates delete")

@@ -200,8 +200,7 @@ def logs(magics: Any, args: Any, _cell: Any) -> None:
 
 @command("stop", "Stop a training.", arg("ref", metavar="REF", help="training name or id"))
 def stop(magics: Any, args: Any, _cell: Any) -> None:
-    t = magics.client.stop_training(args.ref)
-    print(f"stop requested for training {t['name']}: {t['status']}")
+    resource_actions.stop("training", args.ref, magics.client.stop_training)
 
 
 @command(
@@ -219,8 +218,7 @@ def copy(magics: Any, args: Any, _cell: Any) -> None:
     if args.hp:
         spec = client.get_training(args.ref).get("spec") or {}
         overrides["hyperparameters"] = {**(spec.get("hyperparameters") or {}), **{k: scalar(v) for k, v in args.hp}}
-    t = client.copy_training(args.ref, **overrides)
-    print(f"submitted copy {t['name']} ({t['id']}) of {args.ref}: {t['status']}")
+    resource_actions.copy(args.ref, client.copy_training, **overrides)
 
 
 @command(

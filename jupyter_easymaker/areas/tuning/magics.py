@@ -358,15 +358,11 @@ def tuning_action(client: Any, args: argparse.Namespace) -> Any:
     if args.action == "show":
         return print_tuning(client, name)
     if args.action == "stop":
-        t = client.stop_tuning(name)
-        print(f"stop requested for hyperparameter tuning {t['name']}: {t['status']}")
-        return t
+        return ra.stop("hyperparameter tuning", name, client.stop_tuning)
     if args.action == "rename":
         return ra.rename("hyperparameter tuning", args, client.update_tuning)
     if args.action == "copy":
-        t = client.copy_tuning(name, **({"name": args.new_name} if args.new_name else {}))
-        print(f"submitted copy {t['name']} ({t['id']}) of {name}: {t['status']}")
-        return t
+        return ra.copy(name, client.copy_tuning, **ra.copy_name(args))
     if args.action == "delete":
         return ra.delete("hyperparameter tuning", args, client.get_tuning, client.delete_tuning, "%easymaker tunings delete")
     if args.action == "logs":
@@ -415,7 +411,6 @@ def print_tuning(client: Any, ref: str) -> dict:
 def show_tuning(magics: Any, args: argparse.Namespace, _cell: Any) -> None:
     client = magics.client
     if args.stop:
-        t = client.stop_tuning(args.ref)
-        print(f"stop requested for hyperparameter tuning {t['name']}: {t['status']}")
+        ra.stop("hyperparameter tuning", args.ref, client.stop_tuning)
         return
     print_tuning(client, args.ref)
