@@ -20,6 +20,7 @@ from server_process import ServerProcess
 
 from tests import model_builders as mb
 from tests.server_config import server_config
+from tests.test_api_endpoints import wait_for
 
 IRIS = {"instances": [[6.8, 2.8, 4.8, 1.4]]}
 PREDICT = "iris/v1/models/iris/predict"
@@ -40,16 +41,6 @@ def call(url: str, body=None, *, key: str | None = None, headers: dict | None = 
             return response.status, json.loads(response.read() or b"null"), dict(response.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
-
-
-async def wait_for(check, timeout=60.0, what="condition"):
-    end = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < end, f"{what} not reached"
-        await asyncio.sleep(0.1)
 
 
 async def deploy(api, tmp_path, name="gw", model="iris", folder=None, framework="scikit-learn", timeout=60.0):
