@@ -38,13 +38,17 @@ def free_port_pair(host: str, tries: int = 50) -> int:
     raise OSError(f"no two free consecutive ports on {host} after {tries} tries")
 
 
-def spawn(cmd: list[str], *, cwd: str, env: dict[str, str], log: object) -> tuple[subprocess.Popen, float]:
-    """Start ``cmd`` in a session of its own (its process group is its pid), output to ``log``;
-    the child and its start time (its identity, with the pid)."""
+def spawn(cmd: list[str], *, cwd: str, env: dict[str, str], log: object, nice: int = 0) -> tuple[subprocess.Popen, float]:
+    """Start ``cmd`` in a session of its own (its process group is its pid), output to ``log``,
+    ``nice`` steps below this process's CPU priority; the child and its start time (its identity,
+    with the pid)."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        create_time = psutil.Process(proc.pid).create_time()
+        child = psutil.Process(proc.pid)
+        create_time = child.create_time()
+        if nice > 0:  # set from here, not in the child (preexec_fn is unsafe with threads): it is still starting
+            child.nice(min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
     except psutil.NoSuchProcess:
         create_time = 0.0
     return proc, create_time

@@ -162,6 +162,9 @@ class ServingOptions:
     autoscale_interval_seconds: float = 5.0
     scale_down_cooldown_seconds: float = 60.0
     local_host: str = "127.0.0.1"
+    # local model servers' CPU priority below the Jupyter server's (nice steps): > 0 keeps JupyterLab
+    # and the kernels responsive while inference traffic takes every core of the host
+    local_nice: int = 0
     health_timeout_seconds: float = 2.0
     max_restarts: int = 3  # a pod that crashes this often before ever being ready fails its resource
     reserved_cpu: float = 0.1  # per instance: the guide's "basic usage" kept out of allocations

@@ -149,7 +149,7 @@ class LocalServingBackend:
         cmd = [self.python, "-m", spec.server_module, *model_server_args(spec, host, port)]
         try:
             with open_private(pod["log_path"], "ab") as log:
-                proc, create_time = spawn(cmd, cwd=state["work_dir"], env=env, log=log)
+                proc, create_time = spawn(cmd, cwd=state["work_dir"], env=env, log=log, nice=self.options.local_nice)
         except OSError as exc:
             raise BackendError(f"could not start the model server: {exc}") from exc
         self._children[(state["server_id"], pod["index"])] = proc
