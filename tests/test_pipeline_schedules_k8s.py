@@ -1,0 +1,181 @@
+"""Pipeline schedules on the Kubernetes backend, through the whole server against
+the kmock API server: an ENABLED schedule is a CronJob (valid for Kubernetes
+1.37) whose Jobs run the pipeline run's executor with the same image, service
+account and storage as a run's Job; it is suspended while DISABLED, resumed when
+ENABLED and deleted with the schedule; a trigger a CronJob cannot express is a
+422 naming the field; a Job the CronJob started is recorded once as a run of the
+schedule and runs on the job lifecycle (tasks, result), and the server's own
+timer starts nothing for it."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from jupyter_easymaker.catalogs.jobs import (
+    FIRED_JOB_NAME_ENV,
+    IMAGE_JOBS_DIR,
+    PIPELINE_RUNNER_SERVICE_ACCOUNT,
+    PIPELINE_SCHEDULE_DIR_ENV,
+    SCHEDULED_PIPELINE_RUN_ENTRY,
+    format_pipeline_task,
+)
+from jupyter_easymaker.runtime.pipelines import fired as fired_runtime
+
+try:
+    from tests import kube_fixtures
+    from tests.test_api_kubernetes import jp_server_config, threaded_cluster  # noqa: F401 - fixtures
+except ImportError:
+    import kube_fixtures
+    from test_api_kubernetes import jp_server_config, threaded_cluster  # noqa: F401 - fixtures
+
+SHARED = Path(os.environ.get("EASYMAKER_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+ADD_NUMBERS = SHARED / "kfp-ir" / "valid" / "add_numbers.yaml"
+needs_data = pytest.mark.skipif(not ADD_NUMBERS.is_file(), reason=f"the compiled KFP pipelines are not here ({ADD_NUMBERS.parent})")
+JOBS, SECRETS, NS = kube_fixtures.JOBS, kube_fixtures.SECRETS, kube_fixtures.NAMESPACE
+CRONJOBS = "batch/v1/cronjobs"
+SCHEDULE_LABEL = "easymaker/pipeline-schedule"
+
+
+async def until(fetch, check, timeout: float = 20.0, what: str = "") -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await fetch()
+        if check(value):
+            return value
+        assert time.monotonic() < deadline, f"{what}: {value}"
+        await asyncio.sleep(0.05)
+
+
+def cronjob_of(cluster, schedule_id: str) -> str:
+    names = [n for n in cluster.names(CRONJOBS)
+             if cluster.get(CRONJOBS, n)["metadata"]["annotations"].get("easymaker/pipeline-schedule-id") == schedule_id]
+    assert len(names) == 1, cluster.names(CRONJOBS)
+    return names[0]
+
+
+def fire(emulator_objects, cron: dict, scheduled: str, *, minutes: int) -> str:
+    """A Job as the CronJob controller makes it from the CronJob's template (name: the CronJob's and
+    the scheduled time in minutes; the scheduled-timestamp annotation)."""
+    name = f"{cron['metadata']['name']}-{minutes}"
+    template = cron["spec"]["jobTemplate"]
+    emulator_objects[JOBS, NS, name] = {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name, "namespace": NS, "uid": f"uid-{name}", "creationTimestamp": scheduled,
+                     "labels": dict(template["metadata"]["labels"]),
+                     "annotations": {**template["metadata"]["annotations"],
+                                     "batch.kubernetes.io/cronjob-scheduled-timestamp": scheduled},
+                     "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cron["metadata"]["name"],
+                                          "uid": "cron-uid", "controller": True}]},
+        "spec": template["spec"],
+    }
+    return name
+
+
+def play_fired_pod(cluster, job_name: str, schedule_dir: str, output: int) -> str:
+    """The fired Job's pod: the real runtime makes its run's folder; the executor's lines and result are written
+    as test_pipelines_k8s plays them. The pod's name."""
+    job = cluster.get(JOBS, job_name)
+    run_dir = fired_runtime.prepare(schedule_dir, job_name)
+    pod = f"{job_name}-xyz12"
+    cluster.add_pod(pod, job, phase="Succeeded", extra_labels={"batch.kubernetes.io/job-name": job_name},
+                    container_state={"terminated": {"exitCode": 0, "startedAt": "2030-01-01T00:00:05Z"}})
+    cluster.logs[pod] = "".join(format_pipeline_task(r) + "\n" for r in (
+        {"task": "add-numbers", "name": "add-numbers", "state": "RUNNING", "attempt": 1, "started_at": 1_900_000_000.0},
+        {"task": "add-numbers", "name": "add-numbers", "state": "SUCCEEDED", "attempt": 1, "started_at": 1_900_000_000.0,
+         "ended_at": 1_900_000_002.0, "outputs": {"parameters": {"Output": output}}}))
+    Path(run_dir, "result.json").write_text(json.dumps({"state": "SUCCEEDED", "outputs": {"parameters": {"Output": output}}}))
+    cluster.set_status(JOBS, job_name, {"succeeded": 1, "startTime": "2030-01-01T00:00:01Z",
+                                        "completionTime": "2030-01-01T00:01:00Z",
+                                        "conditions": [{"type": "Complete", "status": "True"}]})
+    return run_dir
+
+
+@needs_data
+async def test_a_schedule_on_kubernetes_is_a_cronjob(api, threaded_cluster, easymaker_data):
+    cluster = threaded_cluster
+    await api.post("pipelines", {"name": "add", "filename": "add.yaml", "content": ADD_NUMBERS.read_text()}, expect=201)
+    await until(lambda: api.get("pipelines/add"), lambda p: p["status"] == "ACTIVE", what="pipeline")
+    base = {"pipeline_name": "add", "experiment_name": "e", "backend": "kubernetes", "parameters": {"a": 2, "b": 3},
+            "instance_type": "cpu-2"}
+
+    # what a CronJob cannot say is refused, naming the field
+    error = await api.post("pipeline-schedules", {**base, "name": "secs", "trigger": {"type": "cron", "expression": "*/10 * * * * *"}},
+                           expect=422)
+    assert error["field"] == "trigger.expression" and "whole minutes" in error["error"], error
+    error = await api.post("pipeline-schedules", {**base, "name": "seven", "trigger": {"type": "interval", "every": 7, "unit": "minutes"}},
+                           expect=422)
+    assert error["field"] == "trigger.every" and "divides 60" in error["error"], error
+
+    created = await api.post("pipeline-schedules", {**base, "name": "nightly", "max_concurrency": 1, "catch_up": False,
+                                                    "trigger": {"type": "cron", "expression": "0 30 2 * * *"}}, expect=201)
+    schedule = await until(lambda: api.get("pipeline-schedules/nightly"), lambda s: s["status"] == "ENABLED", what="schedule")
+    name = cronjob_of(cluster, created["id"])
+    assert schedule["fired_by"] == f"CronJob {name} on the kubernetes backend"
+    cron = cluster.get(CRONJOBS, name)
+    kube_fixtures.validate_manifest(cron)
+    spec = cron["spec"]
+    assert (spec["schedule"], spec["timeZone"], spec["suspend"], spec["concurrencyPolicy"],
+            spec["startingDeadlineSeconds"]) == ("30 2 * * *", "Etc/UTC", False, "Forbid", 60)
+    job = spec["jobTemplate"]
+    assert job["metadata"]["labels"][SCHEDULE_LABEL] == created["id"]
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == PIPELINE_RUNNER_SERVICE_ACCOUNT
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    schedule_dir = env[PIPELINE_SCHEDULE_DIR_ENV]["value"]
+    assert schedule_dir == str(easymaker_data / "pipeline-schedules" / created["id"])
+    assert env[FIRED_JOB_NAME_ENV]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['batch.kubernetes.io/job-name']"
+    job_spec = json.loads(cluster.get(SECRETS, name)["stringData"]["job-spec.json"])
+    assert (job_spec["source_dir"], job_spec["entry_point"], job_spec["kind"]) == (IMAGE_JOBS_DIR, SCHEDULED_PIPELINE_RUN_ENTRY,
+                                                                                   "pipeline-run")
+    # the pod reads what it needs from the schedule's folder, on the volume it mounts
+    assert json.loads(Path(schedule_dir, "run.json").read_text())["parameters"] == {"a": 2, "b": 3}
+    assert Path(schedule_dir, "pipeline_spec.json").is_file()
+    assert any(schedule_dir.startswith(m["mountPath"]) for m in pod["containers"][0]["volumeMounts"])
+
+    # disable suspends it, enable resumes it
+    assert (await api.post("pipeline-schedules/nightly/disable", expect=200))["status"] == "DISABLED"
+    assert cluster.get(CRONJOBS, name)["spec"]["suspend"] is True
+    assert (await api.post("pipeline-schedules/nightly/enable", expect=200))["status"] == "ENABLED"
+    assert cluster.get(CRONJOBS, name)["spec"]["suspend"] is False
+
+    # a Job the CronJob started becomes the schedule's run, once, and runs on the job lifecycle
+    fired = fire(cluster.emulator.objects, cluster.get(CRONJOBS, name), "2030-01-02T02:30:00Z", minutes=29_000_010)
+    run_dir = play_fired_pod(cluster, fired, schedule_dir, output=5)
+    runs = await until(lambda: api.get("pipeline-schedules/nightly/runs"),
+                       lambda r: r["total"] == 1 and r["items"][0]["status"] == "COMPLETE", what="the fired run")
+    run = runs["items"][0]
+    assert run["name"] == "nightly-20300102023000" and run["schedule_id"] == created["id"] and run["backend"] == "kubernetes"
+    assert run["result"]["outputs"] == {"parameters": {"Output": 5}} and run["parameters"] == {"a": 2, "b": 3}
+    tasks = (await api.get(f"pipeline-runs/{run['name']}/tasks"))["items"]
+    assert [(t["task_id"], t["state"], t["outputs"]) for t in tasks] == [("add-numbers", "SUCCEEDED", {"parameters": {"Output": 5}})]
+    assert json.loads(Path(run_dir, "run.json").read_text())["run_name"] == fired
+    await until(lambda: asyncio.sleep(0, cluster.exists(JOBS, fired)), lambda present: not present, what="Job released")
+    await asyncio.sleep(0.5)  # more passes: no second record, no run of the server's own timer
+    schedule = await api.get("pipeline-schedules/nightly")
+    assert (await api.get("pipeline-schedules/nightly/runs"))["total"] == 1 and schedule["run_count"] == 1
+    assert schedule["last_scheduled_at"].startswith("2030-01-02T02:30:00")
+
+    # deleted with the schedule
+    await api.call("DELETE", "pipeline-schedules/nightly", expect=204)
+    assert not cluster.exists(CRONJOBS, name) and not cluster.exists(SECRETS, name)
+    assert cluster.validate_created() >= 2
+
+
+@needs_data
+async def test_an_interval_schedule_becomes_a_cron_on_its_anchor_minute(api, threaded_cluster):
+    cluster = threaded_cluster
+    await api.post("pipelines", {"name": "add", "filename": "add.yaml", "content": ADD_NUMBERS.read_text()}, expect=201)
+    await until(lambda: api.get("pipelines/add"), lambda p: p["status"] == "ACTIVE", what="pipeline")
+    created = await api.post("pipeline-schedules", {
+        "name": "every15", "pipeline_name": "add", "experiment_name": "e", "backend": "kubernetes", "max_concurrency": 3, "parameters": {"a": 1, "b": 1},
+        "trigger": {"type": "interval", "every": 15, "unit": "minutes"}, "start_at": "2030-01-01T10:07:23Z"}, expect=201)
+    await until(lambda: api.get("pipeline-schedules/every15"), lambda s: s["status"] == "ENABLED", what="schedule")
+    cron = cluster.get(CRONJOBS, cronjob_of(cluster, created["id"]))
+    kube_fixtures.validate_manifest(cron)
+    assert (cron["spec"]["schedule"], cron["spec"]["concurrencyPolicy"]) == ("7/15 * * * *", "Allow")
+    assert "startingDeadlineSeconds" not in cron["spec"]  # catch-up on: a late start still runs
