@@ -179,3 +179,72 @@ async def test_an_interval_schedule_becomes_a_cron_on_its_anchor_minute(api, thr
     kube_fixtures.validate_manifest(cron)
     assert (cron["spec"]["schedule"], cron["spec"]["concurrencyPolicy"]) == ("7/15 * * * *", "Allow")
     assert "startingDeadlineSeconds" not in cron["spec"]  # catch-up on: a late start still runs
+
+
+# -- the server is down when the CronJob fires --------------------------------------------------
+def wait_json(server, path: str, check, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = server.request("GET", path)
+        if check(value):
+            return value
+        assert time.monotonic() < deadline, f"{path}: {value}"
+        time.sleep(0.1)
+
+
+@needs_data
+def test_a_run_the_cronjob_started_while_the_server_was_down_is_picked_up_after_restart(threaded_cluster, tmp_path):
+    try:
+        from tests.server_config import kubeconfig_file, server_config
+        from tests.server_process import ServerProcess
+    except ImportError:
+        from server_config import kubeconfig_file, server_config
+        from server_process import ServerProcess
+    cluster = threaded_cluster
+    data = tmp_path / "data"
+    config = server_config(data, tmp_path, kubernetes_enabled=True, kubernetes={
+        "kubeconfig": str(kubeconfig_file(str(cluster.server.url), tmp_path)), "namespace": NS, "pytorchjob": False,
+        "volume_mounts": {str(tmp_path): {"persistentVolumeClaim": {"claimName": "workspace"}}}})
+    config_file = tmp_path / "server_config.json"
+    config_file.write_text(json.dumps(config))
+    extra = [f"--config={config_file}"]
+    (tmp_path / "root").mkdir()
+    started = time.time()
+    server = ServerProcess(str(tmp_path / "root"), str(data), extra=extra).start()
+    try:
+        server.request("POST", "pipelines", {"name": "add", "filename": "add.yaml", "content": ADD_NUMBERS.read_text()})
+        wait_json(server, "pipelines/add", lambda p: p["status"] == "ACTIVE")
+        # every minute since an hour ago with catch-up: the server's own timer would start runs at once
+        start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started - 3600))
+        created = server.request("POST", "pipeline-schedules", {
+            "name": "minutely", "pipeline_name": "add", "experiment_name": "e", "backend": "kubernetes",
+            "parameters": {"a": 1, "b": 2}, "catch_up": True, "max_concurrency": 5, "start_at": start,
+            "trigger": {"type": "cron", "expression": "0 * * * * *"}})
+        wait_json(server, "pipeline-schedules/minutely", lambda s: s["status"] == "ENABLED" and "CronJob em-" in s["fired_by"])
+        time.sleep(1.0)
+        assert server.request("GET", "pipeline-schedules/minutely/runs")["total"] == 0  # the timer started nothing
+    finally:
+        server.kill()
+    name = cronjob_of(cluster, created["id"])
+    schedule_dir = str(data / "pipeline-schedules" / created["id"])
+
+    # the cluster goes on while the server is gone: the CronJob starts a Job, its pod runs the pipeline
+    scheduled = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime(started))
+    fired = fire(cluster.emulator.objects, cluster.get(CRONJOBS, name), scheduled, minutes=int(started // 60))
+    play_fired_pod(cluster, fired, schedule_dir, output=3)
+
+    restarted = ServerProcess(str(tmp_path / "root"), str(data), port=server.port, extra=extra).start()
+    try:
+        runs = wait_json(restarted, "pipeline-schedules/minutely/runs",
+                         lambda r: r["total"] >= 1 and r["items"][0]["status"] == "COMPLETE")
+        (run,) = runs["items"]
+        assert run["schedule_id"] == created["id"] and run["result"]["outputs"] == {"parameters": {"Output": 3}}
+        tasks = restarted.request("GET", f"pipeline-runs/{run['name']}/tasks")["items"]
+        assert [(t["task_id"], t["state"]) for t in tasks] == [("add-numbers", "SUCCEEDED")]
+        time.sleep(1.0)  # later passes record it no second time and start nothing of their own
+        assert restarted.request("GET", "pipeline-schedules/minutely/runs")["total"] == 1
+        assert not cluster.exists(JOBS, fired)  # released once recorded and ended
+        restarted.request("DELETE", "pipeline-schedules/minutely")
+        assert not cluster.exists(CRONJOBS, name)
+    finally:
+        restarted.stop()
