@@ -1,5 +1,8 @@
 """Pipeline schedules on a Kubernetes backend: each schedule is also a CronJob,
 so its runs start while the server is down; the server records them later.
+With a Kubeflow Pipelines API server configured, a schedule whose runs go
+there is a KFP recurring run instead (the pipelines area's
+``put_recurring_run``), and its runs are recorded the same way.
 
 The CronJob's Jobs are the pipeline run Job of today (same image, service
 account, storage); its pod makes the run's folder from the files staged in the
@@ -24,6 +27,8 @@ from jupyter_easymaker.areas.pipeline_schedules.tables import PipelineSchedule
 
 log = logging.getLogger("jupyter_easymaker.pipeline_schedules")
 
+# the pipelines area's word for runs on a Kubeflow Pipelines server: there a schedule is a recurring run
+KFP_BACKEND = "kfp"
 # catch-up off: a run the cluster could not start within this long after its time is left out
 NO_CATCH_UP_DEADLINE_SECONDS = 60
 
@@ -37,6 +42,8 @@ def concurrency_policy(max_concurrency: int) -> str:
 def placement(backend: Any, trigger: dict[str, Any], anchor: datetime, backend_name: str) -> dict[str, Any] | None:
     """``run_spec["cluster"]`` of a schedule whose runs go to ``backend`` (None: the server's timer);
     ClusterTriggerError when the trigger cannot be a CronJob's schedule."""
+    if backend_name == KFP_BACKEND:  # KFP reads the 6-field cron and the interval as they are
+        return {"backend": KFP_BACKEND}
     if not hasattr(backend, "put_schedule"):
         return None
     return {"backend": backend_name, "cron": timing.cronjob_schedule(trigger, anchor)}
@@ -70,4 +77,11 @@ def fired_by(row: PipelineSchedule) -> str:
     cluster = (row.run_spec or {}).get("cluster")
     if not cluster:
         return "the server's timer"
+    if cluster["backend"] == KFP_BACKEND:
+        return f"recurring run {cluster.get('name') or '(not created yet)'} on Kubeflow Pipelines"
     return f"CronJob {cluster.get('name') or '(not created yet)'} on the {cluster['backend']} backend"
+
+
+def what(row: PipelineSchedule) -> str:
+    cluster = (row.run_spec or {}).get("cluster") or {}
+    return "recurring run on Kubeflow Pipelines" if cluster.get("backend") == KFP_BACKEND else "CronJob"

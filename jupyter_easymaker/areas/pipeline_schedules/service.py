@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,9 @@ RUN_FIELDS = ("parameters", "instance_type", "instance_count", "boot_storage_gb"
               "max_run_seconds", "backend")
 
 
+RECURRING_POLL_SECONDS = 10.0
+
+
 class ClusterUnavailable(DomainError):
     """The cluster did not take the change of a schedule's CronJob: nothing was changed."""
 
@@ -66,6 +70,7 @@ class PipelineScheduleService(ResourceService):
     table = PipelineSchedule
     machine = PIPELINE_SCHEDULE_MACHINE
     kind = "pipeline schedule"
+    _recurring_polled_at = float("-inf")  # when the runs of recurring runs on KFP were last asked for
 
     @property
     def pipelines(self) -> Any:
@@ -97,8 +102,10 @@ class PipelineScheduleService(ResourceService):
         if row.status != S.ENABLED or now is None:
             return None
         cluster = (row.run_spec or {}).get("cluster")
-        if cluster:  # the CronJob's next time, on whole minutes
-            upcoming = cron_jobs.next_time(cluster["cron"], max(now, row.start_at or now))
+        if cluster:  # the CronJob's next time (on whole minutes), or the recurring run's
+            after = max(now, row.start_at or now)
+            upcoming = cron_jobs.next_time(cluster["cron"], after) if cluster.get("cron") else \
+                timing.next_fire(row.trigger, row.anchor_at, after)
             return None if upcoming is None or (row.end_at is not None and upcoming > row.end_at) else upcoming
         after = row.last_scheduled_at or row.anchor_at
         if row.catch_up:
@@ -305,13 +312,11 @@ class PipelineScheduleService(ResourceService):
             if active:
                 raise Conflict(f"pipeline schedule {row.name!r} has {active} pipeline run(s) in progress: delete the "
                                "schedule after its runs have ended (or stop them)", field="status")
-            name = ((row.run_spec or {}).get("cluster") or {}).get("name")
-            if name:  # first: a CronJob the cluster keeps would go on starting runs
-                try:
-                    self._cluster_backend(row).delete_schedule(name)
-                except BackendError as exc:
-                    raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its CronJob {name} could not be deleted: "
-                                             f"{exc}") from None
+            try:  # first: a CronJob or recurring run left behind would go on starting runs
+                self._drop(row)
+            except (BackendError, DomainError) as exc:
+                raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its {cron_jobs.what(row)} could not be "
+                                         f"deleted: {exc}") from None
             session.execute(StatusEvent.__table__.delete().where(StatusEvent.resource_id == row.id))
             session.delete(row)
         self.events.publish(self.kind, row.id, change="deleted", name=row.name)
@@ -357,25 +362,49 @@ class PipelineScheduleService(ResourceService):
         return backend
 
     def put_cron_job(self, row: PipelineSchedule, *, suspend: bool) -> None:
-        """Stage the schedule's files and create or update its CronJob (inside the caller's
-        transaction, which stores its name); BackendError passes."""
-        backend = self._cluster_backend(row)
+        """Create or update the schedule's CronJob (its files staged first) or its KFP recurring run,
+        inside the caller's transaction, which stores its name; BackendError / RemoteError pass."""
         spec = dict(row.run_spec or {})
-        job = self.pipelines.schedule_job(
-            schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
-            run_spec={k: spec.get(k) for k in RUN_FIELDS}, start_at=row.start_at, end_at=row.end_at)
-        name = backend.put_schedule(job, cron_jobs.cron_settings(row, suspend=suspend))
+        run_spec = {k: spec.get(k) for k in RUN_FIELDS}
+        if spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND:
+            interval = int(timing.interval_step(row.trigger).total_seconds()) if row.trigger["type"] == "interval" else None
+            name = self.pipelines.put_recurring_run(
+                schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
+                run_spec=run_spec, trigger=dict(row.trigger), interval_seconds=interval, start_at=row.start_at or row.anchor_at,
+                end_at=row.end_at, max_concurrency=row.max_concurrency, catch_up=row.catch_up, enabled=not suspend)
+        else:
+            job = self.pipelines.schedule_job(
+                schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
+                run_spec=run_spec, start_at=row.start_at, end_at=row.end_at)
+            name = self._cluster_backend(row).put_schedule(job, cron_jobs.cron_settings(row, suspend=suspend))
         row.run_spec = {**spec, "cluster": {**spec["cluster"], "name": name}}
 
+    def _suspend(self, row: PipelineSchedule, suspend: bool) -> None:
+        """Suspend or resume the CronJob / disable or enable the recurring run (created when missing)."""
+        cluster = row.run_spec["cluster"]
+        if not cluster.get("name"):
+            self.put_cron_job(row, suspend=suspend)
+        elif cluster["backend"] == cron_jobs.KFP_BACKEND:
+            self.pipelines.switch_recurring_run(cluster["name"], not suspend)
+        elif not self._cluster_backend(row).suspend_schedule(cluster["name"], suspend):
+            self.put_cron_job(row, suspend=suspend)  # deleted behind our back
+
+    def _drop(self, row: PipelineSchedule) -> None:
+        cluster = (row.run_spec or {}).get("cluster") or {}
+        if not cluster.get("name"):
+            return
+        if cluster["backend"] == cron_jobs.KFP_BACKEND:
+            self.pipelines.delete_recurring_run(cluster["name"])
+        else:
+            self._cluster_backend(row).delete_schedule(cluster["name"])
+
     def _switch_cron_job(self, row: PipelineSchedule, *, suspend: bool) -> None:
-        cluster = (row.run_spec or {}).get("cluster")
-        if not cluster:
+        if not (row.run_spec or {}).get("cluster"):
             return
         try:
-            if not cluster.get("name") or not self._cluster_backend(row).suspend_schedule(cluster["name"], suspend):
-                self.put_cron_job(row, suspend=suspend)  # never created, or deleted behind our back
-        except BackendError as exc:
-            raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its CronJob could not be "
+            self._suspend(row, suspend)
+        except (BackendError, DomainError) as exc:
+            raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its {cron_jobs.what(row)} could not be "
                                      f"{'suspended' if suspend else 'resumed'}: {exc}") from None
 
     def cluster_pass(self, schedule_id: str, now: datetime) -> None:
@@ -393,10 +422,9 @@ class PipelineScheduleService(ResourceService):
                 if not cluster.get("name"):
                     self.put_cron_job(row, suspend=expired)
                 else:
-                    self._cluster_backend(row).suspend_schedule(cluster["name"], True)
-            except BackendError as exc:
-                if row.last_error != str(exc):
-                    row.last_error = f"its CronJob: {exc}"
+                    self._suspend(row, True)
+            except (BackendError, DomainError) as exc:
+                row.last_error = f"its {cron_jobs.what(row)}: {exc}"
                 return
             row.last_error = None
             if expired:
@@ -408,19 +436,56 @@ class PipelineScheduleService(ResourceService):
         last pass) as the schedules' runs, each once. The number recorded."""
         with self.db.session() as session:
             rows = {r.id: r for r in session.scalars(select(PipelineSchedule)) if (r.run_spec or {}).get("cluster")}
+        recorded = 0
+        # asking the KFP server is a few requests a schedule: not every pass
+        every = float(self.settings.options("pipeline_schedules").get("recurring_poll_seconds", RECURRING_POLL_SECONDS))
+        poll_kfp = time.monotonic() - self._recurring_polled_at >= every
+        if poll_kfp:
+            self._recurring_polled_at = time.monotonic()
+        for row in rows.values():
+            if poll_kfp and row.run_spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND and row.run_spec["cluster"].get("name"):
+                try:
+                    recorded += self.record_recurring(row)
+                except DomainError as exc:
+                    log.warning("easymaker: pipeline schedule %s: its runs on Kubeflow Pipelines: %s", row.name, exc)
         backends = {}
         for row in rows.values():
+            if row.run_spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND:
+                continue
             try:
                 backends.setdefault(row.run_spec["cluster"]["backend"], self._cluster_backend(row))
             except BackendError:
                 continue
-        recorded = 0
-        for backend in backends.values():
-            for fired in backend.fired_jobs():
-                row = rows.get(fired["schedule_id"])
-                if row is not None:
-                    recorded += self.record_fired(row, fired, backend)
+        for name, backend in backends.items():
+            try:
+                for fired in backend.fired_jobs():
+                    row = rows.get(fired["schedule_id"])
+                    if row is not None:
+                        recorded += self.record_fired(row, fired, backend)
+            except BackendError as exc:  # the next pass asks again
+                log.warning("easymaker: the Jobs of pipeline schedules on the %s backend could not be read: %s", name, exc)
         return recorded
+
+    def record_recurring(self, row: PipelineSchedule) -> int:
+        spec = dict(row.run_spec or {})
+        recorded = self.pipelines.record_recurring_runs(
+            recurring_run_id=spec["cluster"]["name"], schedule_id=row.id, schedule_name=row.name,
+            pipeline_id=row.pipeline_id, experiment_id=row.experiment_id, run_spec={k: spec.get(k) for k in RUN_FIELDS})
+        for name, at in recorded:
+            self._count_run(row.id, name, at)
+        return len(recorded)
+
+    def _count_run(self, schedule_id: str, name: str, at: datetime | None) -> None:
+        with self.db.session() as session:
+            stored = session.get(PipelineSchedule, schedule_id)
+            if stored is None:
+                return
+            stored.run_count += 1
+            stored.last_run_name = name
+            if at is not None and (stored.last_scheduled_at is None or at > stored.last_scheduled_at):
+                stored.last_scheduled_at = at
+            stored.updated_at = utcnow()
+        self.publish(stored, "updated")
 
     def record_fired(self, row: PipelineSchedule, fired: dict[str, Any], backend: Any) -> int:
         at = clock.parse_utc(fired["scheduled_at"]) if fired.get("scheduled_at") else None
@@ -438,16 +503,7 @@ class PipelineScheduleService(ResourceService):
             description=f"run of pipeline schedule {row.name} for {(at.isoformat() if at else 'its CronJob')}")
         if name is None:
             return 0
-        with self.db.session() as session:
-            stored = session.get(PipelineSchedule, row.id)
-            if stored is not None:
-                stored.run_count += 1
-                stored.last_run_name = name
-                if at is not None and (stored.last_scheduled_at is None or at > stored.last_scheduled_at):
-                    stored.last_scheduled_at = at
-                stored.updated_at = utcnow()
-        if stored is not None:
-            self.publish(stored, "updated")
+        self._count_run(row.id, name, at)
         return 1
 
     def settle(self, schedule_id: str) -> None:
@@ -465,8 +521,8 @@ class PipelineScheduleService(ResourceService):
                 if (row.run_spec or {}).get("cluster"):
                     try:
                         self.put_cron_job(row, suspend=False)
-                    except BackendError as exc:  # the next passes try again (cluster_pass)
-                        row.last_error = f"its CronJob: {exc}"
+                    except (BackendError, DomainError) as exc:  # the next passes try again (cluster_pass)
+                        row.last_error = f"its {cron_jobs.what(row)}: {exc}"
             else:
                 return  # the pipeline is still being created
         self.publish(row, "status")

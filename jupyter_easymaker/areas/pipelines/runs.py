@@ -538,6 +538,65 @@ class PipelineRuns(JobService):
         self.publish(row, "created")
         return row.name
 
+    # -- schedules kept by the Kubeflow Pipelines server (a recurring run per schedule) -----------
+    def put_recurring_run(self, *, schedule_id: str, schedule_name: str, pipeline_id: str, experiment_id: str,
+                          run_spec: dict[str, Any], trigger: dict[str, Any], interval_seconds: int | None,
+                          start_at: datetime | None, end_at: datetime | None, max_concurrency: int, catch_up: bool,
+                          enabled: bool) -> str:
+        """The schedule as a recurring run on the KFP server (the pipeline's YAML inline, the run
+        parameters, the 6-field cron or the interval); its id (RemoteError passes)."""
+        with self.db.session() as session:
+            pipeline = self.pipelines.lookup(session, pipeline_id)
+            if pipeline is None:
+                raise InvalidInput(f"pipeline_name: pipeline {pipeline_id!r} does not exist", field="pipeline_name")
+            experiment = self.experiments.names(session, {experiment_id}).get(experiment_id) or "Default"
+            text = ir.canonical_yaml(pipeline.spec_json, pipeline.platform_spec_json)
+        return self.remote().create_recurring(
+            schedule_name, text, dict(run_spec.get("parameters") or {}), experiment,
+            cron=trigger.get("expression") if trigger.get("type") == "cron" else None, interval_seconds=interval_seconds,
+            start_at=start_at, end_at=end_at, max_concurrency=max_concurrency, catch_up=catch_up, enabled=enabled,
+            enable_caching=run_spec.get("cache"))
+
+    def switch_recurring_run(self, recurring_run_id: str, enabled: bool) -> None:
+        self.remote().switch_recurring(recurring_run_id, enabled)
+
+    def delete_recurring_run(self, recurring_run_id: str) -> None:
+        self.remote().delete_recurring(recurring_run_id)
+
+    def record_recurring_runs(self, *, recurring_run_id: str, schedule_id: str, schedule_name: str, pipeline_id: str,
+                              experiment_id: str, run_spec: dict[str, Any]) -> list[tuple[str, datetime | None]]:
+        """The runs the KFP server started for the schedule's recurring run that are not recorded yet,
+        each recorded once (its id derives from KFP's run id) as the schedule's run, mirrored from then
+        on like any run on that server; (name, scheduled time) of each recorded now."""
+        with self.db.session() as session:
+            experiment = self.experiments.names(session, {experiment_id}).get(experiment_id) or "Default"
+        recorded = []
+        for remote_run in self.remote().recurring_runs(recurring_run_id, experiment):
+            run_id = str(uuid.uuid5(FIRED_RUN_IDS, f"kfp:{remote_run['run_id']}"))
+            try:
+                with self.db.session() as session:
+                    if session.get(PipelineRun, run_id) is not None:
+                        continue
+                    row, _ = self._schedule_row(session, schedule_id=schedule_id, schedule_name=schedule_name,
+                                                pipeline_id=pipeline_id, experiment_id=experiment_id,
+                                                run_spec={**run_spec, "backend": None}, row_id=run_id,
+                                                run_dir=self.run_dir(run_id))
+                    taken = session.scalar(select(PipelineRun.id).where(PipelineRun.name == remote_run["name"]))
+                    row.name = remote_run["name"] if taken is None else f"{remote_run['name'][:40]}-{run_id[:8]}"
+                    row.description = f"run of pipeline schedule {schedule_name}, started by Kubeflow Pipelines"
+                    row.backend, row.remote_run_id = REMOTE_BACKEND, remote_run["run_id"]
+                    self.initial(session, row)
+                    row.handle = {"remote_run_id": remote_run["run_id"]}
+                    session.add(row)
+                    session.flush()
+                    self.set_status(session, row, R.CREATE_IN_PROGRESS,
+                                    f"started by recurring run {recurring_run_id} on Kubeflow Pipelines")
+            except IntegrityError:
+                continue
+            self.publish(row, "created")
+            recorded.append((row.name, remote_run["scheduled_at"]))
+        return recorded
+
     # -- the job ------------------------------------------------------------------------
     def job_rows(self) -> list[Any]:
         return [r for r in super().job_rows() if r.backend != REMOTE_BACKEND]
