@@ -180,6 +180,34 @@ async def test_an_interval_schedule_becomes_a_cron_on_its_anchor_minute(api, thr
     assert (cron["spec"]["schedule"], cron["spec"]["concurrencyPolicy"]) == ("7/15 * * * *", "Allow")
     assert "startingDeadlineSeconds" not in cron["spec"]  # catch-up on: a late start still runs
 
+    # a Job started before the start time ran nothing: deleted once it ended, and not recorded
+    early = fire(cluster.emulator.objects, cron, "2029-12-31T23:00:00Z", minutes=28_000_000)
+    cluster.set_status(JOBS, early, {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]})
+    await until(lambda: asyncio.sleep(0, cluster.exists(JOBS, early)), lambda present: not present, what="early Job deleted")
+    assert (await api.get("pipeline-schedules/every15/runs"))["total"] == 0
+
+
+def test_a_fired_pod_outside_the_schedules_window_runs_nothing(tmp_path, monkeypatch, capsys):
+    schedule_dir = tmp_path / "schedule"
+    schedule_dir.mkdir()
+    (schedule_dir / "schedule.json").write_text(json.dumps({"start_at": "2999-01-01T00:00:00+00:00", "end_at": None}))
+    monkeypatch.setenv(PIPELINE_SCHEDULE_DIR_ENV, str(schedule_dir))
+    monkeypatch.setenv(FIRED_JOB_NAME_ENV, "em-schedule-x-123")
+    assert fired_runtime.main() == 0
+    assert "no run: the schedule starts at 2999-01-01" in capsys.readouterr().out
+    assert not (schedule_dir / "runs").exists()
+    # inside the window the run's folder is made from the staged files, once
+    (schedule_dir / "schedule.json").write_text(json.dumps({"start_at": None, "end_at": None}))
+    (schedule_dir / "pipeline_spec.json").write_text("{}")
+    (schedule_dir / "run.json").write_text(json.dumps({"parameters": {"a": 1}, "run_name": "s", "job_id": "s"}))
+    run_dir = Path(fired_runtime.prepare(str(schedule_dir), "em-schedule-x-123"))
+    assert run_dir == schedule_dir / "runs" / "em-schedule-x-123" and (run_dir / "pipeline_spec.json").is_file()
+    assert json.loads((run_dir / "run.json").read_text()) == {"parameters": {"a": 1}, "run_name": "em-schedule-x-123",
+                                                              "job_id": "em-schedule-x-123"}
+    (schedule_dir / "run.json").write_text(json.dumps({"parameters": {"a": 2}}))
+    assert fired_runtime.prepare(str(schedule_dir), "em-schedule-x-123") == str(run_dir)  # a retried pod: the same folder
+    assert json.loads((run_dir / "run.json").read_text())["parameters"] == {"a": 1}
+
 
 # -- the server is down when the CronJob fires --------------------------------------------------
 def wait_json(server, path: str, check, timeout: float = 30.0) -> dict:

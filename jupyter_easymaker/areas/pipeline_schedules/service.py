@@ -382,10 +382,11 @@ class PipelineScheduleService(ResourceService):
     def _suspend(self, row: PipelineSchedule, suspend: bool) -> None:
         """Suspend or resume the CronJob / disable or enable the recurring run (created when missing)."""
         cluster = row.run_spec["cluster"]
-        if not cluster.get("name"):
-            self.put_cron_job(row, suspend=suspend)
-        elif cluster["backend"] == cron_jobs.KFP_BACKEND:
+        if cluster.get("name") and cluster["backend"] == cron_jobs.KFP_BACKEND:
             self.pipelines.switch_recurring_run(cluster["name"], not suspend)
+        elif not cluster.get("name") or not suspend:
+            # resumed: the CronJob and its staged files are written again (created if it was deleted behind our back)
+            self.put_cron_job(row, suspend=suspend)
         elif not self._cluster_backend(row).suspend_schedule(cluster["name"], suspend):
             self.put_cron_job(row, suspend=suspend)  # deleted behind our back
 
