@@ -2,7 +2,9 @@
 
 It answers what ``kfp.Client`` calls to run a pipeline and follow it: experiments
 (list with a filter, get, create), runs (create, list with a filter, get,
-terminate, delete) and healthz. Every JSON object it reads or writes is checked
+terminate, delete), recurring runs (create with an inline pipeline, list with a
+filter, get, enable, disable, delete; ``fire`` starts one of their runs as KFP's
+controller would) and healthz. Every JSON object it reads or writes is checked
 against the models of ``kfp_server_api`` (KFP's generated swagger client), so a
 field name or enum value that KFP does not have fails here instead of passing
 silently: an unknown field in a request is a 400 (grpc-gateway rejects it too),
@@ -141,6 +143,7 @@ class FakeKfpServer:
         self.multi_user = multi_user
         self.experiments: dict[str, dict] = {}
         self.runs: dict[str, dict] = {}
+        self.recurring_runs: dict[str, dict] = {}
         self.requests: list[dict] = []
         self.unhandled: list[str] = []
         self.terminated: list[str] = []
@@ -286,6 +289,27 @@ class FakeKfpServer:
                 del self.runs[run_id]
                 self.deleted.append(run_id)
                 return {}
+        if path == "/apis/v2beta1/recurringruns":
+            if method == "GET":
+                experiment_id = query.get("experiment_id")
+                items = [r for r in self.recurring_runs.values() if not experiment_id or r["experiment_id"] == experiment_id]
+                return self._page(items, query, "recurringRuns")  # its JSON name in the v2beta1 swagger
+            if method == "POST":
+                return self._create_recurring_run(body)
+        match = re.fullmatch(r"/apis/v2beta1/recurringruns/([^/:]+)(:enable|:disable)?", path)
+        if match:
+            recurring_id, verb = unquote(match.group(1)), match.group(2)
+            recurring = self._recurring(recurring_id)
+            if verb and method == "POST":
+                recurring["mode"] = "ENABLE" if verb == ":enable" else "DISABLE"
+                recurring["status"] = "ENABLED" if verb == ":enable" else "DISABLED"
+                recurring["updated_at"] = rfc3339(datetime.now(UTC))
+                return {}
+            if not verb and method == "GET":
+                return recurring
+            if not verb and method == "DELETE":
+                del self.recurring_runs[recurring_id]
+                return {}
         self.unhandled.append(f"{method} {path}")
         raise ApiError(12, f"the fake KFP API server does not implement {method} {path}")
 
@@ -360,6 +384,48 @@ class FakeKfpServer:
             experiment["last_run_created_at"] = run["created_at"]
         self.runs[run["run_id"]] = run
         return run
+
+    def _recurring(self, recurring_id: str) -> dict:
+        if recurring_id not in self.recurring_runs:
+            raise ApiError(5, f"Failed to get a recurring run {recurring_id}: ResourceNotFoundError: RecurringRun "
+                              f"{recurring_id} not found")
+        return self.recurring_runs[recurring_id]
+
+    def _create_recurring_run(self, body: dict) -> dict:
+        body = body or {}
+        name = body.get("display_name") or ""
+        if not name.strip():
+            raise ApiError(3, "Invalid input error: The recurring run's display_name cannot be empty")
+        trigger = body.get("trigger") or {}
+        if bool(trigger.get("cron_schedule")) == bool(trigger.get("periodic_schedule")):
+            raise ApiError(3, "Invalid input error: a recurring run needs exactly one of cron_schedule or periodic_schedule")
+        if not body.get("pipeline_spec"):
+            raise ApiError(3, "Invalid input error: this fake takes recurring runs of an inline pipeline_spec only")
+        self._experiment(body.get("experiment_id") or "")
+        now = rfc3339(datetime.now(UTC))
+        mode = body.get("mode") or "ENABLE"
+        recurring = {
+            "recurring_run_id": str(uuid.uuid4()), "display_name": name, "description": body.get("description") or "",
+            "pipeline_spec": body["pipeline_spec"], "runtime_config": body.get("runtime_config") or {},
+            "service_account": body.get("service_account") or "pipeline-runner",
+            "max_concurrency": str(body.get("max_concurrency") or "1"), "trigger": trigger, "mode": mode,
+            "created_at": now, "updated_at": now, "status": "ENABLED" if mode == "ENABLE" else "DISABLED",
+            "no_catchup": bool(body.get("no_catchup")), "namespace": "", "experiment_id": body["experiment_id"],
+        }
+        self.recurring_runs[recurring["recurring_run_id"]] = recurring
+        return recurring
+
+    def fire(self, recurring_run_id: str, scheduled_at: datetime) -> dict:
+        """A run as KFP's ScheduledWorkflow controller starts it for the recurring run (named after it and
+        the scheduled time), as it does whether or not anyone is asking."""
+        with self._lock:
+            recurring = self._recurring(recurring_run_id)
+            run = self._create_run({"display_name": f"{recurring['display_name']}-{int(scheduled_at.timestamp())}",
+                                    "experiment_id": recurring["experiment_id"], "pipeline_spec": recurring["pipeline_spec"],
+                                    "runtime_config": recurring["runtime_config"]}, {})
+            run["recurring_run_id"] = recurring_run_id
+            run["scheduled_at"] = rfc3339(scheduled_at)
+            return run
 
     def _list_runs(self, query: dict) -> dict:
         experiment_id = query.get("experiment_id")
@@ -443,9 +509,12 @@ _RESPONSE_MODELS = [
     (re.compile(r"(POST /apis/v2beta1/experiments|GET /apis/v2beta1/experiments/[^/:]+)"), "V2beta1Experiment"),
     (re.compile(r"GET /apis/v2beta1/runs"), "V2beta1ListRunsResponse"),
     (re.compile(r"(POST /apis/v2beta1/runs|GET /apis/v2beta1/runs/[^/:]+)"), "V2beta1Run"),
+    (re.compile(r"GET /apis/v2beta1/recurringruns"), "V2beta1ListRecurringRunsResponse"),
+    (re.compile(r"(POST /apis/v2beta1/recurringruns|GET /apis/v2beta1/recurringruns/[^/:]+)"), "V2beta1RecurringRun"),
 ]
 _REQUEST_MODELS = {("POST", "/apis/v2beta1/experiments"): "V2beta1Experiment",
-                   ("POST", "/apis/v2beta1/runs"): "V2beta1Run"}
+                   ("POST", "/apis/v2beta1/runs"): "V2beta1Run",
+                   ("POST", "/apis/v2beta1/recurringruns"): "V2beta1RecurringRun"}
 
 
 class _Handler(BaseHTTPRequestHandler):

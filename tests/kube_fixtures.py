@@ -157,7 +157,7 @@ class FakeCluster:
     def validate_created(self) -> int:
         count = 0
         for body in self.created_bodies():
-            if body.get("kind") in ("Job", "Service", "Secret", "PyTorchJob"):
+            if body.get("kind") in ("Job", "CronJob", "Service", "Secret", "PyTorchJob"):
                 validate_manifest(body)
                 count += 1
         return count

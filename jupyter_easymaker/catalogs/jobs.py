@@ -59,6 +59,17 @@ PIPELINE_TASK_JOBS_ENV = "EM_PIPELINE_TASK_JOBS"
 # the service account of a run's executor pod on Kubernetes (it creates its tasks' Jobs)
 PIPELINE_RUNNER_SERVICE_ACCOUNT = "easymaker-pipeline-runner"
 
+# a pipeline schedule on Kubernetes is a CronJob whose pods run
+# runtime/jobs/scheduled_pipeline_run.py: it makes the run's folder
+# {schedule folder}/{FIRED_RUNS_FOLDER}/{the Job's name} from the schedule's staged
+# files (pipeline_spec.json, platform_spec.json, run.json with the run's parameters,
+# SCHEDULE_WINDOW_FILE: start_at / end_at) and runs the executor on it
+SCHEDULED_PIPELINE_RUN_ENTRY = "scheduled_pipeline_run.py"
+PIPELINE_SCHEDULE_DIR_ENV = "EM_PIPELINE_SCHEDULE_DIR"
+FIRED_JOB_NAME_ENV = "EM_FIRED_JOB_NAME"  # the pod's Job, from the downward API
+FIRED_RUNS_FOLDER = "runs"
+SCHEDULE_WINDOW_FILE = "schedule.json"
+
 
 def format_pipeline_task(record: dict[str, Any]) -> str:
     """``[easymaker] pipeline-task {json}`` (matched by PIPELINE_TASK_LINE)."""

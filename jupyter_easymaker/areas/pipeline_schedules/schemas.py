@@ -169,6 +169,8 @@ class PipelineScheduleOut(ResourceOut):
     active_runs: int = Field(0, description="its runs that have not ended")
     skipped_count: int = Field(0, description="missed periods left out because catch-up is off")
     last_error: str | None = Field(None, description="why the last period's run could not be created")
+    fired_by: str = Field("the server's timer", description="who starts its runs: the server's timer, or its CronJob "
+                          "on a Kubernetes backend (which fires while the server is down)")
     history: list[StatusEventOut] | None = None
 
 

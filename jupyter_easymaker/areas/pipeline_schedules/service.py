@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jupyter_easymaker.areas.pipeline_schedules import clock, timing
+from jupyter_easymaker.areas.pipeline_schedules import clock, cron_jobs, timing
 from jupyter_easymaker.areas.pipeline_schedules.schemas import (
     MAX_SCHEDULE_NAME,
     RUN_STAMP,
@@ -36,6 +37,7 @@ from jupyter_easymaker.areas.pipeline_schedules.statuses import (
     PipelineScheduleStatus,
 )
 from jupyter_easymaker.areas.pipeline_schedules.tables import PipelineSchedule
+from jupyter_easymaker.backend.base import BackendError
 from jupyter_easymaker.core.errors import Conflict, DomainError, InvalidInput
 from jupyter_easymaker.core.names import NAME_PATTERN
 from jupyter_easymaker.core.resources import ListQuery, ResourceService, new_id, parse
@@ -55,10 +57,20 @@ RUN_FIELDS = ("parameters", "instance_type", "instance_count", "boot_storage_gb"
               "max_run_seconds", "backend")
 
 
+RECURRING_POLL_SECONDS = 10.0
+
+
+class ClusterUnavailable(DomainError):
+    """The cluster did not take the change of a schedule's CronJob: nothing was changed."""
+
+    http_status = 502
+
+
 class PipelineScheduleService(ResourceService):
     table = PipelineSchedule
     machine = PIPELINE_SCHEDULE_MACHINE
     kind = "pipeline schedule"
+    _recurring_polled_at = float("-inf")  # when the runs of recurring runs on KFP were last asked for
 
     @property
     def pipelines(self) -> Any:
@@ -89,6 +101,12 @@ class PipelineScheduleService(ResourceService):
         """The period the schedule starts a run for next (it may be past: a run waiting for a slot)."""
         if row.status != S.ENABLED or now is None:
             return None
+        cluster = (row.run_spec or {}).get("cluster")
+        if cluster:  # the CronJob's next time (on whole minutes), or the recurring run's
+            after = max(now, row.start_at or now)
+            upcoming = cron_jobs.next_time(cluster["cron"], after) if cluster.get("cron") else \
+                timing.next_fire(row.trigger, row.anchor_at, after)
+            return None if upcoming is None or (row.end_at is not None and upcoming > row.end_at) else upcoming
         after = row.last_scheduled_at or row.anchor_at
         if row.catch_up:
             upcoming = timing.next_fire(row.trigger, row.anchor_at, after)
@@ -116,6 +134,7 @@ class PipelineScheduleService(ResourceService):
             max_run_seconds=spec.get("max_run_seconds"), backend=spec.get("backend"),
             last_scheduled_at=row.last_scheduled_at, last_run_name=row.last_run_name,
             next_run_at=self.next_run_at(row, now), run_count=row.run_count, active_runs=active_runs,
+            fired_by=cron_jobs.fired_by(row),
             skipped_count=row.skipped_count, last_error=row.last_error,
             history=[StatusEventOut(status=e.status, reason=e.reason, at=e.at) for e in history] if history is not None else None,
         )
@@ -179,16 +198,22 @@ class PipelineScheduleService(ResourceService):
                 raise InvalidInput(f"nas[{i}].nas_path: the directory does not exist", field=f"nas[{i}].nas_path")
         if data.backend is not None and data.backend not in self.platform.backend_names():
             raise InvalidInput(f"backend: the {data.backend} backend is not configured on this server", field="backend")
+        anchor = data.start_at or self.now()
+        target = self.pipelines.runs_backend(data.backend)
+        try:  # on a cluster the schedule is a CronJob: refused now when its trigger cannot be one
+            cluster = cron_jobs.placement(self.platform.backends.get(target), data.trigger.model_dump(), anchor, target)
+        except timing.ClusterTriggerError as exc:
+            raise InvalidInput(f"{exc.field}: {exc}", field=exc.field) from None
         experiment = self._experiment(session, data)
         run_spec = {"parameters": parameters, "instance_type": instance_type, "instance_count": data.instance_count,
                     "boot_storage_gb": data.boot_storage_gb, "nas": [m.model_dump() for m in data.nas],
                     "log_management": data.log_management, "cache": data.cache, "max_run_seconds": data.max_run_seconds,
-                    "backend": data.backend}
+                    "backend": data.backend, **({"cluster": cluster} if cluster else {})}
         row = PipelineSchedule(
             id=new_id(), name=data.name, description=data.description, pipeline_id=pipeline["id"],
             pipeline_name=pipeline["name"], experiment_id=experiment.id, run_spec=run_spec,
             trigger=data.trigger.model_dump(), max_concurrency=data.max_concurrency, catch_up=data.catch_up,
-            start_at=data.start_at, end_at=data.end_at, anchor_at=data.start_at or self.now(),
+            start_at=data.start_at, end_at=data.end_at, anchor_at=anchor,
         )
         self.initial(session, row)
         session.add(row)
@@ -242,6 +267,7 @@ class PipelineScheduleService(ResourceService):
                     raise Conflict(f"pipeline schedule {row.name!r} is {row.status} and cannot be {verb}", field="status")
                 self.set_status(session, row, target, "started by the user" if target == S.ENABLED else
                                 "stopped by the user")
+                self._switch_cron_job(row, suspend=target == S.DISABLED)  # its failure undoes the change
             out = self._outs(session, [row])[0]
         if changed:
             self.publish(row, "status")
@@ -286,6 +312,11 @@ class PipelineScheduleService(ResourceService):
             if active:
                 raise Conflict(f"pipeline schedule {row.name!r} has {active} pipeline run(s) in progress: delete the "
                                "schedule after its runs have ended (or stop them)", field="status")
+            try:  # first: a CronJob or recurring run left behind would go on starting runs
+                self._drop(row)
+            except (BackendError, DomainError) as exc:
+                raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its {cron_jobs.what(row)} could not be "
+                                         f"deleted: {exc}") from None
             session.execute(StatusEvent.__table__.delete().where(StatusEvent.resource_id == row.id))
             session.delete(row)
         self.events.publish(self.kind, row.id, change="deleted", name=row.name)
@@ -314,11 +345,167 @@ class PipelineScheduleService(ResourceService):
             try:
                 if row.status == S.CREATE_REQUESTED:
                     self.settle(row.id)
+                elif (row.run_spec or {}).get("cluster"):
+                    self.cluster_pass(row.id, now)  # its CronJob starts its runs, never this timer
                 elif self.has_work(row, now):
                     started += self.schedule_runs(row.id, now)
             except Exception:  # noqa: BLE001 - one schedule's failure must not stall the others
                 log.exception("easymaker: pipeline schedule %s failed in this pass", row.name)
-        return started
+        return started + self.pick_up_fired()
+
+    # -- schedules that are CronJobs ---------------------------------------------------------------
+    def _cluster_backend(self, row: PipelineSchedule) -> Any:
+        cluster = (row.run_spec or {}).get("cluster") or {}
+        backend = self.platform.backends.get(cluster.get("backend"))
+        if backend is None or not hasattr(backend, "put_schedule"):
+            raise BackendError(f"the {cluster.get('backend')} backend of its CronJob is not configured on this server")
+        return backend
+
+    def put_cron_job(self, row: PipelineSchedule, *, suspend: bool) -> None:
+        """Create or update the schedule's CronJob (its files staged first) or its KFP recurring run,
+        inside the caller's transaction, which stores its name; BackendError / RemoteError pass."""
+        spec = dict(row.run_spec or {})
+        run_spec = {k: spec.get(k) for k in RUN_FIELDS}
+        if spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND:
+            interval = int(timing.interval_step(row.trigger).total_seconds()) if row.trigger["type"] == "interval" else None
+            name = self.pipelines.put_recurring_run(
+                schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
+                run_spec=run_spec, trigger=dict(row.trigger), interval_seconds=interval, start_at=row.start_at or row.anchor_at,
+                end_at=row.end_at, max_concurrency=row.max_concurrency, catch_up=row.catch_up, enabled=not suspend)
+        else:
+            job = self.pipelines.schedule_job(
+                schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
+                run_spec=run_spec, start_at=row.start_at, end_at=row.end_at)
+            name = self._cluster_backend(row).put_schedule(job, cron_jobs.cron_settings(row, suspend=suspend))
+        row.run_spec = {**spec, "cluster": {**spec["cluster"], "name": name}}
+
+    def _suspend(self, row: PipelineSchedule, suspend: bool) -> None:
+        """Suspend or resume the CronJob / disable or enable the recurring run (created when missing)."""
+        cluster = row.run_spec["cluster"]
+        if cluster.get("name") and cluster["backend"] == cron_jobs.KFP_BACKEND:
+            self.pipelines.switch_recurring_run(cluster["name"], not suspend)
+        elif not cluster.get("name") or not suspend:
+            # resumed: the CronJob and its staged files are written again (created if it was deleted behind our back)
+            self.put_cron_job(row, suspend=suspend)
+        elif not self._cluster_backend(row).suspend_schedule(cluster["name"], suspend):
+            self.put_cron_job(row, suspend=suspend)  # deleted behind our back
+
+    def _drop(self, row: PipelineSchedule) -> None:
+        cluster = (row.run_spec or {}).get("cluster") or {}
+        if not cluster.get("name"):
+            return
+        if cluster["backend"] == cron_jobs.KFP_BACKEND:
+            self.pipelines.delete_recurring_run(cluster["name"])
+        else:
+            self._cluster_backend(row).delete_schedule(cluster["name"])
+
+    def _switch_cron_job(self, row: PipelineSchedule, *, suspend: bool) -> None:
+        if not (row.run_spec or {}).get("cluster"):
+            return
+        try:
+            self._suspend(row, suspend)
+        except (BackendError, DomainError) as exc:
+            raise ClusterUnavailable(f"pipeline schedule {row.name!r}: its {cron_jobs.what(row)} could not be "
+                                     f"{'suspended' if suspend else 'resumed'}: {exc}") from None
+
+    def cluster_pass(self, schedule_id: str, now: datetime) -> None:
+        """An ENABLED schedule that is a CronJob: create the CronJob when an earlier try failed;
+        after its end time, ENABLED(EXPIRED) and the CronJob suspended."""
+        with self.db.session() as session:
+            row = session.scalar(select(PipelineSchedule).where(PipelineSchedule.id == schedule_id).with_for_update())
+            if row is None or row.status != S.ENABLED:
+                return
+            expired = row.end_at is not None and now >= row.end_at
+            cluster = row.run_spec["cluster"]
+            if cluster.get("name") and not expired:
+                return
+            try:
+                if not cluster.get("name"):
+                    self.put_cron_job(row, suspend=expired)
+                else:
+                    self._suspend(row, True)
+            except (BackendError, DomainError) as exc:
+                row.last_error = f"its {cron_jobs.what(row)}: {exc}"
+                return
+            row.last_error = None
+            if expired:
+                self.set_status(session, row, S.ENABLED_EXPIRED, f"its end time {row.end_at.isoformat()} has passed")
+        self.publish(row, "status" if expired else "updated")
+
+    def pick_up_fired(self) -> int:
+        """Record the runs the schedules' CronJobs started (while the server was away, or since the
+        last pass) as the schedules' runs, each once. The number recorded."""
+        with self.db.session() as session:
+            rows = {r.id: r for r in session.scalars(select(PipelineSchedule)) if (r.run_spec or {}).get("cluster")}
+        recorded = 0
+        # asking the KFP server is a few requests a schedule: not every pass
+        every = float(self.settings.options("pipeline_schedules").get("recurring_poll_seconds", RECURRING_POLL_SECONDS))
+        poll_kfp = time.monotonic() - self._recurring_polled_at >= every
+        if poll_kfp:
+            self._recurring_polled_at = time.monotonic()
+        for row in rows.values():
+            if poll_kfp and row.run_spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND and row.run_spec["cluster"].get("name"):
+                try:
+                    recorded += self.record_recurring(row)
+                except DomainError as exc:
+                    log.warning("easymaker: pipeline schedule %s: its runs on Kubeflow Pipelines: %s", row.name, exc)
+        backends = {}
+        for row in rows.values():
+            if row.run_spec["cluster"]["backend"] == cron_jobs.KFP_BACKEND:
+                continue
+            try:
+                backends.setdefault(row.run_spec["cluster"]["backend"], self._cluster_backend(row))
+            except BackendError:
+                continue
+        for name, backend in backends.items():
+            try:
+                for fired in backend.fired_jobs():
+                    row = rows.get(fired["schedule_id"])
+                    if row is not None:
+                        recorded += self.record_fired(row, fired, backend)
+            except BackendError as exc:  # the next pass asks again
+                log.warning("easymaker: the Jobs of pipeline schedules on the %s backend could not be read: %s", name, exc)
+        return recorded
+
+    def record_recurring(self, row: PipelineSchedule) -> int:
+        spec = dict(row.run_spec or {})
+        recorded = self.pipelines.record_recurring_runs(
+            recurring_run_id=spec["cluster"]["name"], schedule_id=row.id, schedule_name=row.name,
+            pipeline_id=row.pipeline_id, experiment_id=row.experiment_id, run_spec={k: spec.get(k) for k in RUN_FIELDS})
+        for name, at in recorded:
+            self._count_run(row.id, name, at)
+        return len(recorded)
+
+    def _count_run(self, schedule_id: str, name: str, at: datetime | None) -> None:
+        with self.db.session() as session:
+            stored = session.get(PipelineSchedule, schedule_id)
+            if stored is None:
+                return
+            stored.run_count += 1
+            stored.last_run_name = name
+            if at is not None and (stored.last_scheduled_at is None or at > stored.last_scheduled_at):
+                stored.last_scheduled_at = at
+            stored.updated_at = utcnow()
+        self.publish(stored, "updated")
+
+    def record_fired(self, row: PipelineSchedule, fired: dict[str, Any], backend: Any) -> int:
+        at = clock.parse_utc(fired["scheduled_at"]) if fired.get("scheduled_at") else None
+        if not cron_jobs.in_window(row, at):
+            if fired["finished"]:  # its pod ran nothing; the Job goes, unrecorded
+                backend.release({**fired["handle"], "job_id": fired["name"]})
+            return 0
+        stamp = (at or self.now()).strftime(RUN_STAMP)
+        names = [n for n in [f"{row.name}-{stamp}"] + [f"{row.name[:MAX_SCHEDULE_NAME - 2]}-{stamp}-{k}"
+                                                       for k in range(2, 10)] if NAME_PATTERN.match(n)]
+        spec = dict(row.run_spec or {})
+        name = self.pipelines.record_fired_run(
+            schedule_id=row.id, schedule_name=row.name, pipeline_id=row.pipeline_id, experiment_id=row.experiment_id,
+            run_spec={k: spec.get(k) for k in RUN_FIELDS}, names=names, fired=fired,
+            description=f"run of pipeline schedule {row.name} for {(at.isoformat() if at else 'its CronJob')}")
+        if name is None:
+            return 0
+        self._count_run(row.id, name, at)
+        return 1
 
     def settle(self, schedule_id: str) -> None:
         """CREATE REQUESTED -> ENABLED once its pipeline is ACTIVE (CREATE FAILED if it failed)."""
@@ -332,6 +519,11 @@ class PipelineScheduleService(ResourceService):
                                 f"{'no longer exists' if pipeline is None else 'failed to be created'}")
             elif pipeline["status"] == PIPELINE_ACTIVE:
                 self.set_status(session, row, S.ENABLED)
+                if (row.run_spec or {}).get("cluster"):
+                    try:
+                        self.put_cron_job(row, suspend=False)
+                    except (BackendError, DomainError) as exc:  # the next passes try again (cluster_pass)
+                        row.last_error = f"its {cron_jobs.what(row)}: {exc}"
             else:
                 return  # the pipeline is still being created
         self.publish(row, "status")

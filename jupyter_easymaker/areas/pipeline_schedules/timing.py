@@ -207,3 +207,46 @@ def plan(trigger: Mapping[str, Any], *, anchor: datetime, last: datetime | None,
     # after the end time, a period that is due but waits for a slot keeps the schedule going
     expired = end is not None and now >= end and upcoming is None
     return Plan(tuple(due), skipped, expired, upcoming)
+
+
+# -- the 5-field cron of a Kubernetes CronJob -------------------------------------------------
+class ClusterTriggerError(TriggerError):
+    """A trigger a Kubernetes CronJob cannot express; ``field`` names the part at fault."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def cronjob_schedule(trigger: Mapping[str, Any], anchor: datetime) -> str:
+    """The trigger as a CronJob's 5-field schedule, read in UTC.
+
+    A cron trigger drops its seconds field, which must be ``0`` (a CronJob fires on whole
+    minutes). An interval trigger fires on the anchor's minute (its seconds dropped):
+    every N minutes with N dividing 60, every N hours with N dividing 24, every day
+    or every week; other intervals cannot be written as a cron and are refused."""
+    if trigger.get("type") == "cron":
+        text = " ".join(str(trigger.get("expression") or "").split())
+        if text.startswith("@"):
+            return text.lower()
+        seconds, *rest = text.split(" ")
+        if seconds not in ("0", "00"):
+            raise ClusterTriggerError(
+                f"{text!r} fires at second {seconds!r}: on Kubernetes a schedule is a CronJob, which fires on whole "
+                "minutes; use 0 as the seconds field", "trigger.expression")
+        return " ".join(rest)
+    step, anchor = interval_step(trigger), _utc(anchor)
+    every, unit = trigger["every"], trigger["unit"]
+    minute, hour = anchor.minute, anchor.hour
+    if unit == "minutes" and 60 % every == 0:
+        return "* * * * *" if every == 1 else f"{minute % every}/{every} * * * *"
+    if unit == "hours" and 24 % every == 0:
+        return f"{minute} * * * *" if every == 1 else f"{minute} {hour % every}/{every} * * *"
+    if step == timedelta(days=1):
+        return f"{minute} {hour} * * *"
+    if step == timedelta(weeks=1):
+        return f"{minute} {hour} * * {(anchor.weekday() + 1) % 7}"
+    raise ClusterTriggerError(
+        f"every {every} {unit} cannot be written as a cron schedule: on Kubernetes a schedule is a CronJob; use a "
+        "number of minutes that divides 60, of hours that divides 24, 1 day, 1 week, or a cron trigger",
+        "trigger.every")

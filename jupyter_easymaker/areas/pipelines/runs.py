@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -57,11 +58,15 @@ from jupyter_easymaker.backend.base import InstanceType
 from jupyter_easymaker.backend.jobs.base import JobSpec
 from jupyter_easymaker.catalogs.jobs import (
     ERROR_LINE,
+    FIRED_RUNS_FOLDER,
     IMAGE_JOBS_DIR,
     PIPELINE_RUN_ENTRY,
     PIPELINE_RUNNER_SERVICE_ACCOUNT,
+    PIPELINE_SCHEDULE_DIR_ENV,
     PIPELINE_TASK_JOBS_ENV,
     PIPELINE_TASK_LINE,
+    SCHEDULE_WINDOW_FILE,
+    SCHEDULED_PIPELINE_RUN_ENTRY,
     TASK_JOBS_FLAG,
     jobs_source_dir,
     read_state,
@@ -79,6 +84,8 @@ from jupyter_easymaker.core.times import utcnow
 R, S = PipelineRunStatus, TaskState
 REMOTE_BACKEND = "kfp"  # a run executed by a Kubeflow Pipelines API server
 RUNS_FOLDER = "pipeline-runs"
+SCHEDULES_FOLDER = "pipeline-schedules"  # what a schedule's CronJob runs read, and their folders
+FIRED_RUN_IDS = uuid.UUID("5f0c6a1e-3b1d-4c59-9a55-0d7f3f1c2b6e")  # run ids of fired Jobs: uuid5 of the Job's uid
 CACHE_FOLDER = "pipeline-cache"
 SPEC_FILE, PLATFORM_FILE, RUN_FILE = "pipeline_spec.json", "platform_spec.json", "run.json"
 JOURNAL_FILE, RESULT_FILE, TASKS_FOLDER = "journal.jsonl", "result.json", "tasks"
@@ -456,6 +463,140 @@ class PipelineRuns(JobService):
             TASK_JOBS_FLAG: row.backend == "local",
         })
 
+    # -- schedules run by the cluster (a CronJob per schedule) -------------------------------
+    def schedule_dir(self, schedule_id: str) -> str:
+        return self.settings.path(SCHEDULES_FOLDER, schedule_id)
+
+    def _schedule_row(self, session: Session, *, schedule_id: str, schedule_name: str, pipeline_id: str,
+                      experiment_id: str, run_spec: dict[str, Any], row_id: str, run_dir: str) -> tuple[PipelineRun, Pipeline]:
+        """A run row (not stored) of the schedule's run fields, in ``run_dir``."""
+        data = parse(PipelineRunFields, {"pipeline_name": pipeline_id, "experiment_id": experiment_id,
+                                         **{k: v for k, v in run_spec.items() if v is not None}})
+        pipeline = self.pipelines.lookup(session, pipeline_id)
+        if pipeline is None:
+            raise InvalidInput(f"pipeline_name: pipeline {pipeline_id!r} does not exist", field="pipeline_name")
+        nas = [{"mount_dir_name": m.mount_dir_name, "nas_path": m.nas_path,
+                "path": self.job_specs.resolve(m.nas_path, f"nas[{i}].nas_path")} for i, m in enumerate(data.nas)]
+        spec: dict[str, Any] = {"instance_type": self.job_specs.instance_type_name(data.instance_type),
+                                "instance_count": data.instance_count, "nodes": 1, "cache": data.cache,
+                                "log_enabled": data.log_management}
+        for key in ("boot_storage_gb", "max_run_seconds"):
+            if getattr(data, key) is not None:
+                spec[key] = getattr(data, key)
+        row = PipelineRun(
+            id=row_id, name=schedule_name, description="", pipeline_id=pipeline.id, pipeline_name=pipeline.name,
+            experiment_id=experiment_id, schedule_id=schedule_id, schedule_name=schedule_name,
+            parameters_json=dict(data.parameters or {}), instance_type=spec["instance_type"],
+            instance_count=data.instance_count, boot_storage_gb=data.boot_storage_gb, nas=nas,
+            log_management=data.log_management, spec=spec, backend=self.backend_for(data.backend),
+            paths={"run_dir": run_dir, "work_dir": os.path.join(run_dir, "job")})
+        return row, pipeline
+
+    def schedule_job(self, *, schedule_id: str, schedule_name: str, pipeline_id: str, experiment_id: str,
+                     run_spec: dict[str, Any], start_at: datetime | None, end_at: datetime | None) -> JobSpec:
+        """Stage what a schedule's runs need in its folder (the pipeline's spec, run.json, its start /
+        end time) and answer the job each of its runs is: the run Job of today, whose pod makes its run's
+        folder from the staged one (``SCHEDULED_PIPELINE_RUN_ENTRY``)."""
+        folder = self.schedule_dir(schedule_id)
+        with self.db.session() as session:
+            row, pipeline = self._schedule_row(session, schedule_id=schedule_id, schedule_name=schedule_name,
+                                               pipeline_id=pipeline_id, experiment_id=experiment_id, run_spec=run_spec,
+                                               row_id=schedule_id, run_dir=folder)
+            spec_json, platform_json = pipeline.spec_json, pipeline.platform_spec_json
+        self.write_run_dir(row, spec_json, platform_json)
+        replace_json(os.path.join(folder, SCHEDULE_WINDOW_FILE),
+                     {"start_at": start_at.isoformat() if start_at else None, "end_at": end_at.isoformat() if end_at else None})
+        return self._executor_job(row, SCHEDULED_PIPELINE_RUN_ENTRY, {PIPELINE_SCHEDULE_DIR_ENV: folder})
+
+    def record_fired_run(self, *, schedule_id: str, schedule_name: str, pipeline_id: str, experiment_id: str,
+                         run_spec: dict[str, Any], names: list[str], fired: dict[str, Any], description: str) -> str | None:
+        """Record a Job the schedule's CronJob started as the schedule's run, once: its id derives
+        from the Job's uid, so a second pass (or a restarted server) finds it recorded. The run is
+        CREATE IN PROGRESS with the Job as its handle: the job lifecycle takes it from there (its
+        state, tasks, logs, result). The run's name, or None when it was recorded before."""
+        run_id = str(uuid.uuid5(FIRED_RUN_IDS, str(fired["uid"])))
+        run_dir = os.path.join(self.schedule_dir(schedule_id), FIRED_RUNS_FOLDER, str(fired["name"]))
+        try:
+            with self.db.session() as session:
+                if session.get(PipelineRun, run_id) is not None:
+                    return None
+                row, _ = self._schedule_row(session, schedule_id=schedule_id, schedule_name=schedule_name,
+                                            pipeline_id=pipeline_id, experiment_id=experiment_id, run_spec=run_spec,
+                                            row_id=run_id, run_dir=run_dir)
+                taken = set(session.scalars(select(PipelineRun.name).where(PipelineRun.name.in_(names))))
+                free = [n for n in names if n not in taken]
+                row.name = free[0] if free else f"{names[0][:40]}-{run_id[:8]}"
+                row.description = description
+                self.initial(session, row)
+                row.handle, row.log_offset = {**fired["handle"], "job_id": run_id}, 0
+                session.add(row)
+                session.flush()
+                self.set_status(session, row, R.CREATE_IN_PROGRESS,
+                                f"started by the schedule's CronJob on Kubernetes (Job {fired['name']})")
+        except IntegrityError:
+            return None  # recorded at the same moment by another pass
+        self.publish(row, "created")
+        return row.name
+
+    # -- schedules kept by the Kubeflow Pipelines server (a recurring run per schedule) -----------
+    def put_recurring_run(self, *, schedule_id: str, schedule_name: str, pipeline_id: str, experiment_id: str,
+                          run_spec: dict[str, Any], trigger: dict[str, Any], interval_seconds: int | None,
+                          start_at: datetime | None, end_at: datetime | None, max_concurrency: int, catch_up: bool,
+                          enabled: bool) -> str:
+        """The schedule as a recurring run on the KFP server (the pipeline's YAML inline, the run
+        parameters, the 6-field cron or the interval); its id (RemoteError passes)."""
+        with self.db.session() as session:
+            pipeline = self.pipelines.lookup(session, pipeline_id)
+            if pipeline is None:
+                raise InvalidInput(f"pipeline_name: pipeline {pipeline_id!r} does not exist", field="pipeline_name")
+            experiment = self.experiments.names(session, {experiment_id}).get(experiment_id) or "Default"
+            text = ir.canonical_yaml(pipeline.spec_json, pipeline.platform_spec_json)
+        return self.remote().create_recurring(
+            schedule_name, text, dict(run_spec.get("parameters") or {}), experiment,
+            cron=trigger.get("expression") if trigger.get("type") == "cron" else None, interval_seconds=interval_seconds,
+            start_at=start_at, end_at=end_at, max_concurrency=max_concurrency, catch_up=catch_up, enabled=enabled,
+            enable_caching=run_spec.get("cache"))
+
+    def switch_recurring_run(self, recurring_run_id: str, enabled: bool) -> None:
+        self.remote().switch_recurring(recurring_run_id, enabled)
+
+    def delete_recurring_run(self, recurring_run_id: str) -> None:
+        self.remote().delete_recurring(recurring_run_id)
+
+    def record_recurring_runs(self, *, recurring_run_id: str, schedule_id: str, schedule_name: str, pipeline_id: str,
+                              experiment_id: str, run_spec: dict[str, Any]) -> list[tuple[str, datetime | None]]:
+        """The runs the KFP server started for the schedule's recurring run that are not recorded yet,
+        each recorded once (its id derives from KFP's run id) as the schedule's run, mirrored from then
+        on like any run on that server; (name, scheduled time) of each recorded now."""
+        with self.db.session() as session:
+            experiment = self.experiments.names(session, {experiment_id}).get(experiment_id) or "Default"
+        recorded = []
+        for remote_run in self.remote().recurring_runs(recurring_run_id, experiment):
+            run_id = str(uuid.uuid5(FIRED_RUN_IDS, f"kfp:{remote_run['run_id']}"))
+            try:
+                with self.db.session() as session:
+                    if session.get(PipelineRun, run_id) is not None:
+                        continue
+                    row, _ = self._schedule_row(session, schedule_id=schedule_id, schedule_name=schedule_name,
+                                                pipeline_id=pipeline_id, experiment_id=experiment_id,
+                                                run_spec={**run_spec, "backend": None}, row_id=run_id,
+                                                run_dir=self.run_dir(run_id))
+                    taken = session.scalar(select(PipelineRun.id).where(PipelineRun.name == remote_run["name"]))
+                    row.name = remote_run["name"] if taken is None else f"{remote_run['name'][:40]}-{run_id[:8]}"
+                    row.description = f"run of pipeline schedule {schedule_name}, started by Kubeflow Pipelines"
+                    row.backend, row.remote_run_id = REMOTE_BACKEND, remote_run["run_id"]
+                    self.initial(session, row)
+                    row.handle = {"remote_run_id": remote_run["run_id"]}
+                    session.add(row)
+                    session.flush()
+                    self.set_status(session, row, R.CREATE_IN_PROGRESS,
+                                    f"started by recurring run {recurring_run_id} on Kubeflow Pipelines")
+            except IntegrityError:
+                continue
+            self.publish(row, "created")
+            recorded.append((row.name, remote_run["scheduled_at"]))
+        return recorded
+
     # -- the job ------------------------------------------------------------------------
     def job_rows(self) -> list[Any]:
         return [r for r in super().job_rows() if r.backend != REMOTE_BACKEND]
@@ -467,7 +608,12 @@ class PipelineRuns(JobService):
         run_dir = row.paths["run_dir"]
         if not os.path.isfile(os.path.join(run_dir, SPEC_FILE)):
             raise InvalidInput(f"the run's folder {run_dir} lost its {SPEC_FILE}; copy the run to start it again")
-        job_paths = {"source_dir": jobs_source_dir(), "entry_point": PIPELINE_RUN_ENTRY, "datasets": {}, "model_dir": "",
+        return self._executor_job(row, PIPELINE_RUN_ENTRY, {"EM_PIPELINE_RUN_DIR": run_dir})
+
+    def _executor_job(self, row: PipelineRun, entry_point: str, env: dict[str, str]) -> JobSpec:
+        """The job that runs the executor on ``row``'s folder (a run's, or a schedule's staged one)."""
+        run_dir = row.paths["run_dir"]
+        job_paths = {"source_dir": jobs_source_dir(), "entry_point": entry_point, "datasets": {}, "model_dir": "",
                      "output_dir": run_dir, "checkpoint_dir": "", "tensorboard_log_dir": "", "work_dir": row.paths["work_dir"]}
         labels = {"easymaker/experiment-id": row.experiment_id}
         if row.pipeline_id:
@@ -479,8 +625,7 @@ class PipelineRuns(JobService):
         elif (read_state(os.path.join(run_dir, RUN_FILE)) or {}).get(TASK_JOBS_FLAG):
             # the executor only walks the DAG: the run's instance type is what each task's job gets
             job.instance_type = InstanceType(name=f"{job.instance_type.name} (tasks)", cpu=0.0, memory_mib=0)
-        job.env = {"EM_PIPELINE_RUN_DIR": run_dir,
-                   "EM_NAS_MOUNTS": json.dumps({m["mount_dir_name"]: m["path"] for m in row.nas or []})}
+        job.env = {**env, "EM_NAS_MOUNTS": json.dumps({m["mount_dir_name"]: m["path"] for m in row.nas or []})}
         for mount in row.nas or []:
             job.env[f"EM_NAS_{mount['mount_dir_name'].upper().replace('-', '_')}"] = mount["path"]
         template = getattr(self.platform.backends.get(row.backend), "pipeline_task_template", None)

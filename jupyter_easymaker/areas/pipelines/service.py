@@ -94,6 +94,32 @@ class PipelineService(ResourceService):
         """A run a pipeline schedule starts (see :meth:`PipelineRuns.create_scheduled_run`); its name."""
         return self.runs.create_scheduled_run(session, **fields)
 
+    def schedule_job(self, **fields: Any) -> Any:
+        """The job a schedule's CronJob starts, its files staged (see ``PipelineRuns.schedule_job``)."""
+        return self.runs.schedule_job(**fields)
+
+    def record_fired_run(self, **fields: Any) -> str | None:
+        """A Job a schedule's CronJob started, recorded once as its run (``PipelineRuns.record_fired_run``)."""
+        return self.runs.record_fired_run(**fields)
+
+    def put_recurring_run(self, **fields: Any) -> str:
+        """A schedule as a recurring run on the Kubeflow Pipelines server (``PipelineRuns.put_recurring_run``)."""
+        return self.runs.put_recurring_run(**fields)
+
+    def switch_recurring_run(self, recurring_run_id: str, enabled: bool) -> None:
+        self.runs.switch_recurring_run(recurring_run_id, enabled)
+
+    def delete_recurring_run(self, recurring_run_id: str) -> None:
+        self.runs.delete_recurring_run(recurring_run_id)
+
+    def record_recurring_runs(self, **fields: Any) -> list[tuple[str, Any]]:
+        """The runs of a schedule's recurring run, recorded once each (``PipelineRuns.record_recurring_runs``)."""
+        return self.runs.record_recurring_runs(**fields)
+
+    def runs_backend(self, asked: str | None) -> str:
+        """Where a run asking for ``asked`` runs: that backend, or "kfp" / the default without one."""
+        return self.runs.backend_for(asked)
+
     def count_active_runs_for_schedule(self, schedule_id: str, session: Session | None = None) -> int:
         """The schedule's runs that have not ended (its max concurrency and deletion rule)."""
         return self.runs.count_active_runs_for_schedule(schedule_id, session)

@@ -350,7 +350,9 @@ class KubernetesBackend:
             raise self.api.error(f"reading job {name} failed", exc) from exc
 
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
-        return self.api.pods(handle["namespace"], selector_labels(handle["job_id"]), what="listing the job's pods failed")
+        # a Job a CronJob started shares its template's id label with every other one: its pods go by its name
+        wanted = handle.get("pod_labels") or selector_labels(handle["job_id"])
+        return self.api.pods(handle["namespace"], wanted, what="listing the job's pods failed")
 
     def _check_handle(self, handle: Mapping[str, Any]) -> None:
         if not isinstance(handle, Mapping) or not all(handle.get(k) for k in ("namespace", "name", "job_id")):
@@ -399,6 +401,75 @@ class KubernetesBackend:
                                   _content_type=MERGE_PATCH)
                 except ApiException as exc:
                     raise self.api.error(f"updating pull secret {name}", exc) from exc
+
+    # -- pipeline schedules as CronJobs ---------------------------------------------------
+    def put_schedule(self, spec: JobSpec, schedule: Mapping[str, Any]) -> str:
+        """Create or update the CronJob of a pipeline schedule (and the Secret holding its runs'
+        job spec), both named after ``spec``; its name. ``schedule``: ``schedule_id``, ``cron``
+        (5 fields, UTC), ``suspend``, ``concurrency_policy``, ``starting_deadline_seconds``."""
+        name = resource_name("schedule", spec.job_id, max_length=m.CRONJOB_MAX_NAME)
+        ns = self.namespace
+        try:
+            cron = m.pipeline_schedule_cronjob_manifest(spec, name=name, namespace=ns, options=self.options, **schedule)
+            secret = m.secret_manifest(spec, name, ns)
+        except ManifestError as exc:
+            raise BackendError(str(exc)) from exc
+        self._put_registry_secrets(spec)
+        if self.api.create(self.api.core.create_namespaced_secret, ns, secret, what="creating the schedule's spec secret") is None:
+            try:
+                self.api.call(self.api.core.patch_namespaced_secret, name, ns, {"stringData": secret["stringData"]},
+                              _content_type=MERGE_PATCH)
+            except ApiException as exc:
+                raise self.api.error(f"updating the spec secret of CronJob {name}", exc) from exc
+        if self.api.create(self.api.batch.create_namespaced_cron_job, ns, cron, what=f"creating CronJob {name}") is None:
+            # null removes a field a merge patch would otherwise keep
+            patch = {"metadata": {"labels": cron["metadata"]["labels"], "annotations": cron["metadata"]["annotations"]},
+                     "spec": {"startingDeadlineSeconds": None, **cron["spec"]}}
+            try:
+                self.api.call(self.api.batch.patch_namespaced_cron_job, name, ns, patch, _content_type=MERGE_PATCH)
+            except ApiException as exc:
+                raise self.api.error(f"updating CronJob {name}", exc) from exc
+        return name
+
+    def suspend_schedule(self, name: str, suspend: bool) -> bool:
+        """Suspend or resume a schedule's CronJob; False when it is not there."""
+        patch = {"spec": {"suspend": bool(suspend)}}
+        done = self.api.ignore_missing(self.api.batch.patch_namespaced_cron_job, name, self.namespace, patch,
+                                       _content_type=MERGE_PATCH, what=f"suspending CronJob {name}")
+        return done is not None
+
+    def delete_schedule(self, name: str) -> None:
+        """The CronJob and its Secret; Jobs it started and nobody recorded go with it."""
+        ns = self.namespace
+        self._ignore_missing(self.api.batch.delete_namespaced_cron_job, name, ns, propagation_policy="Background")
+        self._ignore_missing(self.api.core.delete_namespaced_secret, name, ns)
+
+    def fired_jobs(self) -> list[dict[str, Any]]:
+        """The Jobs the schedules' CronJobs started that are still in the cluster:
+        ``{"schedule_id", "name", "uid", "scheduled_at" (ISO), "finished", "handle"}`` each
+        (the handle's ``job_id`` is left for the caller: the run that records it)."""
+        wanted = {MANAGED_BY_KEY: MANAGED_BY}
+        try:
+            jobs = self.api.call(self.api.batch.list_namespaced_job, self.namespace,
+                                 label_selector=f"{selector(wanted)},{m.SCHEDULE_LABEL}").get("items") or []
+        except ApiException as exc:
+            raise self.api.error("listing the Jobs of pipeline schedules failed", exc) from exc
+        found = []
+        for job in jobs:
+            meta = job.get("metadata") or {}
+            annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+            schedule_id = annotations.get(m.SCHEDULE_ID_ANNOTATION) or labels.get(m.SCHEDULE_LABEL)
+            if not schedule_id or not labels_match(job, wanted) or meta.get("deletionTimestamp"):
+                continue
+            handle = {"backend": "kubernetes", "namespace": meta.get("namespace") or self.namespace,
+                      "name": meta.get("name"), "kind": JOB_KIND, "service": None, "nodes": 1,
+                      "pod_labels": {m.JOB_NAME_LABEL: meta.get("name")}}
+            found.append({
+                "schedule_id": schedule_id, "name": meta.get("name"), "uid": meta.get("uid") or meta.get("name"),
+                "scheduled_at": annotations.get(m.SCHEDULED_TIMESTAMP_ANNOTATION) or meta.get("creationTimestamp"),
+                "finished": bool(true_condition(job, ("Complete", "Failed"))), "handle": handle,
+            })
+        return found
 
     # -- lifecycle --------------------------------------------------------------------
     def submit(self, spec: JobSpec) -> dict[str, Any]:

@@ -54,7 +54,7 @@ from jupyter_easymaker.backend.kubernetes.pods import (
     under,
     volume_source,
 )
-from jupyter_easymaker.catalogs.jobs import IMAGE_DIR, LAUNCHER_MODULE
+from jupyter_easymaker.catalogs.jobs import FIRED_JOB_NAME_ENV, IMAGE_DIR, LAUNCHER_MODULE
 
 DEFAULT_IMAGE = "ghcr.io/jupyter-easymaker/training:latest"
 LAUNCHER_COMMAND = ["python", "-m", LAUNCHER_MODULE]
@@ -391,4 +391,52 @@ def pipeline_task_job_template(spec: JobSpec, *, namespace: str, options: PodOpt
             "ttlSecondsAfterFinished": TASK_JOB_TTL_SECONDS,
             "template": {"metadata": {"labels": dict(labels)}, "spec": pod},
         },
+    }
+
+
+# -- pipeline schedules: a CronJob that starts the runs itself ------------------------------
+SCHEDULE_LABEL = "easymaker/pipeline-schedule"
+SCHEDULE_ID_ANNOTATION = "easymaker/pipeline-schedule-id"
+# the label the job controller puts on the pods of a Job (Kubernetes 1.27 and later)
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
+# the time the CronJob controller meant to start a Job for (on each Job it creates, 1.28 and later)
+SCHEDULED_TIMESTAMP_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+# finished Jobs the CronJob keeps until the server picks them up (it deletes each it recorded)
+FIRED_JOBS_KEPT = 100
+# a CronJob's name is at most 52 characters: its Jobs add 11
+CRONJOB_MAX_NAME = 52
+
+
+def pipeline_schedule_cronjob_manifest(
+    spec: JobSpec, *, name: str, namespace: str, options: PodOptions, schedule_id: str, cron: str,
+    suspend: bool, concurrency_policy: str, starting_deadline_seconds: int | None,
+) -> dict[str, Any]:
+    """A ``batch/v1`` CronJob whose Jobs are the pipeline run Job of ``spec`` (same
+    image, service account, storage and Secret ``name``), each Job and pod labelled with
+    the schedule; a pod learns its Job's name from the downward API (its run's folder is
+    named after it). ``cron``: 5 fields, read in UTC."""
+    job = job_manifest(spec, name=name, namespace=namespace, options=options, secret_name=name)
+    labels = {**job["metadata"]["labels"], SCHEDULE_LABEL: label_value(schedule_id)}
+    annotations = {**job["metadata"]["annotations"], SCHEDULE_ID_ANNOTATION: schedule_id}
+    template = job["spec"]["template"]
+    template["metadata"]["labels"] = {**template["metadata"]["labels"], SCHEDULE_LABEL: label_value(schedule_id)}
+    container = template["spec"]["containers"][0]
+    container["env"].append({"name": FIRED_JOB_NAME_ENV,
+                             "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{JOB_NAME_LABEL}']"}}})
+    cron_spec: dict[str, Any] = {
+        "schedule": cron,
+        "timeZone": "Etc/UTC",
+        "suspend": suspend,
+        "concurrencyPolicy": concurrency_policy,
+        "successfulJobsHistoryLimit": FIRED_JOBS_KEPT,
+        "failedJobsHistoryLimit": FIRED_JOBS_KEPT,
+        "jobTemplate": {"metadata": {"labels": labels, "annotations": annotations}, "spec": job["spec"]},
+    }
+    if starting_deadline_seconds is not None:
+        cron_spec["startingDeadlineSeconds"] = starting_deadline_seconds
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
+        "spec": cron_spec,
     }

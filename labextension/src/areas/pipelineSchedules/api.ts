@@ -40,6 +40,8 @@ export interface IPipelineSchedule extends IResource {
   active_runs: number;
   skipped_count: number;
   last_error?: string | null;
+  /** who starts its runs: the server's timer, or its CronJob / KFP recurring run (which fire while the server is down) */
+  fired_by: string;
   history?: IStatusEvent[] | null;
 }
 

@@ -31,6 +31,7 @@ export const KO: { [msgid: string]: string } = {
   'Maximum concurrent runs': '최대 동시 실행 수',
   minutes: '분',
   'Missed periods left out': '건너뛴 주기',
+  'Fired by': '실행 주체',
   'Next run': '다음 실행',
   'No pipeline schedules yet. Create one with "Create schedule".': '파이프라인 일정이 없습니다. "일정 생성"으로 만드세요.',
   off: '사용 안 함',

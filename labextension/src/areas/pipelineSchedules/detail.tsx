@@ -78,6 +78,7 @@ export class ScheduleDetailPanel extends ResourceDetailPanel<IPipelineSchedule> 
         [trans.__('Pipeline'), s.pipeline_name],
         [trans.__('Experiment'), s.experiment_name ?? s.experiment_id],
         [trans.__('Trigger'), <code>{s.trigger_text}</code>],
+        [trans.__('Fired by'), s.fired_by],
         [trans.__('Next run'), formatTime(s.next_run_at)],
         [trans.__('Last scheduled run'), s.last_run_name ? `${s.last_run_name} (${formatTime(s.last_scheduled_at)})` : ''],
         [trans.__('Runs started'), String(s.run_count)],
