@@ -7,6 +7,7 @@ metrics-server) by writing pods, statuses, logs and metrics into it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from typing import Any
@@ -58,6 +59,7 @@ class FakeCluster:
         self.emulator = emulator
         self.server = server
         self.logs: dict[str, str] = {}
+        self.loop = asyncio.get_running_loop()  # the emulator's: its watch streams live there
         emulator["get", _LOG_PATH] << self._serve_log
 
     def api_client(self) -> k8s_client.ApiClient:
@@ -105,8 +107,36 @@ class FakeCluster:
         ]
 
     # -- acting as the cluster --------------------------------------------------------
+    def publish(self, resource: str, event_type: str, name: str) -> None:
+        """Tell the emulator's watchers about a change made here (the helpers write the
+        emulator's store directly, which streams nothing by itself), as the API server would."""
+        obj = self.emulator.objects[resource, NAMESPACE, name]
+        raw = obj.last.raw if event_type == "DELETED" else obj.raw
+        bus = self.emulator._buses[kmock.resource(resource)]  # kmock keeps one event bus per resource
+        put = bus.put({"type": event_type, "object": raw})
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.loop.create_task(put)  # streamed once the test awaits
+        else:  # the emulator serves from a thread of its own
+            asyncio.run_coroutine_threadsafe(put, self.loop).result(5)
+
+    async def end_watches(self) -> None:
+        """Let watch streams whose client has gone notice it: kmock's stream only finds out when it
+        next writes, and the server's shutdown waits for it. Call on the emulator's loop."""
+        for bus in list(self.emulator._buses.values()):
+            await bus.put({"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": ""}}})
+
     def set_status(self, resource: str, name: str, status: dict[str, Any]) -> None:
         self.emulator.objects[resource, NAMESPACE, name].patch({"status": status})
+        self.publish(resource, "MODIFIED", name)
+
+    def delete(self, resource: str, name: str) -> None:
+        """The object is gone (a controller or a person deleted it)."""
+        self.emulator.objects[resource, NAMESPACE, name].delete()
+        self.publish(resource, "DELETED", name)
 
     def add_pod(
         self,
@@ -153,6 +183,7 @@ class FakeCluster:
                 "containerStatuses": [{"name": "c", "state": container_state}],
             },
         }
+        self.publish(PODS, "MODIFIED", name)
 
     def validate_created(self) -> int:
         count = 0

@@ -88,6 +88,7 @@ def threaded_cluster(kserve):
                 holder["loop"] = loop
                 ready.set()
                 await holder["stop"].wait()
+                await holder["cluster"].end_watches()
 
         loop.run_until_complete(main())
 

@@ -37,6 +37,7 @@ def threaded_cluster():
                 holder["stop"] = asyncio.Event()
                 ready.set()
                 await holder["stop"].wait()
+                await holder["cluster"].end_watches()
 
         loop.run_until_complete(main())
 

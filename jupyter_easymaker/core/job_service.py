@@ -194,11 +194,12 @@ class JobReconciler:
             self.log.info("easymaker: re-attached to %d running %s job(s)", n, self.service.kind)
 
     async def reconcile_once(self) -> None:
-        for row in await asyncio.to_thread(self.service.job_rows):
+        # rows whose backend watches them are stepped when they changed or a look is due, changed ones first
+        for row in self.jobs.due_rows(await asyncio.to_thread(self.service.job_rows)):
             try:
                 await asyncio.to_thread(self.step, row)
             except Exception:  # noqa: BLE001 - isolate rows from each other
                 self.log.exception("easymaker: reconciling %s %s failed", self.service.kind, row.id)
 
     def step(self, row: Any) -> None:
-        self.jobs.step(self.service, row)
+        self.jobs.step_if_due(self.service, row)

@@ -139,6 +139,7 @@ class JobLifecycle:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("jupyter_easymaker.jobs"))
     _last_sample: dict[str, float] = field(default_factory=dict)
     _watched: set[str] = field(default_factory=set)
+    _looked: dict[str, tuple[Any, float]] = field(default_factory=dict)  # row id -> (what it was, when to look again)
 
     # -- after a restart ---------------------------------------------------------
     def adopt(self, rows: list[Any]) -> int:
@@ -150,6 +151,43 @@ class JobLifecycle:
                 backend.adopt(dict(row.handle))
                 n += 1
         return n
+
+    # -- which rows a pass looks at -------------------------------------------------
+    def due(self, row: Any) -> bool:
+        """Whether a pass should step this row: always, unless its backend watches its
+        objects (``change_mark``) and neither they nor the row changed since the last
+        step and its next look (logs, usage, time limit) is not due yet."""
+        return self._due(row) > 0
+
+    def due_rows(self, rows: list[Any]) -> list[Any]:
+        """The rows a pass should step, those whose objects or row changed first (a status
+        change is recorded before the pass reads the logs of jobs that are merely due a look)."""
+        marked = [(self._due(row), i, row) for i, row in enumerate(rows)]
+        return [row for due, _, row in sorted(marked, key=lambda m: (-m[0], m[1])) if due > 0]
+
+    def _due(self, row: Any) -> int:
+        """2: changed (or not watched), 1: its next look is due, 0: neither."""
+        backend = self.backends.get(row.backend)
+        change_mark = getattr(backend, "change_mark", None)
+        if change_mark is None or not row.handle:
+            return 2
+        mark = change_mark(dict(row.handle))
+        looked = self._looked.get(row.id)
+        if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
+            return 2
+        return 1 if time.monotonic() >= looked[1] else 0
+
+    def step_if_due(self, store: JobStore, row: Any) -> None:
+        """:meth:`step`, noting what the row and its objects were for :meth:`due`."""
+        backend = self.backends.get(row.backend)
+        change_mark = getattr(backend, "change_mark", None)
+        mark = change_mark(dict(row.handle)) if change_mark is not None and row.handle else None
+        self.step(store, row)
+        if mark is None or row.status not in store.statuses.active:
+            self._looked.pop(row.id, None)
+            return
+        revisit = float(getattr(backend, "revisit_seconds", lambda: 0.0)())
+        self._looked[row.id] = ((mark, row.status, getattr(row, "updated_at", None)), time.monotonic() + revisit)
 
     # -- one pass over one row ------------------------------------------------------
     def step(self, store: JobStore, row: Any) -> None:
@@ -302,6 +340,7 @@ class JobLifecycle:
 
     def _forget(self, row: Any) -> None:
         self._last_sample.pop(row.id, None)
+        self._looked.pop(row.id, None)
         job_id = (row.handle or {}).get("job_id")
         if job_id:
             self._watched.discard(job_id)

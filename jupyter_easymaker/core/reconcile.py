@@ -53,6 +53,10 @@ class Controller:
         self._running = True
         self._event_loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
         self._events_task = asyncio.create_task(self._listen(), name="easymaker-controller-events")
+        for backend in self.platform.backends.values():  # backends that watch their objects wake the areas on a change
+            watch_changes = getattr(backend, "watch_changes", None)
+            if watch_changes is not None:
+                watch_changes(self.wake)
         busy = await asyncio.to_thread(self._areas_with_work)
         for name in busy:
             await self.platform.load(name)  # its reconciler follows through _area_loaded
@@ -69,6 +73,10 @@ class Controller:
                     await task
                 except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                     pass
+        for backend in self.platform.backends.values():
+            stop_watching = getattr(backend, "stop_watching", None)
+            if stop_watching is not None:
+                await asyncio.to_thread(stop_watching)
         for reconciler in list(self.reconcilers.values()):
             shutdown = getattr(reconciler, "shutdown", None)
             if shutdown is not None:

@@ -38,6 +38,13 @@ from jupyter_easymaker.backend.kubernetes.api import (
     true_condition,
 )
 from jupyter_easymaker.backend.kubernetes.gpu_metrics import GpuMetrics
+from jupyter_easymaker.backend.kubernetes.informers import (
+    DEFAULT_RESYNC_SECONDS,
+    JOBS,
+    PODS,
+    PYTORCHJOBS,
+    Informers,
+)
 from jupyter_easymaker.backend.kubernetes.labels import (
     ID_LABEL,
     JOB_ID_ANNOTATION,
@@ -293,6 +300,15 @@ class KubernetesBackend:
     in a cluster and no ``kubeconfig`` is named, else the kubeconfig. Its
     ``api`` (:class:`~jupyter_easymaker.backend.kubernetes.api.KubernetesApi`)
     is shared with the serving backend built on it.
+
+    ``watch`` (on by default) keeps the Jobs, PyTorchJobs and pods it reads in
+    watch-fed caches (:mod:`~jupyter_easymaker.backend.kubernetes.informers`,
+    relisted every ``resync_seconds``), which the serving and notebook backends
+    share; ``status()`` then reads no API. Off, every status read is a GET and a
+    LIST. With the caches, the controller looks at a job when its objects
+    change, and otherwise every ``revisit_seconds()``: ``log_poll_seconds``, or
+    longer when there are so many jobs that their log reads and usage samples
+    would exceed ``job_reads_per_second``.
     """
 
     name = "kubernetes"
@@ -311,6 +327,10 @@ class KubernetesBackend:
         pytorchjob: bool | None = None,
         request_timeout: float = 30.0,
         gpu_metrics_url: str | None = None,
+        watch: bool = True,
+        resync_seconds: float = DEFAULT_RESYNC_SECONDS,
+        log_poll_seconds: float = 2.0,
+        job_reads_per_second: float = 20.0,
     ):
         self.namespace = namespace
         self.options = PodOptions(
@@ -326,10 +346,75 @@ class KubernetesBackend:
         self._pytorchjob_forced = pytorchjob
         self._pytorchjob = CustomResourceCheck(self.api, namespace, m.PYTORCHJOB_GROUP, m.PYTORCHJOB_VERSION,
                                                m.PYTORCHJOB_PLURAL, "PyTorchJob")
+        self.log_poll_seconds = max(0.0, float(log_poll_seconds))
+        self.job_reads_per_second = max(0.1, float(job_reads_per_second))
+        self._changes: dict[str, int] = {}  # easymaker/id label -> changes seen of its objects
+        self._wake: Callable[[], None] | None = None
+        self.informers = (Informers(self.api, namespace, resync_seconds=resync_seconds, on_change=self._changed)
+                          if watch else None)
+        self.api.informers = self.informers  # the serving and notebook backends read through the same caches
+
+    # -- watching -------------------------------------------------------------------
+    def watch_changes(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` (the controller's) whenever a watched object changes; start the caches of jobs and pods."""
+        self._wake = wake
+        if self.informers is not None:
+            self.informers.start()
+            self.informers.informer(JOBS)
+            self.informers.informer(PODS)
+
+    def stop_watching(self) -> None:
+        self._wake = None
+        if self.informers is not None:
+            self.informers.stop()
+
+    def _changed(self, kind: str, obj: dict) -> None:
+        key = str(((obj.get("metadata") or {}).get("labels") or {}).get(ID_LABEL) or "")
+        self._changes[key] = self._changes.get(key, 0) + 1
+        wake = self._wake
+        if wake is not None:
+            wake()
+
+    def change_mark(self, handle: Mapping[str, Any]) -> int | None:
+        """How many changes of this job's object and pods the caches have seen; None when
+        they are off or not synced (then only a look tells whether it changed)."""
+        if self.informers is None or not handle.get("job_id"):
+            return None
+        kind = PYTORCHJOBS if handle.get("kind") == PYTORCHJOB_KIND else JOBS
+        if self.informers.synced(kind) is None or self.informers.synced(PODS) is None:
+            return None
+        return self._changes.get(label_value(str(handle["job_id"])), 0)
+
+    def revisit_seconds(self) -> float:
+        """How long an unchanged job may go unlooked at (its logs, usage and time limit);
+        0 without the caches (every pass looks)."""
+        if self.informers is None:
+            return 0.0
+        jobs = self.informers.synced(JOBS)
+        running = len(jobs.items()) if jobs is not None else 0
+        return max(self.log_poll_seconds, running / self.job_reads_per_second)
 
     # -- API plumbing -------------------------------------------------------------
     def _ignore_missing(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return self.api.ignore_missing(fn, *args, what="cleaning up the job failed", **kwargs)
+
+    def _cached_job(self, handle: Mapping[str, Any]) -> dict | None:
+        """The job's object from the cache; a direct read when the cache is off, not synced,
+        or has not seen it (yet: a Job created a moment ago)."""
+        if self.informers is not None and handle["namespace"] == self.namespace:
+            informer = self.informers.synced(PYTORCHJOBS if handle.get("kind") == PYTORCHJOB_KIND else JOBS)
+            found = informer.get(handle["name"]) if informer is not None else None
+            if found is not None:
+                return found
+        return self._read_job(handle)
+
+    def _cached_pods(self, handle: Mapping[str, Any]) -> list[dict]:
+        """The job's pods from the cache once it is synced; else listed."""
+        informer = self.informers.synced(PODS) if self.informers is not None else None
+        if informer is None or handle["namespace"] != self.namespace:
+            return self._pods(handle)
+        wanted = selector_labels(handle["job_id"])
+        return [p for p in informer.with_id(wanted[ID_LABEL]) if labels_match(p, wanted)]
 
     def _read_job(self, handle: Mapping[str, Any]) -> dict | None:
         ns, name = handle["namespace"], handle["name"]
@@ -535,8 +620,8 @@ class KubernetesBackend:
 
     def status(self, handle: dict[str, Any]) -> JobState:
         self._check_handle(handle)
-        obj = self._read_job(handle)
-        pods = self._pods(handle) if obj is not None else []
+        obj = self._cached_job(handle)
+        pods = self._cached_pods(handle) if obj is not None else []
         return job_state(
             obj, pods, kind=handle.get("kind") or JOB_KIND, stop_requested=bool(handle.get("stop_requested"))
         )
@@ -556,7 +641,11 @@ class KubernetesBackend:
         """Logs of the job's pods in rank order, see :func:`assemble_logs`.
         Logs live with the pods: after release() there is nothing to read."""
         self._check_handle(handle)
-        text = assemble_logs(self._pods(handle), self._pod_log, multi_node=int(handle.get("nodes") or 1) > 1)
+        multi_node = int(handle.get("nodes") or 1) > 1
+        # a multi-node job's ranks are read in order up to the first unfinished pod: a pod cache a moment
+        # behind could cut the last ranks off its final read, so those pods are listed
+        pods = self._pods(handle) if multi_node else self._cached_pods(handle)
+        text = assemble_logs(pods, self._pod_log, multi_node=multi_node)
         offset = max(0, int(offset))
         if offset >= len(text):
             return LogChunk(text="", offset=offset)
@@ -599,15 +688,19 @@ class KubernetesBackend:
         None without a metrics server or before the first sample."""
         self._check_handle(handle)
         try:
-            names = {p["metadata"]["name"] for p in self._pods(handle)}
-            metrics = self.api.call(
-                self.api.custom.list_namespaced_custom_object,
-                "metrics.k8s.io",
-                "v1beta1",
-                handle["namespace"],
-                "pods",
-                label_selector=selector({ID_LABEL: label_value(handle["job_id"])}),
-            )
+            if self.informers is not None and self.informers.running:  # one LIST of every pod's metrics serves all jobs and servers
+                names = {p["metadata"]["name"] for p in self._cached_pods(handle)}
+                metrics = {"items": self.api.pod_metrics(handle["namespace"], names)}
+            else:
+                names = {p["metadata"]["name"] for p in self._pods(handle)}
+                metrics = self.api.call(
+                    self.api.custom.list_namespaced_custom_object,
+                    "metrics.k8s.io",
+                    "v1beta1",
+                    handle["namespace"],
+                    "pods",
+                    label_selector=selector({ID_LABEL: label_value(handle["job_id"])}),
+                )
         except (ApiException, BackendError):
             return None
         cpu = memory = 0.0

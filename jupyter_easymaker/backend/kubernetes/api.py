@@ -21,11 +21,12 @@ from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable
-from jupyter_easymaker.backend.kubernetes.labels import selector
+from jupyter_easymaker.backend.kubernetes.labels import MANAGED_BY, MANAGED_BY_KEY, selector
 from jupyter_easymaker.catalogs.kube_calls import api_client, call_json
 
 MERGE_PATCH = "application/merge-patch+json"  # the one patch type both built-ins and CRDs accept
 CRD_CACHE_SECONDS = 300.0
+POD_METRICS_MAX_AGE_SECONDS = 5.0  # metrics-server samples every 15 s or so: older answers are as good
 
 
 # -- reading objects (pure, tested without a server) ----------------------------------
@@ -76,6 +77,9 @@ class KubernetesApi:
         self.apps = k8s_client.AppsV1Api(api_client)
         self.autoscaling = k8s_client.AutoscalingV2Api(api_client)
         self.custom = k8s_client.CustomObjectsApi(api_client)
+        self.informers: Any = None  # the watch-fed caches, when the job backend keeps them (informers.Informers)
+        self._metrics_lock = threading.Lock()
+        self._metrics: dict[str, tuple[float, dict[str, dict]]] = {}  # namespace -> (when, pod name -> metrics)
 
     def call(self, fn: Callable[..., Any], *args: Any, raw: bool = False, **kwargs: Any) -> Any:
         """Call the API; JSON dict back (text when raw). ApiException passes
@@ -123,6 +127,20 @@ class KubernetesApi:
         except ApiException as exc:
             raise self.error(what, exc) from exc
         return [p for p in items if labels_match(p, wanted)]  # also filter here: selectors may be ignored
+
+
+    def pod_metrics(self, namespace: str, names: set[str] | frozenset[str],
+                    max_age: float = POD_METRICS_MAX_AGE_SECONDS) -> list[dict]:
+        """The metrics.k8s.io samples of these pods, from one LIST of all the product's pods
+        that every job and server shares for ``max_age`` seconds (one call, not one per job)."""
+        with self._metrics_lock:
+            when, by_name = self._metrics.get(namespace, (0.0, {}))
+            if time.monotonic() - when > max_age:
+                answer = self.call(self.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1", namespace,
+                                   "pods", label_selector=selector({MANAGED_BY_KEY: MANAGED_BY}))
+                by_name = {str((i.get("metadata") or {}).get("name")): i for i in answer.get("items") or []}
+                self._metrics[namespace] = (time.monotonic(), by_name)
+        return [by_name[n] for n in names if n in by_name]
 
 
 class CustomResourceCheck:

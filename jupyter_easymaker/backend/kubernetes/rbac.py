@@ -38,6 +38,9 @@ PIPELINE_RUNNER = "pipeline-runner"
 RUNTIME_DIR = "runtime"  # code that runs inside job pods, which get no API credentials...
 POD_IDENTITIES = {"runtime.pipelines": PIPELINE_RUNNER}  # ...but a pipeline run's executor
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+# calls that watch the list method handed to them: kubernetes.watch.Watch().stream(fn, ...) and the
+# backends' caches, Informer(api, fn, ...) (backend/kubernetes/informers.py)
+WATCHING_CALLS = frozenset({"stream", "Informer"})
 
 
 class RbacDerivationError(Exception):
@@ -242,7 +245,8 @@ def _call_arguments(ref: ast.Attribute, mod: _Module) -> tuple[list[ast.expr], d
     positional = [item for arg in positional for item in _spliced(arg, ref, mod)]
     keywords = {k.arg: k.value for k in parent.keywords if k.arg}
     watch = isinstance(keywords.get("watch"), ast.Constant) and keywords["watch"].value is True
-    if isinstance(parent.func, ast.Attribute) and parent.func.attr == "stream":  # kubernetes.watch.Watch().stream(fn, ...)
+    called = parent.func.attr if isinstance(parent.func, ast.Attribute) else getattr(parent.func, "id", "")
+    if called in WATCHING_CALLS and parent.func is not ref:  # the list method handed to a watcher
         watch = True
     return positional, keywords, watch
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from jupyter_easymaker.backend.base import BackendError
 from jupyter_easymaker.backend.kubernetes.api import MERGE_PATCH, KubernetesApi
+from jupyter_easymaker.backend.kubernetes.informers import STATEFULSETS
 from jupyter_easymaker.backend.kubernetes.notebook_manifests import (
     NotebookManifest,
     manifests,
@@ -49,8 +50,16 @@ class KubernetesNotebookBackend:
         self.api.ignore_missing(self.api.core.delete_namespaced_pod, f"{notebook_object_name(notebook_id)}-0", self.namespace,
                                 what="restart the notebook's pod")
 
+    def _cached(self, notebook_id: str) -> dict | None:
+        """The StatefulSet from the job backend's cache when it keeps one for this namespace and has seen it."""
+        informers = self.api.informers
+        if informers is None or informers.namespace != self.namespace:
+            return None
+        informer = informers.synced(STATEFULSETS)
+        return informer.get(notebook_object_name(notebook_id)) if informer is not None else None
+
     def status(self, notebook_id: str) -> NotebookState:
-        sts = self.api.ignore_missing(self.api.apps.read_namespaced_stateful_set, notebook_object_name(notebook_id),
+        sts = self._cached(notebook_id) or self.api.ignore_missing(self.api.apps.read_namespaced_stateful_set, notebook_object_name(notebook_id),
                                       self.namespace, what="read the notebook's StatefulSet")
         if sts is None:
             return NotebookState(NotebookPhase.STOPPED, "its StatefulSet is gone")

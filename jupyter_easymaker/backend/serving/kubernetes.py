@@ -26,9 +26,12 @@ from jupyter_easymaker.backend.kubernetes import serving_manifests as sm
 from jupyter_easymaker.backend.kubernetes.api import (
     MERGE_PATCH,
     CustomResourceCheck,
+    labels_match,
     true_condition,
 )
+from jupyter_easymaker.backend.kubernetes.informers import DEPLOYMENTS, INFERENCESERVICES, PODS
 from jupyter_easymaker.backend.kubernetes.labels import (
+    ID_LABEL,
     SERVER_ID_ANNOTATION,
     selector,
     selector_labels,
@@ -225,9 +228,29 @@ class KubernetesServingBackend:
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
         return self.api.pods(handle["namespace"], selector_labels(handle["server_id"]), what="listing the server's pods failed")
 
+    def _informer(self, handle: Mapping[str, Any], kind: str) -> Any:
+        """The job backend's synced cache of ``kind`` for this handle's namespace, or None (read directly)."""
+        informers = self.api.informers
+        if informers is None or handle["namespace"] != informers.namespace:
+            return None
+        return informers.synced(kind)
+
+    def _cached(self, handle: Mapping[str, Any]) -> dict | None:
+        """The Deployment or InferenceService from the cache; read when it is off, not synced, or has not seen it."""
+        informer = self._informer(handle, INFERENCESERVICES if handle.get("kind") == INFERENCESERVICE else DEPLOYMENTS)
+        found = informer.get(handle["name"]) if informer is not None else None
+        return found if found is not None else self._read(handle)
+
+    def _cached_pods(self, handle: Mapping[str, Any]) -> list[dict]:
+        informer = self._informer(handle, PODS)
+        if informer is None:
+            return self._pods(handle)
+        wanted = selector_labels(handle["server_id"])
+        return [p for p in informer.with_id(wanted[ID_LABEL]) if labels_match(p, wanted)]
+
     def status(self, handle: dict[str, Any]) -> ServerState:
-        obj = self._read(handle)
-        pods = self._pods(handle) if obj is not None else []
+        obj = self._cached(handle)
+        pods = self._cached_pods(handle) if obj is not None else []
         return server_state(obj, pods, kind=handle.get("kind") or DEPLOYMENT, desired=int(handle.get("desired") or 1),
                             address=handle.get("address") or "", max_restarts=self.options.max_restarts)
 
@@ -267,9 +290,13 @@ class KubernetesServingBackend:
 
     def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
         try:
-            names = {p["metadata"]["name"] for p in self._pods(handle)}
-            metrics = self.api.call(self.api.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
-                                    handle["namespace"], "pods", label_selector=selector(selector_labels(handle["server_id"])))
+            names = {p["metadata"]["name"] for p in self._cached_pods(handle)}
+            if self.api.informers is not None and self.api.informers.running:  # one LIST of every pod's metrics serves all jobs and servers
+                metrics = {"items": self.api.pod_metrics(handle["namespace"], names)}
+            else:
+                metrics = self.api.call(self.api.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
+                                        handle["namespace"], "pods",
+                                        label_selector=selector(selector_labels(handle["server_id"])))
         except (ApiException, BackendError):
             return []
         out = []
