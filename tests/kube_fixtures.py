@@ -8,8 +8,11 @@ metrics-server) by writing pods, statuses, logs and metrics into it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import kmock
@@ -124,10 +127,14 @@ class FakeCluster:
             asyncio.run_coroutine_threadsafe(put, self.loop).result(5)
 
     async def end_watches(self) -> None:
-        """Let watch streams whose client has gone notice it: kmock's stream only finds out when it
-        next writes, and the server's shutdown waits for it. Call on the emulator's loop."""
-        for bus in list(self.emulator._buses.values()):
-            await bus.put({"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": ""}}})
+        """End the watch streams still open: kmock's stream ends only when cancelled (it notices a
+        client that went away only when it next writes), and the server's shutdown waits for it.
+        Call on the emulator's loop, before leaving the server."""
+        me = asyncio.current_task()
+        for task in asyncio.all_tasks():
+            if task is not me:
+                task.cancel()
+        await asyncio.sleep(0)
 
     def set_status(self, resource: str, name: str, status: dict[str, Any]) -> None:
         self.emulator.objects[resource, NAMESPACE, name].patch({"status": status})
@@ -203,3 +210,34 @@ async def cluster():
         yield fake
         # whatever a test did, every object the backend sent must be schema-valid
         fake.validate_created()
+
+
+@contextlib.contextmanager
+def cluster_in_a_thread(resources: list[str]) -> Iterator[FakeCluster]:
+    """kmock serving from a thread of its own (so that it answers while a Jupyter server's loop
+    runs the test), serving ``resources`` even while empty."""
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+
+        async def main() -> None:
+            async with kmock.KubernetesEmulator() as emulator, kmock.Server(emulator) as server:
+                for resource in resources:
+                    emulator.resources[resource] = {}
+                holder["cluster"], holder["stop"], holder["loop"] = FakeCluster(emulator, server), asyncio.Event(), loop
+                ready.set()
+                await holder["stop"].wait()
+                await holder["cluster"].end_watches()
+
+        loop.run_until_complete(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10), "the emulated API server did not start"
+    try:
+        yield holder["cluster"]
+    finally:
+        holder["loop"].call_soon_threadsafe(holder["stop"].set)
+        thread.join(10)

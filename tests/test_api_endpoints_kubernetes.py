@@ -12,11 +12,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
-import kmock
 import kubernetes_validate
 import pytest
 
@@ -72,32 +70,9 @@ def kserve(request):
 
 @pytest.fixture
 def threaded_cluster(kserve):
-    ready = threading.Event()
-    holder: dict = {}
-
-    def serve() -> None:
-        loop = asyncio.new_event_loop()
-
-        async def main() -> None:
-            async with kmock.KubernetesEmulator() as emulator, kmock.Server(emulator) as server:
-                resources = [PODS, SERVICES, SECRETS, DEPLOYMENTS, HPAS, kube_fixtures.JOBS] + ([ISVCS] if kserve else [])
-                for resource in resources:
-                    emulator.resources[resource] = {}
-                holder["cluster"] = kube_fixtures.FakeCluster(emulator, server)
-                holder["stop"] = asyncio.Event()
-                holder["loop"] = loop
-                ready.set()
-                await holder["stop"].wait()
-                await holder["cluster"].end_watches()
-
-        loop.run_until_complete(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    yield holder["cluster"]
-    holder["loop"].call_soon_threadsafe(holder["stop"].set)
-    thread.join(10)
+    resources = [PODS, SERVICES, SECRETS, DEPLOYMENTS, HPAS, kube_fixtures.JOBS] + ([ISVCS] if kserve else [])
+    with kube_fixtures.cluster_in_a_thread(resources) as cluster:
+        yield cluster
 
 
 @pytest.fixture

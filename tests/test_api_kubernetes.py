@@ -4,10 +4,8 @@ follows the Job the tests move through its lifecycle, as a cluster would."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
-import kmock
 import pytest
 from tests.server_config import kubeconfig_file, server_config
 
@@ -22,32 +20,8 @@ JOBS, PODS = kube_fixtures.JOBS, kube_fixtures.PODS
 @pytest.fixture
 def threaded_cluster():
     """kmock serving from a thread, so it answers while the server's loop runs the test."""
-    ready = threading.Event()
-    holder: dict = {}
-
-    def serve() -> None:
-        loop = asyncio.new_event_loop()
-        holder["loop"] = loop
-
-        async def main() -> None:
-            async with kmock.KubernetesEmulator() as emulator, kmock.Server(emulator) as server:
-                for resource in (JOBS, PODS, kube_fixtures.SERVICES, kube_fixtures.SECRETS):
-                    emulator.resources[resource] = {}
-                holder["cluster"] = kube_fixtures.FakeCluster(emulator, server)
-                holder["stop"] = asyncio.Event()
-                ready.set()
-                await holder["stop"].wait()
-                await holder["cluster"].end_watches()
-
-        loop.run_until_complete(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    cluster = holder["cluster"]
-    yield cluster
-    holder["loop"].call_soon_threadsafe(holder["stop"].set)
-    thread.join(10)
+    with kube_fixtures.cluster_in_a_thread([JOBS, PODS, kube_fixtures.SERVICES, kube_fixtures.SECRETS]) as cluster:
+        yield cluster
     assert cluster.validate_created() >= 1
 
 
