@@ -413,8 +413,9 @@ class KubernetesBackend:
         informer = self.informers.synced(PODS) if self.informers is not None else None
         if informer is None or handle["namespace"] != self.namespace:
             return self._pods(handle)
-        wanted = selector_labels(handle["job_id"])
-        return [p for p in informer.with_id(wanted[ID_LABEL]) if labels_match(p, wanted)]
+        wanted = handle.get("pod_labels") or selector_labels(handle["job_id"])  # see _pods
+        candidates = informer.with_id(wanted[ID_LABEL]) if ID_LABEL in wanted else informer.items()
+        return [p for p in candidates if labels_match(p, wanted)]
 
     def _read_job(self, handle: Mapping[str, Any]) -> dict | None:
         ns, name = handle["namespace"], handle["name"]
