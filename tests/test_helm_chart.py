@@ -126,7 +126,8 @@ def test_the_server_config_is_what_the_extension_and_backends_accept(default_doc
     claim = by_kind(default_docs, "PersistentVolumeClaim")[0]["metadata"]["name"]
     # job pods see the data volume at the server's path; the client is found in the cluster
     assert ext["kubernetes"] == {"namespace": NAMESPACE,
-                                 "volume_mounts": {"/root/easymaker": {"persistentVolumeClaim": {"claimName": claim}}}}
+                                 "volume_mounts": {"/root/easymaker": {"persistentVolumeClaim": {"claimName": claim}}},
+                                 "watch": True, "resync_seconds": 300, "log_poll_seconds": 2, "job_reads_per_second": 20}
     assert ext["data_dir"].startswith("/root/easymaker/") and "db_url" not in ext
     gpu = InstanceType.from_dict({"name": "gpu-1", **ext["instance_types"]["gpu-1"]})
     assert gpu.gpu == 1 and gpu.tolerations == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
