@@ -4,20 +4,30 @@ with many idle running jobs, watch-fed caches against polling.
 An emulated API server (kmock, in a thread of its own) holds N running Jobs
 with a pod each and S model-server Deployments with a pod each, labelled and
 annotated as the backends make them. A controller loop drives them the way
-the product's does (``JobReconciler``: ``JobLifecycle.due`` picks the rows,
-then the job's status, a log read and a usage sample; the serving backend's
-status for each server), every ``--interval`` seconds and whenever a watched
-object wakes it. The rows are in memory here: no store, no REST API, so the
-latency is the time until the controller's loop sees the new status (the REST
-API shows what the loop records at once).
+the product's does (``JobReconciler``: ``JobLifecycle.in_turn`` picks the rows
+and moves a changed one forward during a pass, then the job's status, a log
+read and a usage sample; the serving backend's status for each server), every
+``--interval`` seconds and whenever a watched object wakes it. The rows are in
+memory here: no store, no REST API, so the latency is the time until the
+controller's loop sees the new status (the REST API shows what the loop
+records at once).
 
-At steady state it measures API requests per second (the emulator's request
-log), the controller's CPU seconds per minute (its thread and the informer
-threads), and the time from changing a Job's status in the emulator to the
-loop reading it. Each figure is printed against its baselines from the same
-run: watching vs polling (``watch=False``), and 1,000 jobs vs 100.
+Each scenario gets an emulator of its own. Watching, it first waits for the
+first looks (every job's first step: a log read and a usage sample each,
+which the emulator serves one at a time) and reports how long they took and
+how soon a status change made during them was seen; then it measures the
+steady state over one revisit period of the unchanged jobs (at least
+``--window`` seconds): API requests per second (the emulator's request log),
+the controller's CPU (its thread and the informer threads, per-thread CPU
+clocks) and the time from changing a Job's status in the emulator to the loop
+reading it. Polling (``watch=False``) reads every job and server from the API
+on every pass; the emulator scans all its objects on each request, so a
+polling pass takes far longer than the product's tick and its requests per
+second are the emulator's limit, not the demand: polling is measured in
+requests per pass (counted over whole passes), and the rate the product's
+tick would ask for is printed as that count divided by the tick, labelled so.
 
-    python benchmarks/k8s_scale.py [--jobs 1000] [--small 100] [--servers 200] [--window 10] [--interval 0.5]
+    python benchmarks/k8s_scale.py [--jobs 1000] [--small 100] [--poll-jobs 100] [--servers 200] [--window 10]
 """
 from __future__ import annotations
 
@@ -36,6 +46,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from jupyter_easymaker.backend.jobs.base import JobPhase  # noqa: E402
 from jupyter_easymaker.backend.jobs.kubernetes import KubernetesBackend  # noqa: E402
+from jupyter_easymaker.backend.kubernetes.informers import DEPLOYMENTS as DEPLOYMENTS_KIND  # noqa: E402
+from jupyter_easymaker.backend.kubernetes.informers import JOBS as JOBS_KIND  # noqa: E402
+from jupyter_easymaker.backend.kubernetes.informers import PODS as PODS_KIND  # noqa: E402
 from jupyter_easymaker.backend.kubernetes.labels import (  # noqa: E402
     APP_NAME_KEY,
     ID_LABEL,
@@ -74,13 +87,34 @@ class Emulator:
                                                    payload=b"step=1 loss=0.5\n"))
                 self.emulator, self.server = emulator, server
                 self.stop = asyncio.Event()
+                self._served = 0
                 self._ready.set()
-                await self.stop.wait()
+                while not self.stop.is_set():
+                    self._trim()
+                    try:
+                        await asyncio.wait_for(self.stop.wait(), 0.25)
+                    except asyncio.TimeoutError:
+                        pass
 
         self.loop.run_until_complete(main())
 
+    def _trim(self) -> int:
+        """Count the requests kmock logged and forget them: it matches each request against
+        every one logged before (an identity scan), so its cost per request would grow with
+        the run (from ~10 ms to over 100 ms in a minute) and skew every later figure."""
+        self._served += len(self.emulator._requests)
+        self.emulator._requests.clear()
+        for payload in self.emulator._payloads:
+            logged = getattr(payload, "_requests", None)
+            if logged is not None:
+                logged.clear()
+        return self._served
+
     def requests(self) -> int:
-        return len(list(self.emulator))
+        """Requests served since the start."""
+        async def count() -> int:
+            return self._trim()
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(10)
 
     def client(self) -> k8s_client.ApiClient:
         configuration = k8s_client.Configuration()
@@ -151,6 +185,7 @@ class ControllerLoop:
                                      log_offset=0) for h in jobs]
         self.servers = servers
         self.seen: dict[str, JobPhase] = {}
+        self.passes = 0  # passes finished
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_usage: dict[str, float] = {}
@@ -176,10 +211,13 @@ class ControllerLoop:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            for row in self.lifecycle.due_rows(self.rows):
+            for row in self.lifecycle.in_turn(self.rows):
                 self._step(row)
+                if self._stop.is_set():
+                    return
             for handle in self.servers:
                 self.serving.status(handle)
+            self.passes += 1
             self._wake.wait(self.interval)
 
     def start(self) -> None:
@@ -204,53 +242,93 @@ def cpu_of(threads: list[threading.Thread]) -> float:
     return total
 
 
-def measure(emu: Emulator, *, jobs: int, servers: int, watch: bool, window: float, interval: float,
-            latency_samples: int, latency_cap: float = 20.0) -> dict[str, float]:
-    prefix = f"{'w' if watch else 'p'}{jobs}"
-    job_handles, server_handles = fill(emu, prefix, jobs, servers)
+FAIL = {"status": {"failed": 1, "active": 0, "conditions": [
+    {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}}
+
+
+def time_to_see(emu: Emulator, loop: ControllerLoop, handle: dict, cap: float) -> float:
+    """Fail a running Job in the emulator; seconds until the loop reads it (``cap`` if never)."""
+    started = time.monotonic()
+    emu.change(JOBS, handle["name"], FAIL)
+    while loop.seen.get(handle["job_id"]) != JobPhase.FAILED and time.monotonic() - started < cap:
+        time.sleep(0.005)
+    return time.monotonic() - started
+
+
+def measure(*, jobs: int, servers: int, watch: bool, window: float, interval: float, latency_samples: int,
+            latency_cap: float) -> dict[str, float]:
+    """One scenario on an emulator of its own (see the module)."""
+    emu = Emulator()
+    try:
+        return _measure(emu, jobs=jobs, servers=servers, watch=watch, window=window, interval=interval,
+                        latency_samples=latency_samples, latency_cap=latency_cap)
+    finally:
+        emu.close()
+
+
+def _measure(emu: Emulator, *, jobs: int, servers: int, watch: bool, window: float, interval: float,
+             latency_samples: int, latency_cap: float) -> dict[str, float]:
+    job_handles, server_handles = fill(emu, "w" if watch else "p", jobs, servers)
     backend = KubernetesBackend(namespace=NS, api_client=emu.client(), watch=watch, pytorchjob=False)
     serving = KubernetesServingBackend(backend)
     loop = ControllerLoop(backend, serving, job_handles, server_handles, interval)
-    loop.start()
-    if watch:
-        from jupyter_easymaker.backend.kubernetes.informers import DEPLOYMENTS as DEP, JOBS as JK, PODS as PK
-        for kind in (JK, PK, DEP):
-            backend.informers.informer(kind).wait_synced(60)
-    # warm up: every row looked at once (and, watching, past the first revisit)
-    deadline = time.monotonic() + 60
-    while len(loop.seen) < jobs and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(min(5.0, backend.revisit_seconds() + 1) if watch else 2 * interval)
+    result: dict[str, float] = {}
 
     def threads() -> list[threading.Thread]:
         informers = list(backend.informers.started().values()) if backend.informers else []
         return [loop.thread] + [i._thread for i in informers if i._thread is not None]
 
-    requests0, cpu0, t0 = emu.requests(), cpu_of(threads()), time.monotonic()
-    time.sleep(window)
-    requests1, cpu1, t1 = emu.requests(), cpu_of(threads()), time.monotonic()
-
-    latencies = []
-    for i in range(latency_samples):  # a Job of the middle fails; how long until the loop reads it
-        handle = job_handles[(i * 7919 + jobs // 2) % jobs]
-        started = time.monotonic()
-        emu.change(JOBS, handle["name"], {"status": {"failed": 1, "active": 0, "conditions": [
-            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}})
-        while loop.seen.get(handle["job_id"]) != JobPhase.FAILED and time.monotonic() - started < latency_cap:
-            time.sleep(0.005)
-        latencies.append(time.monotonic() - started)
-    revisit = backend.revisit_seconds()
-    loop.stop()
-    for h in job_handles:  # clear the emulator for the next scenario
-        for resource, name in ((JOBS, h["name"]), (PODS, f"{h['name']}-p"), (METRICS, f"{h['name']}-p")):
-            emu.emulator.objects[resource, NS, name].delete()
-    for h in server_handles:
-        for resource, name in ((DEPLOYMENTS, h["name"]), (PODS, f"{h['name']}-p")):
-            emu.emulator.objects[resource, NS, name].delete()
+    began = time.monotonic()
+    loop.start()
+    try:
+        if watch:
+            for kind in (JOBS_KIND, PODS_KIND, DEPLOYMENTS_KIND):
+                backend.informers.informer(kind).wait_synced(120)
+            result["synced_s"] = time.monotonic() - began
+            # changes made while the first looks go on, each to a job not looked at yet (the last ones)
+            during, n = [], 0
+            while len(loop.seen) < jobs and n < 3:
+                time.sleep(1.0)
+                handle = job_handles[jobs - 1 - n]
+                if handle["job_id"] not in loop.seen:
+                    during.append(time_to_see(emu, loop, handle, latency_cap))
+                n += 1
+            result["during_first_looks_s"] = max(during) if during else 0.0
+            result["during_first_looks_n"] = len(during)
+            while len(loop.seen) < jobs:
+                time.sleep(0.05)
+            result["first_looks_s"] = time.monotonic() - began
+            # steady state over one revisit period: every unchanged job is looked at again once in it
+            span = max(window, backend.revisit_seconds())
+            requests0, cpu0, t0 = emu.requests(), cpu_of(threads()), time.monotonic()
+            time.sleep(span)
+            requests1, cpu1, t1 = emu.requests(), cpu_of(threads()), time.monotonic()
+            passes = 0
+        else:
+            # whole passes: from the end of the first to the end of the first one after the window
+            while loop.passes < 1:
+                time.sleep(0.01)
+            result["first_looks_s"] = time.monotonic() - began
+            requests0, cpu0, t0, p0 = emu.requests(), cpu_of(threads()), time.monotonic(), loop.passes
+            while loop.passes < p0 + 1 or time.monotonic() - t0 < window:
+                time.sleep(0.01)
+            requests1, cpu1, t1 = emu.requests(), cpu_of(threads()), time.monotonic()
+            passes = loop.passes - p0
+        samples = []
+        for i in range(latency_samples):  # a Job of the middle fails; how long until the loop reads it
+            samples.append(time_to_see(emu, loop, job_handles[(i * 7919 + jobs // 2) % (jobs - 3)], latency_cap))
+            time.sleep(0.2)
+        result["revisit_s"] = backend.revisit_seconds()
+    finally:
+        loop.stop()
     span = t1 - t0
-    return {"rps": (requests1 - requests0) / span, "cpu_s_per_min": (cpu1 - cpu0) / span * 60.0,
-            "latency_s": sorted(latencies)[len(latencies) // 2], "latency_max_s": max(latencies),
-            "revisit_s": revisit}
+    samples.sort()
+    result.update(rps=(requests1 - requests0) / span, cpu_pct=(cpu1 - cpu0) / span * 100.0, window_s=span,
+                  latency_s=samples[len(samples) // 2], latency_max_s=samples[-1])
+    if passes:
+        result.update(per_pass=(requests1 - requests0) / passes, pass_s=span / passes,
+                      demanded_rps=(requests1 - requests0) / passes / interval)
+    return result
 
 
 def ratio(a: float, b: float) -> str:
@@ -261,41 +339,55 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--small", type=int, default=100, help="the smaller job count to compare with")
+    parser.add_argument("--poll-jobs", type=int, default=100,
+                        help="jobs of the polling baseline (the emulator serves a polling pass of 1,000 in minutes)")
     parser.add_argument("--servers", type=int, default=200)
-    parser.add_argument("--window", type=float, default=10.0, help="seconds of steady state measured")
+    parser.add_argument("--window", type=float, default=10.0, help="least seconds of steady state measured")
     parser.add_argument("--interval", type=float, default=0.5, help="the controller's tick (the product's default)")
     parser.add_argument("--latency-samples", type=int, default=5)
     args = parser.parse_args()
-    emu = Emulator()
+    cap = 60.0
+    S = args.servers
     results = {}
-    try:
-        for watch in (True, False):
-            for jobs in (args.small, args.jobs):
-                key = ("watch" if watch else "poll", jobs)
-                results[key] = measure(emu, jobs=jobs, servers=args.servers, watch=watch, window=args.window,
-                                       interval=args.interval,
-                                       latency_samples=args.latency_samples if watch else 1)  # polling: seconds each
-                r = results[key]
-                print(f"{key[0]:5} {jobs:5} jobs + {args.servers} servers: {r['rps']:8.1f} API req/s, "
-                      f"controller CPU {r['cpu_s_per_min']:6.2f} s/min ({r['cpu_s_per_min'] / 60 * 100:5.1f}% of a core), "
-                      f"status change seen in {r['latency_s']:.3f} s (max {r['latency_max_s']:.3f} s), "
-                      f"unchanged job revisited every {r['revisit_s']:.1f} s", flush=True)
-    finally:
-        emu.close()
-    w_big, w_small = results[("watch", args.jobs)], results[("watch", args.small)]
-    p_big, p_small = results[("poll", args.jobs)], results[("poll", args.small)]
+    for key, jobs, watch, samples in (("watch", args.jobs, True, args.latency_samples),
+                                      ("watch", args.small, True, args.latency_samples),
+                                      ("poll", args.poll_jobs, False, 3)):
+        r = results[key, jobs] = measure(jobs=jobs, servers=S, watch=watch, window=args.window, interval=args.interval,
+                                         latency_samples=samples, latency_cap=cap)
+        line = (f"{key:5} {jobs:5} jobs + {S} servers: {r['rps']:7.1f} API req/s, controller CPU {r['cpu_pct']:5.2f}% "
+                f"of a core, status change seen in {r['latency_s']:.3f} s median, {r['latency_max_s']:.3f} s max "
+                f"({samples} changes), steady state over {r['window_s']:.0f} s")
+        if watch:
+            line += (f"; caches synced in {r['synced_s']:.1f} s, first looks at every job done {r['first_looks_s']:.1f} s "
+                     f"after start, " + (f"{r['during_first_looks_n']:.0f} changes made during them seen in "
+                                      f"{r['during_first_looks_s']:.2f} s (max), " if r['during_first_looks_n']
+                                      else "no change made during them (done within a second), ") +
+                     f"unchanged job revisited every {r['revisit_s']:.1f} s")
+        else:
+            line += (f"; {r['per_pass']:.0f} requests per pass, a pass takes {r['pass_s']:.1f} s "
+                     f"(the emulator's pace; the product ticks every {args.interval:g} s)")
+        print(line, flush=True)
+    big, small, poll = results["watch", args.jobs], results["watch", args.small], results["poll", args.poll_jobs]
+    peer = results.get(("watch", args.poll_jobs))
     print()
-    print(f"watch vs poll at {args.jobs} jobs: API req/s {ratio(w_big['rps'], p_big['rps'])}, "
-          f"CPU {ratio(w_big['cpu_s_per_min'], p_big['cpu_s_per_min'])}, "
-          f"latency {ratio(w_big['latency_s'], p_big['latency_s'])}")
-    print(f"{args.jobs} vs {args.small} jobs, watching: API req/s {ratio(w_big['rps'], w_small['rps'])}, "
-          f"CPU {ratio(w_big['cpu_s_per_min'], w_small['cpu_s_per_min'])}, "
-          f"latency {ratio(w_big['latency_s'], w_small['latency_s'])}")
-    print(f"{args.jobs} vs {args.small} jobs, polling: API req/s {ratio(p_big['rps'], p_small['rps'])}, "
-          f"CPU {ratio(p_big['cpu_s_per_min'], p_small['cpu_s_per_min'])}, "
-          f"latency {ratio(p_big['latency_s'], p_small['latency_s'])}")
-    print(f"goals at {args.jobs} jobs, watching: controller CPU <= 5% of a core: "
-          f"{w_big['cpu_s_per_min'] / 60 * 100:.1f}%; status change visible <= 2 s: {w_big['latency_max_s']:.2f} s")
+    print(f"{args.jobs} vs {args.small} jobs, watching (should be ~1x: traffic follows changes, not jobs): "
+          f"API req/s {ratio(big['rps'], small['rps'])}, CPU {ratio(big['cpu_pct'], small['cpu_pct'])}, "
+          f"latency {ratio(big['latency_s'], small['latency_s'])} (max {ratio(big['latency_max_s'], small['latency_max_s'])})")
+    if peer is not None:
+        print(f"watching vs polling at {args.poll_jobs} jobs + {S} servers: API req/s {ratio(peer['rps'], poll['rps'])} "
+              f"of polling's measured rate (emulator-bound), {ratio(peer['rps'], poll['demanded_rps'])} of the "
+              f"{poll['demanded_rps']:.0f} req/s polling would ask for at a {args.interval:g} s tick "
+              f"({poll['per_pass']:.0f} requests per pass / tick; counted, not timed); "
+              f"CPU {ratio(peer['cpu_pct'], poll['cpu_pct'])}, latency {ratio(peer['latency_s'], poll['latency_s'])}")
+    else:
+        print(f"watching vs polling: the polling baseline ran at {args.poll_jobs} jobs, no watching run at that size")
+    print(f"polling at {args.jobs} jobs was not run (the emulator scans every object per request, "
+          f"so a pass would take minutes); nothing above is extrapolated to it")
+    print(f"goals at {args.jobs} jobs, watching: controller CPU <= 5% of a core: {big['cpu_pct']:.1f}%; "
+          f"status change visible <= 2 s: {big['latency_max_s']:.2f} s max "
+          f"(during the first looks {big['during_first_looks_s']:.2f} s)")
+    print("the emulator runs in this process and shares its interpreter lock: its request handling slows the "
+          "controller's threads, so latencies are upper bounds; CPU is the controller's own threads' CPU clocks")
 
 
 if __name__ == "__main__":

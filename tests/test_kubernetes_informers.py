@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from types import SimpleNamespace
 
 import kmock
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from jupyter_easymaker.backend.jobs.base import JobPhase
 from jupyter_easymaker.backend.kubernetes.informers import JOBS as JOBS_KIND
 from jupyter_easymaker.backend.kubernetes.informers import PODS as PODS_KIND
+from jupyter_easymaker.core.jobs import RECHECK_SECONDS, JobLifecycle
 
 try:
     from tests import kube_fixtures
@@ -123,6 +125,33 @@ async def test_status_reads_make_no_requests_however_many_jobs_run(cluster, jobs
         assert api_requests(cluster) == before
         # an unchanged job is looked at again after a while that grows with the number of jobs
         assert backend.revisit_seconds() == max(backend.log_poll_seconds, jobs / backend.job_reads_per_second)
+    finally:
+        await call(backend.stop_watching)
+
+
+@pytest.mark.asyncio
+async def test_a_job_that_changes_during_a_pass_is_stepped_next(cluster):
+    """A pass of first looks at many jobs (after a restart: each a log read) takes the job
+    whose objects change during it next, instead of after everyone else's logs."""
+    backend, _ = await watching(cluster)
+    try:
+        handles = [await call(backend.submit, make_spec(job_id=f"turn-{i}")) for i in range(12)]
+        informer = backend.informers.informer(JOBS_KIND)
+        await until(lambda: all(informer.get(h["name"]) is not None for h in handles))
+        jobs = JobLifecycle({backend.name: backend}, SimpleNamespace(usage_sample_seconds=5.0, stop_grace_seconds=1.0))
+        rows = [SimpleNamespace(id=h["job_id"], backend=backend.name, handle=h, status="RUNNING", updated_at=None)
+                for h in handles]
+        order = jobs.in_turn(rows)
+        await asyncio.sleep(RECHECK_SECONDS)
+        assert [next(order), next(order)] == rows[:2]  # nothing changed: in their order
+        before = backend.changes_seen()
+        cluster.set_status(JOBS, handles[10]["name"], {"failed": 1, "conditions": [
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
+        await until(lambda: backend.changes_seen() > before)
+        await asyncio.sleep(RECHECK_SECONDS)
+        assert next(order) is rows[10]
+        assert (await call(backend.status, handles[10])).phase == JobPhase.FAILED
+        assert list(order) == rows[2:10] + rows[11:]  # the rest in their order, none twice
     finally:
         await call(backend.stop_watching)
 

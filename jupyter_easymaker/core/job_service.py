@@ -194,8 +194,9 @@ class JobReconciler:
             self.log.info("easymaker: re-attached to %d running %s job(s)", n, self.service.kind)
 
     async def reconcile_once(self) -> None:
-        # rows whose backend watches them are stepped when they changed or a look is due, changed ones first
-        for row in self.jobs.due_rows(await asyncio.to_thread(self.service.job_rows)):
+        # rows whose backend watches them are stepped when they changed or a look is due, changed ones first,
+        # and a row whose objects change during the pass goes next
+        for row in self.jobs.in_turn(await asyncio.to_thread(self.service.job_rows)):
             try:
                 await asyncio.to_thread(self.step, row)
             except Exception:  # noqa: BLE001 - isolate rows from each other

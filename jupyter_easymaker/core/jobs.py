@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable
 from jupyter_easymaker.backend.jobs.base import Backend, JobPhase, JobState
@@ -36,6 +36,8 @@ from jupyter_easymaker.core.state_machine import StateMachine
 
 # beyond a job's own time limit (which its launcher enforces), when the controller enforces it itself
 MAX_TIME_BACKSTOP_SECONDS = 30.0
+# how often a pass looks whether a watched object changed behind the row it steps (each look scans the rows left)
+RECHECK_SECONDS = 0.2
 
 
 class Outcome(str, enum.Enum):
@@ -164,6 +166,43 @@ class JobLifecycle:
         change is recorded before the pass reads the logs of jobs that are merely due a look)."""
         marked = [(self._due(row), i, row) for i, row in enumerate(rows)]
         return [row for due, _, row in sorted(marked, key=lambda m: (-m[0], m[1])) if due > 0]
+
+    def in_turn(self, rows: list[Any]) -> Iterator[Any]:
+        """:meth:`due_rows` one at a time, for a pass that steps them: when a watched backend
+        has seen a change since the rows were sorted, the rows left whose objects changed go
+        next, so that a status change is not recorded only after a long pass (first looks at
+        a thousand jobs after a restart) has read everyone's logs."""
+        left = self.due_rows(rows)
+        marks = {id(row): self._mark(row) for row in left}
+        seen, checked = self._changes_seen(), time.monotonic()
+        while left:
+            now = time.monotonic()
+            if now - checked >= RECHECK_SECONDS:
+                checked = now
+                changes = self._changes_seen()
+                if changes != seen:
+                    seen = changes
+                    moved = [row for row in left if self._mark(row) != marks[id(row)]]
+                    if moved:
+                        for row in moved:
+                            marks[id(row)] = self._mark(row)
+                        first = {id(row) for row in moved}
+                        left = moved + [row for row in left if id(row) not in first]
+            yield left.pop(0)
+
+    def _changes_seen(self) -> int:
+        """All changes the watching backends have seen (a count that moves on each)."""
+        total = 0
+        for backend in self.backends.values():
+            changes_seen = getattr(backend, "changes_seen", None)
+            if changes_seen is not None:
+                total += changes_seen()
+        return total
+
+    def _mark(self, row: Any) -> Any:
+        backend = self.backends.get(row.backend)
+        change_mark = getattr(backend, "change_mark", None)
+        return change_mark(dict(row.handle)) if change_mark is not None and row.handle else None
 
     def _due(self, row: Any) -> int:
         """2: changed (or not watched), 1: its next look is due, 0: neither."""

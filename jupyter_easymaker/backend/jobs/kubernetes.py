@@ -349,6 +349,7 @@ class KubernetesBackend:
         self.log_poll_seconds = max(0.0, float(log_poll_seconds))
         self.job_reads_per_second = max(0.1, float(job_reads_per_second))
         self._changes: dict[str, int] = {}  # easymaker/id label -> changes seen of its objects
+        self._changes_total = 0  # of every watched object
         self._wake: Callable[[], None] | None = None
         self.informers = (Informers(self.api, namespace, resync_seconds=resync_seconds, on_change=self._changed)
                           if watch else None)
@@ -371,6 +372,7 @@ class KubernetesBackend:
     def _changed(self, kind: str, obj: dict) -> None:
         key = str(((obj.get("metadata") or {}).get("labels") or {}).get(ID_LABEL) or "")
         self._changes[key] = self._changes.get(key, 0) + 1
+        self._changes_total += 1
         wake = self._wake
         if wake is not None:
             wake()
@@ -384,6 +386,11 @@ class KubernetesBackend:
         if self.informers.synced(kind) is None or self.informers.synced(PODS) is None:
             return None
         return self._changes.get(label_value(str(handle["job_id"])), 0)
+
+    def changes_seen(self) -> int:
+        """How many changes of watched objects the caches have seen in all (a pass looks
+        whether it moved before it scans its rows' :meth:`change_mark`)."""
+        return self._changes_total
 
     def revisit_seconds(self) -> float:
         """How long an unchanged job may go unlooked at (its logs, usage and time limit);
