@@ -310,12 +310,14 @@ describe('LLM studio parts', () => {
     const choices = modelChoices([
       model({ name: 'smol', status: 'RUNNING', loaded: { address: 'http://127.0.0.1:9' } }),
       model({ name: 'warming', status: 'RUNNING', loaded: { keep_alive_seconds: 300 } }),
+      model({ name: 'just-asked', status: 'RUNNING', loaded: null }),
       model({ name: 'minilm', kind: 'embedding' }),
       model({ name: 'tuned', status: 'TRAINED', type: 'fine-tuned' })
     ]);
     expect(choices).toEqual([
       { id: 'smol', label: 'smol' },
       { id: 'warming', label: 'warming (starting…)', disabled: true, title: 'RUNNING' },
+      { id: 'just-asked', label: 'just-asked (starting…)', disabled: true, title: 'RUNNING' },
       { id: 'tuned', label: 'tuned (학습 완료)', disabled: true, title: 'TRAINED' }
     ]);
   });

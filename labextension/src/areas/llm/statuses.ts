@@ -95,6 +95,7 @@ export function isServing(m: Pick<ILlmModel, 'status' | 'loaded'>): boolean {
   if (m.status !== 'RUNNING') {
     return false;
   }
-  // the server records the address once the model's server answers
-  return !m.loaded || !!m.loaded.address;
+  // the server records the address once the model's server answers; a list row patched by a
+  // status event may be RUNNING before its `loaded` is read: not serving yet either
+  return !!m.loaded?.address;
 }
