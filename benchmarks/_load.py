@@ -44,7 +44,7 @@ def summary(latencies: list[float], seconds: float | None) -> dict:
     if not n:
         return {"requests": 0, "rps": 0.0, "p50_ms": float("inf"), "p99_ms": float("inf"), "mean_ms": float("inf")}
     ordered = sorted(latencies)
-    q = statistics.quantiles(ordered, n=100) if n > 100 else [ordered[-1]] * 99
+    q = statistics.quantiles(ordered, n=100, method="inclusive") if n > 1 else ordered * 99  # within the data
     return {"requests": n, "rps": round(n / seconds, 1) if seconds else None, "p50_ms": round(q[49] * 1000, 3),
             "p99_ms": round(q[98] * 1000, 3), "mean_ms": round(statistics.fmean(ordered) * 1000, 3)}
 
