@@ -157,6 +157,42 @@ async def test_a_job_that_changes_during_a_pass_is_stepped_next(cluster):
 
 
 @pytest.mark.asyncio
+async def test_a_job_looked_at_a_moment_ago_that_changes_during_a_pass_is_stepped_in_it(cluster):
+    """The periodic looks at unchanged jobs' logs make a long pass; a job that was not due
+    when it began (looked at a moment ago) and changes during it is stepped next, not
+    after the pass."""
+    backend, _ = await watching(cluster)
+    try:
+        handles = [await call(backend.submit, make_spec(job_id=f"quiet-{i}")) for i in range(6)]
+        informer = backend.informers.informer(JOBS_KIND)
+        await until(lambda: all(informer.get(h["name"]) is not None for h in handles))
+        jobs = JobLifecycle({backend.name: backend}, SimpleNamespace(usage_sample_seconds=5.0, stop_grace_seconds=1.0))
+        rows = [SimpleNamespace(id=h["job_id"], backend=backend.name, handle=h, status="RUNNING", updated_at=None)
+                for h in handles]
+        quiet = rows[5]  # stepped a moment ago, its next look far away: as step_if_due notes it
+        jobs._looked[quiet.id] = ((backend.change_mark(quiet.handle), quiet.status, None), time.monotonic() + 600)
+        order = jobs.in_turn(rows)
+        assert next(order) is rows[0]
+        before = backend.changes_seen()
+        cluster.set_status(JOBS, handles[5]["name"], {"failed": 1, "conditions": [
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
+        await until(lambda: backend.changes_seen() > before)
+        await asyncio.sleep(RECHECK_SECONDS)
+        assert next(order) is quiet
+        assert list(order) == rows[1:5]
+        # a job stepped earlier in the pass that changes afterwards is stepped again in it
+        order = jobs.in_turn(rows[:3])
+        first = next(order)
+        before = backend.changes_seen()
+        cluster.set_status(JOBS, first.handle["name"], {"failed": 1})
+        await until(lambda: backend.changes_seen() > before)
+        await asyncio.sleep(RECHECK_SECONDS)
+        assert next(order) is first
+    finally:
+        await call(backend.stop_watching)
+
+
+@pytest.mark.asyncio
 async def test_usage_of_many_jobs_comes_from_one_metrics_list(cluster):
     backend, _ = await watching(cluster)
     try:

@@ -25,10 +25,12 @@ class EventBus:
         self._pending: collections.deque[dict[str, Any]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
+        self.published = 0  # events published so far (a reader can tell cheaply whether anything changed)
 
     def publish(self, kind: str, resource_id: str, **data: Any) -> None:
         with self._lock:
             self._pending.append({"seq": next(self._seq), "kind": kind, "id": resource_id, **data})
+            self.published += 1
         loop = self._loop
         if loop is None or threading.get_ident() == self._loop_thread:
             self._drain()

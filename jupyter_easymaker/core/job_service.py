@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.jobs import JobLifecycle, JobStatuses, Outcome
 from jupyter_easymaker.core.resources import ResourceService
+
+STORE_CHECK_SECONDS = 5.0  # while all is settled and no event was published, how often the store is asked anyway
+ROWS_PER_READ = 500  # ids per IN (...) when whole rows are read (under SQLite's variable limit)
 
 
 class JobService(ResourceService):
@@ -28,12 +33,44 @@ class JobService(ResourceService):
     log_category: str = "easymaker.job"
     scrape_metrics: bool = True  # metric lines of the job's output become metric points
 
+    def __init__(self, platform: Any):
+        super().__init__(platform)
+        self._job_rows: dict[str, Any] = {}  # id -> the detached row the last job_rows() returned
+        self._job_rows_lock = threading.Lock()
+        self._version_query: Any = None
+
     # -- what the reconciler reads -------------------------------------------
     def job_rows(self) -> list[Any]:
-        """Rows the lifecycle still has work on, oldest first (detached)."""
+        """Rows the lifecycle still has work on, oldest first (detached).
+
+        A row whose ``updated_at`` is as at the last call is the object returned then
+        (the lifecycle keeps its detached rows in step with what it writes, and any other
+        write moves ``updated_at``), so a pass over a thousand idle jobs reads two columns
+        of each, and whole rows (their JSON) only where something changed."""
+        with self._job_rows_lock, self.db.session() as session:
+            versions = session.execute(select(self.table.id, self.table.updated_at)
+                                       .where(self.table.status.in_(self.statuses.active))
+                                       .order_by(self.table.created_at)).all()
+            known = self._job_rows
+            stale = [rid for rid, at in versions if rid not in known or known[rid].updated_at != at]
+            fresh: dict[str, Any] = {}
+            for start in range(0, len(stale), ROWS_PER_READ):
+                chunk = stale[start:start + ROWS_PER_READ]
+                fresh.update((row.id, row) for row in session.scalars(select(self.table).where(self.table.id.in_(chunk))))
+            stale_ids = set(stale)
+            rows = [fresh[rid] if rid in stale_ids else known[rid] for rid, _ in versions
+                    if rid in fresh or rid not in stale_ids]  # a stale row missing from fresh was deleted meanwhile
+            self._job_rows = {row.id: row for row in rows}
+        return rows
+
+    def job_rows_version(self) -> tuple[Any, ...]:
+        """What moves whenever an active row is written, added or removed: how many there are
+        and the latest ``updated_at`` among them (every write sets it)."""
+        if self._version_query is None:  # built once: it is asked every tick
+            self._version_query = (select(func.count(), func.max(self.table.updated_at))
+                                   .where(self.table.status.in_(sorted(self.statuses.active))))
         with self.db.session() as session:
-            return list(session.scalars(select(self.table).where(self.table.status.in_(self.statuses.active))
-                                        .order_by(self.table.created_at)))
+            return tuple(session.execute(self._version_query).one())
 
     def running_rows(self) -> list[Any]:
         """Active rows that hold a backend job (to adopt after a restart)."""
@@ -187,6 +224,9 @@ class JobReconciler:
         self.service = service
         self.log = log or logging.getLogger(f"jupyter_easymaker.{service.kind.replace(' ', '_')}")
         self.jobs = JobLifecycle(platform.backends, platform.settings, wake=platform.wake, log=self.log)
+        self._version: tuple[Any, ...] | None = None  # job_rows_version() when the last pass read its rows
+        self._published = -1  # the event bus's count when the store was last asked
+        self._checked_at = 0.0
 
     def recover(self) -> None:
         n = self.jobs.adopt(self.service.running_rows())
@@ -196,11 +236,37 @@ class JobReconciler:
     async def reconcile_once(self) -> None:
         # rows whose backend watches them are stepped when they changed or a look is due, changed ones first,
         # and a row whose objects change during the pass goes next
-        for row in self.jobs.in_turn(await asyncio.to_thread(self.service.job_rows)):
+        rows = await asyncio.to_thread(self.rows_to_step)
+        if rows is None:
+            return
+        for row in self.jobs.in_turn(rows):
             try:
                 await asyncio.to_thread(self.step, row)
             except Exception:  # noqa: BLE001 - isolate rows from each other
                 self.log.exception("easymaker: reconciling %s %s failed", self.service.kind, row.id)
+        self.jobs.settle(rows, self.service.statuses.active)
+
+    def rows_to_step(self) -> list[Any] | None:
+        """This pass's rows; None (no pass) when the last pass left every row settled (watched,
+        its next look not due), no watched object changed since, and no active row was written,
+        added or removed since: a tick over a thousand idle jobs reads no rows. Whether a row
+        was written is asked of the store (``job_rows_version``) when an event was published
+        since the last time, and at least every ``STORE_CHECK_SECONDS`` for writes that
+        publish none."""
+        if not self.jobs.settled():
+            return self._read()
+        published, now = self.service.events.published, time.monotonic()
+        if published == self._published and now - self._checked_at < STORE_CHECK_SECONDS:
+            return None
+        self._published, self._checked_at = published, now
+        if self.service.job_rows_version() == self._version:
+            return None
+        return self._read()
+
+    def _read(self) -> list[Any]:
+        self._published, self._checked_at = self.service.events.published, time.monotonic()
+        self._version = self.service.job_rows_version()  # before the rows: a write after it is seen next pass
+        return self.service.job_rows()
 
     def step(self, row: Any) -> None:
         self.jobs.step_if_due(self.service, row)

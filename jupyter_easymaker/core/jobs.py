@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import os
 import select
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Protocol
@@ -38,6 +40,8 @@ from jupyter_easymaker.core.state_machine import StateMachine
 MAX_TIME_BACKSTOP_SECONDS = 30.0
 # how often a pass looks whether a watched object changed behind the row it steps (each look scans the rows left)
 RECHECK_SECONDS = 0.2
+# an unchanged watched job's next look falls on a grid of revisit_seconds / this (looks due together)
+LOOK_GRID_STEPS = 10
 
 
 class Outcome(str, enum.Enum):
@@ -142,6 +146,8 @@ class JobLifecycle:
     _last_sample: dict[str, float] = field(default_factory=dict)
     _watched: set[str] = field(default_factory=set)
     _looked: dict[str, tuple[Any, float]] = field(default_factory=dict)  # row id -> (what it was, when to look again)
+    _pass_changes: int = -1  # the watched changes seen when the last pass began
+    _settled: tuple[int, float] = (-1, 0.0)  # (those changes, until when no row is due), see settle()
 
     # -- after a restart ---------------------------------------------------------
     def adopt(self, rows: list[Any]) -> int:
@@ -155,26 +161,25 @@ class JobLifecycle:
         return n
 
     # -- which rows a pass looks at -------------------------------------------------
-    def due(self, row: Any) -> bool:
-        """Whether a pass should step this row: always, unless its backend watches its
-        objects (``change_mark``) and neither they nor the row changed since the last
-        step and its next look (logs, usage, time limit) is not due yet."""
-        return self._due(row) > 0
-
     def due_rows(self, rows: list[Any]) -> list[Any]:
-        """The rows a pass should step, those whose objects or row changed first (a status
-        change is recorded before the pass reads the logs of jobs that are merely due a look)."""
-        marked = [(self._due(row), i, row) for i, row in enumerate(rows)]
-        return [row for due, _, row in sorted(marked, key=lambda m: (-m[0], m[1])) if due > 0]
+        """The rows a pass should step: all of them, unless a row's backend watches its objects
+        (``change_mark``), and neither they nor the row changed since its last step, and its
+        next look (logs, usage, time limit) is not due yet. Those whose objects or row changed
+        come first (a status change is recorded before the pass reads the logs of jobs that
+        are merely due a look)."""
+        return self._sorted(rows, {id(row): self._mark(row) for row in rows})
 
     def in_turn(self, rows: list[Any]) -> Iterator[Any]:
         """:meth:`due_rows` one at a time, for a pass that steps them: when a watched backend
-        has seen a change since the rows were sorted, the rows left whose objects changed go
-        next, so that a status change is not recorded only after a long pass (first looks at
-        a thousand jobs after a restart) has read everyone's logs."""
-        left = self.due_rows(rows)
-        marks = {id(row): self._mark(row) for row in left}
+        has seen a change since the pass began, every row whose objects changed since it was
+        sorted or stepped goes next, also one that was not due when the pass began (looked at
+        a moment ago) or was stepped earlier in it, so that a status change is not recorded
+        only after a long pass (first looks at a thousand jobs after a restart, or their
+        periodic looks at logs) has read everyone's logs."""
         seen, checked = self._changes_seen(), time.monotonic()
+        self._pass_changes = seen
+        marks = {id(row): self._mark(row) for row in rows}  # what each row's objects were when sorted or stepped
+        left = deque(self._sorted(rows, marks))
         while left:
             now = time.monotonic()
             if now - checked >= RECHECK_SECONDS:
@@ -182,13 +187,18 @@ class JobLifecycle:
                 changes = self._changes_seen()
                 if changes != seen:
                     seen = changes
-                    moved = [row for row in left if self._mark(row) != marks[id(row)]]
+                    moved = []
+                    for row in rows:
+                        mark = self._mark(row)
+                        if mark != marks[id(row)]:
+                            marks[id(row)] = mark
+                            moved.append(row)
                     if moved:
-                        for row in moved:
-                            marks[id(row)] = self._mark(row)
                         first = {id(row) for row in moved}
-                        left = moved + [row for row in left if id(row) not in first]
-            yield left.pop(0)
+                        left = deque(moved + [row for row in left if id(row) not in first])
+            row = left.popleft()
+            marks[id(row)] = self._mark(row)
+            yield row
 
     def _changes_seen(self) -> int:
         """All changes the watching backends have seen (a count that moves on each)."""
@@ -200,33 +210,68 @@ class JobLifecycle:
         return total
 
     def _mark(self, row: Any) -> Any:
+        """What the row's watching backend has seen of its objects (None: not watched, or not yet)."""
         backend = self.backends.get(row.backend)
         change_mark = getattr(backend, "change_mark", None)
         return change_mark(dict(row.handle)) if change_mark is not None and row.handle else None
 
-    def _due(self, row: Any) -> int:
-        """2: changed (or not watched), 1: its next look is due, 0: neither."""
-        backend = self.backends.get(row.backend)
-        change_mark = getattr(backend, "change_mark", None)
-        if change_mark is None or not row.handle:
-            return 2
-        mark = change_mark(dict(row.handle))
-        looked = self._looked.get(row.id)
-        if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
-            return 2
-        return 1 if time.monotonic() >= looked[1] else 0
+    def _sorted(self, rows: list[Any], marks: Mapping[int, Any]) -> list[Any]:
+        """The due rows, changed ones first (``marks``: each row's :meth:`_mark`, by ``id``)."""
+        now = time.monotonic()
+        ranked = []
+        for i, row in enumerate(rows):
+            mark, looked = marks[id(row)], self._looked.get(row.id)
+            if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
+                ranked.append((0, i, row))  # changed, or not watched
+            elif now >= looked[1]:
+                ranked.append((1, i, row))  # its next look is due
+        return [row for _, _, row in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
     def step_if_due(self, store: JobStore, row: Any) -> None:
-        """:meth:`step`, noting what the row and its objects were for :meth:`due`."""
-        backend = self.backends.get(row.backend)
-        change_mark = getattr(backend, "change_mark", None)
-        mark = change_mark(dict(row.handle)) if change_mark is not None and row.handle else None
+        """:meth:`step`, noting what the row and its objects were for :meth:`due_rows`."""
+        mark = self._mark(row)
         self.step(store, row)
         if mark is None or row.status not in store.statuses.active:
             self._looked.pop(row.id, None)
             return
-        revisit = float(getattr(backend, "revisit_seconds", lambda: 0.0)())
-        self._looked[row.id] = ((mark, row.status, getattr(row, "updated_at", None)), time.monotonic() + revisit)
+        self.looked_at(row, mark)
+
+    def looked_at(self, row: Any, mark: Any) -> None:
+        """Note that a watched row was just stepped with its objects at ``mark``. Its next look
+        is due ``revisit_seconds`` later, brought forward onto a grid of a tenth of that: the
+        looks of many jobs fall due together, in a few passes, instead of one job in every pass
+        (and a job looked at on a grid point is looked at again exactly a revisit later)."""
+        revisit = float(getattr(self.backends.get(row.backend), "revisit_seconds", lambda: 0.0)())
+        due = time.monotonic() + revisit
+        if revisit > 0:
+            grid = revisit / LOOK_GRID_STEPS
+            due = math.floor(due / grid) * grid
+        self._looked[row.id] = ((mark, row.status, getattr(row, "updated_at", None)), due)
+
+    # -- whether a pass has anything to do ----------------------------------------
+    def settle(self, rows: list[Any], active: frozenset[str]) -> None:
+        """After a pass over ``rows``: note until when the next one would step none of them,
+        as long as neither their objects nor the rows change (see :meth:`settled`)."""
+        until = math.inf
+        for row in rows:
+            if row.status not in active:
+                continue  # it ended in this pass
+            looked, mark = self._looked.get(row.id), self._mark(row)
+            if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
+                until = 0.0  # not watched, changed since its step, or its step failed: the next pass looks
+                break
+            until = min(until, looked[1])
+        self._settled = (self._pass_changes, until)
+        present = {row.id for row in rows}
+        for row_id in [i for i in self._looked if i not in present]:
+            del self._looked[row_id]  # rows gone from the store (deleted, or ended elsewhere)
+
+    def settled(self) -> bool:
+        """Whether a pass now would step nothing: every row of the last one is watched and
+        was looked at, no watched object changed since that pass began, and no look is due.
+        (Whether the rows themselves changed is the store's to say.)"""
+        changes, until = self._settled
+        return changes == self._changes_seen() and time.monotonic() < until
 
     # -- one pass over one row ------------------------------------------------------
     def step(self, store: JobStore, row: Any) -> None:

@@ -351,9 +351,14 @@ class KubernetesBackend:
         self._changes: dict[str, int] = {}  # easymaker/id label -> changes seen of its objects
         self._changes_total = 0  # of every watched object
         self._wake: Callable[[], None] | None = None
-        self.informers = (Informers(self.api, namespace, resync_seconds=resync_seconds, on_change=self._changed)
-                          if watch else None)
-        self.api.informers = self.informers  # the serving and notebook backends read through the same caches
+        # kept on the API object: the serving and notebook backends read through the same caches
+        self.api.informers = (Informers(self.api, namespace, resync_seconds=resync_seconds, on_change=self._changed)
+                              if watch else None)
+
+    @property
+    def informers(self) -> Informers | None:
+        """The watch-fed caches this backend keeps (None with ``watch`` off)."""
+        return self.api.informers
 
     # -- watching -------------------------------------------------------------------
     def watch_changes(self, wake: Callable[[], None]) -> None:
@@ -696,26 +701,14 @@ class KubernetesBackend:
         None without a metrics server or before the first sample."""
         self._check_handle(handle)
         try:
-            if self.informers is not None and self.informers.running:  # one LIST of every pod's metrics serves all jobs and servers
-                names = {p["metadata"]["name"] for p in self._cached_pods(handle)}
-                metrics = {"items": self.api.pod_metrics(handle["namespace"], names)}
-            else:
-                names = {p["metadata"]["name"] for p in self._pods(handle)}
-                metrics = self.api.call(
-                    self.api.custom.list_namespaced_custom_object,
-                    "metrics.k8s.io",
-                    "v1beta1",
-                    handle["namespace"],
-                    "pods",
-                    label_selector=selector({ID_LABEL: label_value(handle["job_id"])}),
-                )
+            names = {p["metadata"]["name"] for p in self._cached_pods(handle)}
+            metrics = self.api.pod_metrics(handle["namespace"], names,
+                                           handle.get("pod_labels") or selector_labels(handle["job_id"]))
         except (ApiException, BackendError):
             return None
         cpu = memory = 0.0
         seen = False
-        for item in metrics.get("items") or []:
-            if (item.get("metadata") or {}).get("name") not in names:
-                continue
+        for item in metrics:
             for container in item.get("containers") or []:
                 use = container.get("usage") or {}
                 cpu += float(parse_quantity(use.get("cpu", "0")))

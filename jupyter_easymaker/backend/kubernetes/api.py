@@ -129,10 +129,17 @@ class KubernetesApi:
         return [p for p in items if labels_match(p, wanted)]  # also filter here: selectors may be ignored
 
 
-    def pod_metrics(self, namespace: str, names: set[str] | frozenset[str],
+    def pod_metrics(self, namespace: str, names: set[str] | frozenset[str], wanted: Mapping[str, str],
                     max_age: float = POD_METRICS_MAX_AGE_SECONDS) -> list[dict]:
-        """The metrics.k8s.io samples of these pods, from one LIST of all the product's pods
-        that every job and server shares for ``max_age`` seconds (one call, not one per job)."""
+        """The metrics.k8s.io samples of the pods ``names``. While the watch-fed caches run,
+        from one LIST of all the product's pods that every job and server shares for
+        ``max_age`` seconds (one call a pass, not one per object); otherwise from a LIST of
+        the pods carrying ``wanted``'s labels. ApiException and BackendError pass through."""
+        if self.informers is None or not self.informers.running:
+            answer = self.call(self.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1", namespace,
+                               "pods", label_selector=selector(wanted))
+            items = answer.get("items") or []
+            return [i for i in items if (i.get("metadata") or {}).get("name") in names]
         with self._metrics_lock:
             when, by_name = self._metrics.get(namespace, (0.0, {}))
             if time.monotonic() - when > max_age:

@@ -33,7 +33,6 @@ from jupyter_easymaker.backend.kubernetes.informers import DEPLOYMENTS, INFERENC
 from jupyter_easymaker.backend.kubernetes.labels import (
     ID_LABEL,
     SERVER_ID_ANNOTATION,
-    selector,
     selector_labels,
 )
 from jupyter_easymaker.backend.kubernetes.pods import ManifestError
@@ -291,18 +290,11 @@ class KubernetesServingBackend:
     def usage(self, handle: dict[str, Any]) -> list[ResourceUsage]:
         try:
             names = {p["metadata"]["name"] for p in self._cached_pods(handle)}
-            if self.api.informers is not None and self.api.informers.running:  # one LIST of every pod's metrics serves all jobs and servers
-                metrics = {"items": self.api.pod_metrics(handle["namespace"], names)}
-            else:
-                metrics = self.api.call(self.api.custom.list_namespaced_custom_object, "metrics.k8s.io", "v1beta1",
-                                        handle["namespace"], "pods",
-                                        label_selector=selector(selector_labels(handle["server_id"])))
+            metrics = self.api.pod_metrics(handle["namespace"], names, selector_labels(handle["server_id"]))
         except (ApiException, BackendError):
             return []
         out = []
-        for item in metrics.get("items") or []:
-            if (item.get("metadata") or {}).get("name") not in names:
-                continue
+        for item in metrics:
             cpu = memory = 0.0
             for c in item.get("containers") or []:
                 use = c.get("usage") or {}
