@@ -2,23 +2,24 @@
 with many idle running jobs, watch-fed caches against polling.
 
 An emulated API server (kmock, in a process of its own, as an API server is)
-holds N running Jobs with a pod each and S model-server Deployments with a pod each, labelled and
-annotated as the backends make them. A controller loop drives them the way
+holds N running Jobs with a pod each and S model-server Deployments with a pod
+each, labelled and annotated as the backends make them. A controller loop drives them the way
 the product's does, every ``--interval`` seconds and whenever a watched object
-wakes it: the product's ``JobReconciler`` over a store (SQLite, a RUNNING
-training row per job) on the product's ``JobLifecycle`` (each due row's status,
-new log lines stored, a usage sample now and then; none while every row is
-settled), then the serving backend's status of each server (the endpoints
-area's backend reads; its own store reads are not modelled). The latency is
-the time from changing a Job in the emulator until its training's stored
-status moves, which is what the REST API answers.
+wakes it: the product's ``JobReconciler`` and ``EndpointReconciler`` over a
+store (SQLite, as by default) with a RUNNING training row per job and an ACTIVE
+endpoint (default stage, one model) per server, on the product's
+``JobLifecycle``: each due job's status, new log lines stored, a usage sample
+now and then (none while every row is settled); each server's status every
+second and a usage sample every 5 s. The latency is the time from changing a
+Job in the emulator until its training's stored status moves, which is what
+the REST API answers.
 
 Each scenario gets an emulator of its own. Watching, it first waits for the
 first looks (every job's first step: a log read and a usage sample each,
 which the emulator serves one at a time) and reports how long they took and
 how soon a status change made during them was seen; then it measures the
-steady state over two revisit periods of the unchanged jobs (at least
-``--window`` seconds): API requests per second (the emulator's request log),
+steady state over whole revisit periods of the unchanged jobs (at least two,
+and at least ``--window`` seconds): API requests per second (the emulator's request log),
 the controller's CPU (its process: the loop, the informers, the API client and
 the store) and the time from changing a Job's status in the emulator to its
 stored status moving. Polling (``watch=False``) reads every job and server from the API
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import multiprocessing
 import os
@@ -50,6 +52,9 @@ from sqlalchemy import func, or_, select
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from jupyter_easymaker.areas import AREAS  # noqa: E402
+from jupyter_easymaker.areas.endpoints.reconciler import EndpointReconciler  # noqa: E402
+from jupyter_easymaker.areas.endpoints.statuses import EndpointStatus, StageResourceStatus, StageStatus  # noqa: E402
+from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource  # noqa: E402
 from jupyter_easymaker.areas.experiments.tables import Experiment  # noqa: E402
 from jupyter_easymaker.areas.trainings.statuses import TrainingStatus  # noqa: E402
 from jupyter_easymaker.areas.trainings.tables import Training  # noqa: E402
@@ -66,7 +71,6 @@ from jupyter_easymaker.backend.kubernetes.labels import (  # noqa: E402
     SERVER_ID_ANNOTATION,
     resource_name,
 )
-from jupyter_easymaker.backend.serving.kubernetes import KubernetesServingBackend  # noqa: E402
 from jupyter_easymaker.core.job_service import JobReconciler  # noqa: E402
 from jupyter_easymaker.core.jobs import LOOK_GRID_STEPS  # noqa: E402
 from jupyter_easymaker.core.platform import Platform  # noqa: E402
@@ -239,18 +243,24 @@ def fill(emu: Emulator, prefix: str, jobs: int, servers: int) -> tuple[list[dict
                                     "status": {"replicas": 1, "readyReplicas": 1}}))
         objects.append((PODS, f"{name}-p", {"apiVersion": "v1", "kind": "Pod",
                                    "metadata": {"name": f"{name}-p", "namespace": NS, "labels": labels},
-                                   "status": {"phase": "Running",
+                                   "status": {"phase": "Running", "podIP": "10.0.0.1",
                                               "conditions": [{"type": "Ready", "status": "True"}]}}))
+        objects.append((METRICS, f"{name}-p", {"metadata": {"name": f"{name}-p", "namespace": NS, "labels": labels},
+                                      "containers": [{"name": "c", "usage": {"cpu": "250m", "memory": "512Mi"}}]}))
         server_handles.append({"backend": "kubernetes", "namespace": NS, "name": name, "kind": "Deployment",
                                "server_id": server_id, "service": name, "hpa": False, "desired": 1, "address": ""})
     emu.put_many(objects)
     return job_handles, server_handles
 
 
-def training_store(directory: str, job_handles: list[dict], backend: KubernetesBackend) -> tuple[Platform, Any]:
-    """A store (SQLite, as by default) holding a RUNNING training row for each job, and its service."""
-    platform = Platform(Settings(data_dir=os.path.join(directory, "data"), local_roots=[directory]), AREAS,
-                        {"kubernetes": backend})
+def training_store(directory: str, job_handles: list[dict], server_handles: list[dict],
+                   backend: KubernetesBackend) -> tuple[Platform, Any]:
+    """A store (SQLite, as by default) holding a RUNNING training row for each job and an ACTIVE
+    endpoint (its default stage, one model on it) for each server; the trainings' service."""
+    # the gateway's own Deployment is not part of this simulation
+    settings = Settings(data_dir=os.path.join(directory, "data"), local_roots=[directory],
+                        area_options={"endpoints": {"kubernetes_gateway": False}})
+    platform = Platform(settings, AREAS, {"kubernetes": backend})
     service = platform.service("trainings")
     with platform.db.session() as session:
         session.add(Experiment(id="bench", name="bench", status="ACTIVE"))
@@ -261,6 +271,16 @@ def training_store(directory: str, job_handles: list[dict], backend: KubernetesB
                                  spec={"instance_type": "m2.c4m8", "entry_point": "train.py", "nodes": 1,
                                        "hyperparameters": {"learning_rate": 0.01, "epochs": 10}},
                                  paths={"model": f"/data/models/{h['job_id']}", "tensorboard": f"/data/tb/{h['job_id']}"}))
+    with platform.db.session() as session:
+        for i, h in enumerate(server_handles):
+            session.add(Endpoint(id=f"ep-{i}", name=f"ep-{i}", status=EndpointStatus.ACTIVE, backend="kubernetes",
+                                 default_stage_id=f"st-{i}"))
+            session.add(EndpointStage(id=f"st-{i}", endpoint_id=f"ep-{i}", name="default", status=StageStatus.ACTIVE,
+                                      gateway_status="ACTIVE", spec={"instance_type": "m2.c4m8", "instance_count": 1}))
+            session.add(StageResource(id=h["server_id"], endpoint_id=f"ep-{i}", stage_id=f"st-{i}", model_id=f"model-{i}",
+                                      model_name=f"model-{i}", status=StageResourceStatus.ACTIVE, backend="kubernetes",
+                                      spec={"allocation": {"cpu": 1, "memory_mib": 1024}, "pods": 1}, handle=h,
+                                      pods_ready=1, pods_total=1, nodes=1))
     return platform, service
 
 
@@ -280,13 +300,12 @@ def read_cost(service: Any, repeat: int = 10) -> tuple[float, float]:
 
 
 class ControllerLoop:
-    """The reconcile passes of the jobs and endpoints areas (see the module): the product's
-    ``JobReconciler`` over the store, then the serving backend's status of each server."""
+    """The reconcile passes of the trainings and endpoints areas (see the module): the
+    product's ``JobReconciler`` and ``EndpointReconciler`` over the store, as the controller
+    runs them, every tick and whenever a watched object changes."""
 
-    def __init__(self, backend: KubernetesBackend, serving: KubernetesServingBackend, reconciler: JobReconciler,
-                 servers: list[dict], interval: float):
-        self.backend, self.serving, self.interval = backend, serving, interval
-        self.reconciler, self.servers = reconciler, servers
+    def __init__(self, backend: KubernetesBackend, reconcilers: list[Any], interval: float):
+        self.backend, self.reconcilers, self.interval = backend, reconcilers, interval
         self.passes = 0  # passes finished
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -296,14 +315,13 @@ class ControllerLoop:
         self._wake.set()
 
     def _run(self) -> None:
-        # the controller's loop is asyncio (each row stepped in a worker thread); this thread runs one of its own
+        # the controller's loop is asyncio (rows stepped in worker threads); this thread runs one of its own
         events = asyncio.new_event_loop()
         try:
             while not self._stop.is_set():
                 self._wake.clear()
-                events.run_until_complete(self.reconciler.reconcile_once())
-                for handle in self.servers:
-                    self.serving.status(handle)
+                for reconciler in self.reconcilers:
+                    events.run_until_complete(reconciler.reconcile_once())
                 self.passes += 1
                 self._wake.wait(self.interval)
         finally:
@@ -362,9 +380,8 @@ def _measure(emu: Emulator, directory: str, *, jobs: int, servers: int, watch: b
              latency_samples: int, latency_cap: float) -> dict[str, float]:
     job_handles, server_handles = fill(emu, "w" if watch else "p", jobs, servers)
     backend = KubernetesBackend(namespace=NS, api_client=emu.client(), watch=watch, pytorchjob=False)
-    platform, trainings = training_store(directory, job_handles, backend)
-    serving = KubernetesServingBackend(backend)
-    loop = ControllerLoop(backend, serving, JobReconciler(platform, trainings), server_handles, interval)
+    platform, trainings = training_store(directory, job_handles, server_handles, backend)
+    loop = ControllerLoop(backend, [JobReconciler(platform, trainings), EndpointReconciler(platform)], interval)
     result: dict[str, float] = {}
 
     began = time.monotonic()
@@ -389,9 +406,9 @@ def _measure(emu: Emulator, directory: str, *, jobs: int, servers: int, watch: b
             while looked_at(trainings) < jobs:
                 time.sleep(0.05)
             result["first_looks_s"] = time.monotonic() - began
-            # steady state over two revisit periods: every unchanged job is looked at again twice in it (the
-            # looks fall due in batches on a grid of revisit / LOOK_GRID_STEPS: the window starts between two)
-            span = max(window, 2 * backend.revisit_seconds())
+            # steady state over whole revisit periods, at least two: every unchanged job is looked at again once in
+            # each (the looks fall due in batches on a grid of revisit / LOOK_GRID_STEPS: the window starts between two)
+            span = backend.revisit_seconds() * max(2, math.ceil(window / backend.revisit_seconds()))
             grid = backend.revisit_seconds() / LOOK_GRID_STEPS  # it starts between two batches, half a grid step after one
             time.sleep(max(0.0, (math.floor(time.monotonic() / grid) + 1.5) * grid - time.monotonic()))
             requests0, cpu0, t0 = emu.requests(), time.process_time(), time.monotonic()
@@ -416,6 +433,7 @@ def _measure(emu: Emulator, directory: str, *, jobs: int, servers: int, watch: b
     finally:
         loop.stop()
     result["read_ms"], result["read_whole_ms"] = read_cost(trainings)
+    platform.service("endpoints").gateway.process.stop()  # the inference gateway the endpoints area started
     platform.db.close()
     span = t1 - t0
     samples.sort()
@@ -425,6 +443,24 @@ def _measure(emu: Emulator, directory: str, *, jobs: int, servers: int, watch: b
         result.update(per_pass=(requests1 - requests0) / passes, pass_s=span / passes,
                       demanded_rps=(requests1 - requests0) / passes / interval)
     return result
+
+
+def idle_penalty(pause: float, repeat: int = 15) -> tuple[float, float]:
+    """CPU ms of the same small pure-Python task (JSON of 200 records) run back to back and
+    run after sleeping ``pause`` s, as a controller tick does: on a machine that slows a
+    thread down after it idles, every tick's work costs that factor more."""
+    records = [{"id": i, "name": str(i) * 3, "values": [i] * 5} for i in range(200)]
+    costs = []
+    for wait in (0.0, pause):
+        total = 0.0
+        for _ in range(repeat):
+            time.sleep(wait)
+            started = time.thread_time()
+            for record in records:
+                json.dumps(record)
+            total += time.thread_time() - started
+        costs.append(total / repeat * 1e3)
+    return costs[0], costs[1]
 
 
 def ratio(a: float, b: float) -> str:
@@ -485,6 +521,9 @@ def main() -> None:
           f"status change visible <= 2 s: {big['latency_max_s']:.2f} s max "
           f"(during the first looks {big['during_first_looks_s']:.2f} s)")
     print("the emulator runs in a process of its own; CPU is the controller process's (loop, informers, API client, store)")
+    warm, after_idle = idle_penalty(args.interval)
+    print(f"this machine's idle penalty: a small task costs {warm:.2f} ms CPU back to back and {after_idle:.2f} ms after "
+          f"{args.interval:g} s asleep ({ratio(after_idle, warm)}), as each controller tick is")
 
 
 if __name__ == "__main__":

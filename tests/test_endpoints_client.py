@@ -116,8 +116,9 @@ async def test_local_pod_autoscaler_adds_a_pod_under_load_and_removes_it_after_t
                                                                                               jp_http_port, jp_base_url):  # noqa: F811
     folder = mb.iris_sklearn(str(tmp_path / "iris"))
     await run(client.create_model, name="iris", framework="scikit-learn", artifact_path=folder, validate_artifact=False)
-    # a small CPU allocation: serving requests back to back is far over 20% of it, idling far under
-    created = await run(client.create_endpoint, "auto", "iris", cpu=0.1,
+    # half a core: serving requests back to back is far over 20% of it; an idle server's few percent of a
+    # core far under (with 0.1 core, an idle server's background work on a busy machine was near 20%)
+    created = await run(client.create_endpoint, "auto", "iris", cpu=0.5,
                         autoscaler={"enabled": True, "metric": "cpu", "threshold": 20, "min_pods": 1, "max_pods": 2})
     key = created["api_key"]["key"]
     await run(client.wait_endpoint, "auto", timeout=60)

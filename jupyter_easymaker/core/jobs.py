@@ -161,16 +161,12 @@ class JobLifecycle:
         return n
 
     # -- which rows a pass looks at -------------------------------------------------
-    def due_rows(self, rows: list[Any]) -> list[Any]:
-        """The rows a pass should step: all of them, unless a row's backend watches its objects
-        (``change_mark``), and neither they nor the row changed since its last step, and its
-        next look (logs, usage, time limit) is not due yet. Those whose objects or row changed
-        come first (a status change is recorded before the pass reads the logs of jobs that
-        are merely due a look)."""
-        return self._sorted(rows, {id(row): self._mark(row) for row in rows})
-
     def in_turn(self, rows: list[Any]) -> Iterator[Any]:
-        """:meth:`due_rows` one at a time, for a pass that steps them: when a watched backend
+        """The rows a pass should step, one at a time: all of them, unless a row's backend
+        watches its objects (``change_mark``), and neither they nor the row changed since its
+        last step, and its next look (logs, usage, time limit) is not due yet. Those whose
+        objects or row changed come first (a status change is recorded before the pass reads
+        the logs of jobs that are merely due a look). During the pass, when a watched backend
         has seen a change since the pass began, every row whose objects changed since it was
         sorted or stepped goes next, also one that was not due when the pass began (looked at
         a moment ago) or was stepped earlier in it, so that a status change is not recorded
@@ -215,20 +211,25 @@ class JobLifecycle:
         change_mark = getattr(backend, "change_mark", None)
         return change_mark(dict(row.handle)) if change_mark is not None and row.handle else None
 
+    @staticmethod
+    def _seen_as(row: Any, mark: Any) -> tuple[Any, ...]:
+        """What a step saw of a row: its objects' mark, its status and when it was last written."""
+        return mark, row.status, getattr(row, "updated_at", None)
+
     def _sorted(self, rows: list[Any], marks: Mapping[int, Any]) -> list[Any]:
         """The due rows, changed ones first (``marks``: each row's :meth:`_mark`, by ``id``)."""
         now = time.monotonic()
         ranked = []
         for i, row in enumerate(rows):
             mark, looked = marks[id(row)], self._looked.get(row.id)
-            if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
+            if mark is None or looked is None or looked[0] != self._seen_as(row, mark):
                 ranked.append((0, i, row))  # changed, or not watched
             elif now >= looked[1]:
                 ranked.append((1, i, row))  # its next look is due
         return [row for _, _, row in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
     def step_if_due(self, store: JobStore, row: Any) -> None:
-        """:meth:`step`, noting what the row and its objects were for :meth:`due_rows`."""
+        """:meth:`step`, noting what the row and its objects were for :meth:`in_turn`."""
         mark = self._mark(row)
         self.step(store, row)
         if mark is None or row.status not in store.statuses.active:
@@ -246,7 +247,7 @@ class JobLifecycle:
         if revisit > 0:
             grid = revisit / LOOK_GRID_STEPS
             due = math.floor(due / grid) * grid
-        self._looked[row.id] = ((mark, row.status, getattr(row, "updated_at", None)), due)
+        self._looked[row.id] = (self._seen_as(row, mark), due)
 
     # -- whether a pass has anything to do ----------------------------------------
     def settle(self, rows: list[Any], active: frozenset[str]) -> None:
@@ -257,7 +258,7 @@ class JobLifecycle:
             if row.status not in active:
                 continue  # it ended in this pass
             looked, mark = self._looked.get(row.id), self._mark(row)
-            if mark is None or looked is None or looked[0] != (mark, row.status, getattr(row, "updated_at", None)):
+            if mark is None or looked is None or looked[0] != self._seen_as(row, mark):
                 until = 0.0  # not watched, changed since its step, or its step failed: the next pass looks
                 break
             until = min(until, looked[1])

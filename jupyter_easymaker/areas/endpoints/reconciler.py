@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
 ACTIVE_POLL_SECONDS = 1.0  # how often a running resource's pods are looked at
+UNCHANGED_POLL_SECONDS = 30.0  # ... when its backend watches them and saw no change
 KUBERNETES_GATEWAY_RETRY_SECONDS = 60.0
 SCALE_TOLERANCE = 0.1  # like the HPA: no change while use is within 10% of the target
 
@@ -47,6 +49,19 @@ class Scaling:
     draining: list[str] = field(default_factory=list)
     drain_target: int = 0
     drain_since: float = 0.0
+
+
+@dataclass
+class Look:
+    """What a tick read of a running resource's servers in a worker thread: its state when
+    a poll was due, its usage when a sample or an autoscaling check was due."""
+
+    state: Any = None
+    usages: list | None = None
+    due_sample: bool = False
+    due_scale: bool = False
+    auto: dict[str, Any] | None = None
+    error: Exception | None = None
 
 
 def desired_pods(current: int, utilisation: float, threshold: float, low: int, high: int) -> int:
@@ -69,10 +84,12 @@ class EndpointReconciler:
         self._wake = platform.wake  # the controller's: a finished start or stop is looked at at once
         self._tasks: dict[str, asyncio.Task] = {}
         self._polled: dict[str, float] = {}
+        self._marks: dict[str, Any] = {}  # the backend's change mark of a running resource at its last poll
         self._sampled: dict[str, float] = {}
         self._scaling: dict[str, Scaling] = {}
         self._delete_since: dict[str, float] = {}
         self._seen: dict[str, tuple] = {}  # what the last poll of a running resource stored
+        self._samples: list[tuple[str, Any]] = []  # usage samples of this tick, written together
         self._dirty = False
         self._kubernetes_gateway_at = 0.0  # when the cluster's gateway objects were last applied (or tried)
         self._kubernetes_gateway: dict[str, str] | None = None
@@ -107,13 +124,19 @@ class EndpointReconciler:
                 self._kubernetes_gateway = await asyncio.to_thread(self.service.apply_kubernetes_gateway) or {}
             except BackendError as exc:
                 self.log.warning("easymaker: the inference gateway's Kubernetes objects: %s (tried again in a minute)", exc)
-        for resource_id, status, handle, backend, spec in await asyncio.to_thread(self.service.resource_work):
+        work = await asyncio.to_thread(self.service.resource_work)
+        # the running resources' polls and usage reads due this tick, in one worker-thread call (not one each)
+        looks = await asyncio.to_thread(self._look_all, work)
+        for resource_id, status, handle, backend, spec in work:
             if resource_id in self._tasks:
                 continue  # a start or stop is under way
             try:
-                await self._resource(resource_id, status, handle, backend, spec)
+                await self._resource(resource_id, status, handle, backend, spec, looks.get(resource_id))
             except Exception:  # noqa: BLE001 - one resource must not stall the others
                 self.log.exception("easymaker: reconciling stage resource %s failed", resource_id)
+        if self._samples:
+            samples, self._samples = self._samples, []
+            await asyncio.to_thread(self.service.record_usages, samples)
         await asyncio.to_thread(self._stages)
         await asyncio.to_thread(self._endpoints)
         if self._dirty:
@@ -144,7 +167,7 @@ class EndpointReconciler:
 
     # -- resources ------------------------------------------------------------------------------
     async def _resource(self, resource_id: str, status: str, handle: dict[str, Any] | None, backend_name: str,
-                        spec: dict[str, Any]) -> None:
+                        spec: dict[str, Any], look: Look | None = None) -> None:
         backend = self.backends.get(backend_name)
         if status == RS.DELETE_IN_PROGRESS:
             await self._delete(resource_id, backend, handle)
@@ -158,7 +181,7 @@ class EndpointReconciler:
         elif status == RS.CREATE_IN_PROGRESS and handle:
             await self._starting(resource_id, backend, handle)
         elif status == RS.ACTIVE and handle:
-            await self._running(resource_id, backend, handle, spec)
+            await self._running(resource_id, backend, handle, spec, look)
 
     async def _start(self, resource_id: str, backend: ServingBackend) -> None:
         spec = await asyncio.to_thread(self.service.server_spec_of, resource_id)
@@ -190,14 +213,54 @@ class EndpointReconciler:
             return
         await self._resource_status(resource_id, None, status_reason=state.reason or "", **self._observed(state))
 
-    async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> None:
-        now = time.monotonic()
+    def _look_all(self, work: list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]]) -> dict[str, Look]:
+        """The reads due this tick of every running resource not being scaled down (worker thread)."""
+        looks = {}
+        for resource_id, status, handle, backend_name, spec in work:
+            backend = self.backends.get(backend_name)
+            scaling = self._scaling.get(resource_id)
+            if status != RS.ACTIVE or not handle or backend is None or resource_id in self._tasks or \
+                    (scaling is not None and scaling.draining):
+                continue
+            looks[resource_id] = self._look(resource_id, backend, handle, spec)
+        return looks
+
+    def _look(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> Look:
+        """A running resource's state if its poll is due, its usage if a sample or an autoscaling check is."""
+        now, look = time.monotonic(), Look()
+        try:
+            since = now - self._polled.get(resource_id, 0.0)
+            # a backend that watches the servers' objects says whether they changed: unchanged, read seldom
+            mark = getattr(backend, "change_mark", lambda _handle: None)(handle)
+            if since >= ACTIVE_POLL_SECONDS and (mark is None or mark != self._marks.get(resource_id) or
+                                                 since >= UNCHANGED_POLL_SECONDS):
+                self._polled[resource_id], self._marks[resource_id] = now, mark  # also when the read fails
+                look.state = backend.status(handle)
+            scaling = self._scaling.get(resource_id)
+            look.due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
+            pod_autoscaler = spec.get("pod_autoscaler") or {}
+            look.auto = {**pod_autoscaler, "allocation": spec.get("allocation") or {}} if pod_autoscaler.get("enabled") else None
+            look.due_scale = look.auto is not None and not backend.autoscales_itself and \
+                (scaling is None or not scaling.draining) and \
+                now - self._scaling.setdefault(resource_id, Scaling()).last_check >= self.options.autoscale_interval_seconds
+            if look.due_sample or look.due_scale:
+                look.usages = backend.usage(handle)
+        except Exception as exc:  # noqa: BLE001 - raised again where the resource is reconciled (and logged)
+            look.error = exc
+        return look
+
+    async def _running(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any],
+                       look: Look | None = None) -> None:
         scaling = self._scaling.get(resource_id)
         if scaling and scaling.draining:
             await self._finish_scale_down(resource_id, backend, handle, scaling)
-        if now - self._polled.get(resource_id, 0.0) >= ACTIVE_POLL_SECONDS:
-            self._polled[resource_id] = now
-            state = await asyncio.to_thread(backend.status, handle)
+        if look is None:  # not read with the others (being scaled down): read now
+            look = await asyncio.to_thread(self._look, resource_id, backend, handle, spec)
+        if look.error is not None:
+            raise look.error
+        now = time.monotonic()
+        if look.state is not None:
+            state = look.state
             addresses = state.addresses
             if state.phase in (ServerPhase.LOST, ServerPhase.STOPPED):
                 reason = state.reason or "the servers are gone"
@@ -212,15 +275,10 @@ class EndpointReconciler:
                     return
                 self._dirty = self._dirty or moved
                 self._seen[resource_id] = seen
-        due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
-        pod_autoscaler = spec.get("pod_autoscaler") or {}
-        auto = {**pod_autoscaler, "allocation": spec.get("allocation") or {}} if pod_autoscaler.get("enabled") else None
-        due_scale = auto is not None and not backend.autoscales_itself and (scaling is None or not scaling.draining) and \
-            now - self._scaling.setdefault(resource_id, Scaling()).last_check >= self.options.autoscale_interval_seconds
-        if not (due_sample or due_scale):
+        usages = look.usages
+        if usages is None:
             return
-        usages = await asyncio.to_thread(backend.usage, handle)
-        if due_sample:
+        if look.due_sample:
             self._sampled[resource_id] = now
             if usages:
                 gpus = [u for u in usages if u.gpu_percent is not None]
@@ -228,9 +286,9 @@ class EndpointReconciler:
                                         memory_bytes=sum(u.memory_bytes for u in usages),
                                         gpu_percent=sum(u.gpu_percent for u in gpus) / len(gpus) if gpus else None,
                                         gpu_memory_bytes=sum(u.gpu_memory_bytes or 0 for u in gpus) if gpus else None)
-                await asyncio.to_thread(self.service.record_usage, resource_id, total)
-        if due_scale:
-            await self._autoscale(resource_id, backend, handle, auto, usages)
+                self._samples.append((resource_id, total))  # written with the tick's others, in one transaction
+        if look.due_scale:
+            await self._autoscale(resource_id, backend, handle, look.auto, usages)
 
     async def _autoscale(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], auto: dict[str, Any],
                          usages: list) -> None:
@@ -309,17 +367,19 @@ class EndpointReconciler:
     def _purge(self, resource_id: str) -> None:
         if self.service.purge_resource_row(resource_id) is None:
             return
-        for cache in (self._polled, self._sampled, self._scaling, self._delete_since, self._seen):
+        for cache in (self._polled, self._marks, self._sampled, self._scaling, self._delete_since, self._seen):
             cache.pop(resource_id, None)
         self._dirty = True
 
     # -- stages -------------------------------------------------------------------------------------
     def _stages(self) -> None:
         stages, resources = self.service.stage_work()
+        by_stage: dict[str, list[StageResource]] = defaultdict(list)
+        for resource in resources:
+            by_stage[resource.stage_id].append(resource)
         for stage in stages:
-            mine = [r for r in resources if r.stage_id == stage.id]
             try:
-                self._stage(stage, mine)
+                self._stage(stage, by_stage.get(stage.id, []))
             except Exception:  # noqa: BLE001
                 self.log.exception("easymaker: reconciling stage %s failed", stage.id)
 
@@ -367,8 +427,11 @@ class EndpointReconciler:
 
     def _endpoints(self) -> None:
         endpoints, stages = self.service.endpoint_work()
+        by_endpoint: dict[str, list[EndpointStage]] = defaultdict(list)  # grouped once: not a scan per endpoint
+        for stage in stages:
+            by_endpoint[stage.endpoint_id].append(stage)
         for endpoint in endpoints:
-            mine = [s for s in stages if s.endpoint_id == endpoint.id]
+            mine = by_endpoint.get(endpoint.id, [])
             default = next((s for s in mine if s.id == endpoint.default_stage_id), None)
             status = endpoint.status
             if status == EP.DELETE_IN_PROGRESS:

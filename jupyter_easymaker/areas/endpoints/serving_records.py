@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jupyter_easymaker.areas.endpoints.statuses import (
     STAGE_RESOURCE_HOLDING,
@@ -24,7 +24,10 @@ RS, ST = StageResourceStatus, StageStatus
 
 
 class ServingRecords:
-    """Reads and writes of the endpoint reconciler (mixed into the endpoint service)."""
+    """Reads and writes of the endpoint reconciler (mixed into the endpoint service, which
+    keeps ``_work_read``: key -> (version, what the last read returned))."""
+
+    _work_read: dict[str, tuple[tuple[Any, ...], Any]]
 
     def _kind_of(self, kind: str) -> tuple[Any, Any]:
         return {"endpoint": (self, Endpoint), "stage": (self.stages, EndpointStage),
@@ -75,11 +78,17 @@ class ServingRecords:
                 for sid, stage, spec, endpoint in stages]
 
     def resource_work(self) -> list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]]:
-        """(id, status, handle, backend, spec) of every stage resource, oldest first."""
+        """(id, status, handle, backend, spec) of every stage resource, oldest first (the list
+        of the last call while no resource was written, added or removed since: see :meth:`_unchanged`)."""
         with self.db.session() as session:
+            version, cached = self._unchanged(session, "resources", StageResource)
+            if cached is not None:
+                return cached
             rows = session.execute(select(StageResource.id, StageResource.status, StageResource.handle, StageResource.backend,
                                           StageResource.spec).order_by(StageResource.created_at)).all()
-        return [(rid, status, dict(handle) if handle else None, backend, spec or {}) for rid, status, handle, backend, spec in rows]
+        work = [(rid, status, dict(handle) if handle else None, backend, spec or {}) for rid, status, handle, backend, spec in rows]
+        self._work_read["resources"] = (version, work)
+        return work
 
     def stage_work(self) -> tuple[list[EndpointStage], list[StageResource]]:
         """Stages that are not ACTIVE, and their resources (detached)."""
@@ -90,8 +99,25 @@ class ServingRecords:
         return stages, resources
 
     def endpoint_work(self) -> tuple[list[Endpoint], list[EndpointStage]]:
+        """Every endpoint and stage (detached; those of the last call while none was written, added or removed)."""
         with self.db.session() as session:
-            return list(session.scalars(select(Endpoint))), list(session.scalars(select(EndpointStage)))
+            version, cached = self._unchanged(session, "endpoints", Endpoint, EndpointStage)
+            if cached is not None:
+                return cached
+            work = list(session.scalars(select(Endpoint))), list(session.scalars(select(EndpointStage)))
+        self._work_read["endpoints"] = (version, work)
+        return work
+
+    def _unchanged(self, session: Any, key: str, *tables: Any) -> tuple[tuple[Any, ...], Any]:
+        """(version, what the last read of ``key`` returned if the version is the same, else None).
+        The version is how many rows ``tables`` hold and their latest ``updated_at`` (every write
+        sets it), read in the same transaction as the rows: a reconciler ticking twice a second
+        over two hundred idle endpoints reads two small numbers per table, not every row's JSON."""
+        version = tuple(session.execute(select(*[column for table in tables for column in (
+            select(func.count()).select_from(table).scalar_subquery(),
+            select(func.max(table.updated_at)).scalar_subquery())])).one())
+        last = self._work_read.get(key)
+        return version, (last[1] if last is not None and last[0] == version else None)
 
     def server_spec_of(self, resource_id: str) -> Any:
         with self.db.session() as session:
@@ -131,9 +157,11 @@ class ServingRecords:
                 row.handle = handle
                 row.addresses = [a for a in row.addresses or [] if a not in removed]
 
-    def record_usage(self, resource_id: str, usage: Any) -> None:
+    def record_usages(self, samples: list[tuple[str, Any]]) -> None:
+        """Usage samples of many resources in one transaction (a tick's)."""
         with self.db.session() as session:
-            self.platform.logs.add_sample(session, resource_id, usage)
+            for resource_id, usage in samples:
+                self.platform.logs.add_sample(session, resource_id, usage)
 
     def purge_resource_row(self, resource_id: str) -> StageResource | None:
         """Remove a resource whose servers are gone; the removed row, or None."""

@@ -385,12 +385,16 @@ class KubernetesBackend:
     def change_mark(self, handle: Mapping[str, Any]) -> int | None:
         """How many changes of this job's object and pods the caches have seen; None when
         they are off or not synced (then only a look tells whether it changed)."""
-        if self.informers is None or not handle.get("job_id"):
+        if not handle.get("job_id"):
             return None
-        kind = PYTORCHJOBS if handle.get("kind") == PYTORCHJOB_KIND else JOBS
-        if self.informers.synced(kind) is None or self.informers.synced(PODS) is None:
+        return self.changes_of(str(handle["job_id"]), (PYTORCHJOBS if handle.get("kind") == PYTORCHJOB_KIND else JOBS, PODS))
+
+    def changes_of(self, resource_id: str, kinds: tuple[str, ...]) -> int | None:
+        """How many changes the caches have seen of the objects labelled with this job's or
+        server's id; None unless the caches of ``kinds`` run and have listed."""
+        if self.informers is None or any(self.informers.synced(kind) is None for kind in kinds):
             return None
-        return self._changes.get(label_value(str(handle["job_id"])), 0)
+        return self._changes.get(label_value(resource_id), 0)
 
     def changes_seen(self) -> int:
         """How many changes of watched objects the caches have seen in all (a pass looks

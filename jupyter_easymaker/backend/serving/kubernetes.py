@@ -111,6 +111,7 @@ class KubernetesServingBackend:
 
     def __init__(self, jobs: KubernetesBackend, options: ServingOptions | None = None):
         self.api = jobs.api  # the job backend's client
+        self._jobs = jobs  # its watch-fed caches count the changes of the servers' objects too
         self.gpu_metrics = jobs.gpu_metrics
         self.options = options or ServingOptions()
         self.namespace = jobs.namespace
@@ -223,6 +224,16 @@ class KubernetesServingBackend:
             if exc.status == 404:
                 return None
             raise self.api.error(f"reading {handle.get('kind')} {name} failed", exc) from exc
+
+    def change_mark(self, handle: Mapping[str, Any]) -> int | None:
+        """How many changes of this server's Deployment (or InferenceService) and pods the job
+        backend's caches have seen; None when they do not watch its namespace (then only a
+        status read tells whether it changed)."""
+        informers = self.api.informers
+        if informers is None or handle.get("namespace") != informers.namespace or not handle.get("server_id"):
+            return None
+        kind = INFERENCESERVICES if handle.get("kind") == INFERENCESERVICE else DEPLOYMENTS
+        return self._jobs.changes_of(str(handle["server_id"]), (kind, PODS))
 
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
         return self.api.pods(handle["namespace"], selector_labels(handle["server_id"]), what="listing the server's pods failed")
