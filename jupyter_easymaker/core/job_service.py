@@ -22,6 +22,9 @@ from jupyter_easymaker.core.jobs import JobLifecycle, JobStatuses, Outcome
 from jupyter_easymaker.core.resources import ResourceService
 
 STORE_CHECK_SECONDS = 5.0  # while all is settled and no event was published, how often the store is asked anyway
+# and how often the rows are read whatever the version says: with PostgreSQL, a write whose updated_at is older
+# than another's but commits after it leaves max(updated_at) where it was
+REREAD_SECONDS = 60.0
 ROWS_PER_READ = 500  # ids per IN (...) when whole rows are read (under SQLite's variable limit)
 
 
@@ -227,6 +230,7 @@ class JobReconciler:
         self._version: tuple[Any, ...] | None = None  # job_rows_version() when the last pass read its rows
         self._published = -1  # the event bus's count when the store was last asked
         self._checked_at = 0.0
+        self._read_at = 0.0  # when the rows were last read
 
     def recover(self) -> None:
         n = self.jobs.adopt(self.service.running_rows())
@@ -252,10 +256,11 @@ class JobReconciler:
         added or removed since: a tick over a thousand idle jobs reads no rows. Whether a row
         was written is asked of the store (``job_rows_version``) when an event was published
         since the last time, and at least every ``STORE_CHECK_SECONDS`` for writes that
-        publish none."""
-        if not self.jobs.settled():
+        publish none; the rows are read at least every ``REREAD_SECONDS`` in any case."""
+        now = time.monotonic()
+        if not self.jobs.settled() or now - self._read_at >= REREAD_SECONDS:
             return self._read()
-        published, now = self.service.events.published, time.monotonic()
+        published = self.service.events.published
         if published == self._published and now - self._checked_at < STORE_CHECK_SECONDS:
             return None
         self._published, self._checked_at = published, now
@@ -265,6 +270,7 @@ class JobReconciler:
 
     def _read(self) -> list[Any]:
         self._published, self._checked_at = self.service.events.published, time.monotonic()
+        self._read_at = self._checked_at
         self._version = self.service.job_rows_version()  # before the rows: a write after it is seen next pass
         return self.service.job_rows()
 

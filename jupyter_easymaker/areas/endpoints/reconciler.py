@@ -269,11 +269,17 @@ class EndpointReconciler:
             else:
                 reason = ""
             seen = (addresses, self._observed(state), reason)
-            if seen != self._seen.get(resource_id):  # the store is written only when something changed
-                moved = await asyncio.to_thread(self.service.resource_observed, resource_id, addresses, seen[1], reason)
-                if moved is None:
+            previous = self._seen.get(resource_id)
+            if seen != previous:  # the store is written only when something changed
+                if previous is None or previous[0] != addresses:
+                    # new addresses are routed before the pods show as ready: whoever reads "ready" can call them
+                    moved = await asyncio.to_thread(self.service.resource_routed, resource_id, addresses)
+                    if moved is None:
+                        return
+                    if moved:
+                        await asyncio.to_thread(self.gateway.reload)
+                if not await asyncio.to_thread(self.service.resource_observed, resource_id, seen[1], reason):
                     return
-                self._dirty = self._dirty or moved
                 self._seen[resource_id] = seen
         usages = look.usages
         if usages is None:

@@ -74,7 +74,7 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         # the gateway runs in a process of its own (gateway_process.py): this is its remote control
         self.gateway = RemoteGateway(self.db, GatewayProcess(self.settings, self.options, log=platform.log))
         self.serving_backends = serving_backends(platform.backends, self.options)
-        self._work_read: dict[str, tuple[tuple[Any, ...], Any]] = {}  # the reconciler's last reads (ServingRecords)
+        self._work_read: dict[str, tuple[tuple[Any, ...], Any, float]] = {}  # the reconciler's last reads (ServingRecords)
         self.gateway.reload()  # found again (or started) with the endpoints stored, before the first request
 
     def apply_kubernetes_gateway(self) -> dict[str, str] | None:

@@ -4,6 +4,7 @@ work on the store, run by the reconciler in a worker thread. A mixin of
 reconciler never writes a table itself."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,15 +20,16 @@ from jupyter_easymaker.areas.endpoints.tables import (
     StageResource,
 )
 from jupyter_easymaker.core.holding import Held
+from jupyter_easymaker.core.job_service import REREAD_SECONDS
 
 RS, ST = StageResourceStatus, StageStatus
 
 
 class ServingRecords:
     """Reads and writes of the endpoint reconciler (mixed into the endpoint service, which
-    keeps ``_work_read``: key -> (version, what the last read returned))."""
+    keeps ``_work_read``: key -> (version, what the last read returned, when))."""
 
-    _work_read: dict[str, tuple[tuple[Any, ...], Any]]
+    _work_read: dict[str, tuple[tuple[Any, ...], Any, float]]
 
     def _kind_of(self, kind: str) -> tuple[Any, Any]:
         return {"endpoint": (self, Endpoint), "stage": (self.stages, EndpointStage),
@@ -87,7 +89,7 @@ class ServingRecords:
             rows = session.execute(select(StageResource.id, StageResource.status, StageResource.handle, StageResource.backend,
                                           StageResource.spec).order_by(StageResource.created_at)).all()
         work = [(rid, status, dict(handle) if handle else None, backend, spec or {}) for rid, status, handle, backend, spec in rows]
-        self._work_read["resources"] = (version, work)
+        self._work_read["resources"] = (version, work, time.monotonic())
         return work
 
     def stage_work(self) -> tuple[list[EndpointStage], list[StageResource]]:
@@ -105,19 +107,22 @@ class ServingRecords:
             if cached is not None:
                 return cached
             work = list(session.scalars(select(Endpoint))), list(session.scalars(select(EndpointStage)))
-        self._work_read["endpoints"] = (version, work)
+        self._work_read["endpoints"] = (version, work, time.monotonic())
         return work
 
     def _unchanged(self, session: Any, key: str, *tables: Any) -> tuple[tuple[Any, ...], Any]:
         """(version, what the last read of ``key`` returned if the version is the same, else None).
         The version is how many rows ``tables`` hold and their latest ``updated_at`` (every write
         sets it), read in the same transaction as the rows: a reconciler ticking twice a second
-        over two hundred idle endpoints reads two small numbers per table, not every row's JSON."""
+        over two hundred idle endpoints reads two small numbers per table, not every row's JSON.
+        The rows are read again after ``REREAD_SECONDS`` whatever the version says (with
+        PostgreSQL, a write with an older ``updated_at`` may commit after a newer one)."""
         version = tuple(session.execute(select(*[column for table in tables for column in (
             select(func.count()).select_from(table).scalar_subquery(),
             select(func.max(table.updated_at)).scalar_subquery())])).one())
         last = self._work_read.get(key)
-        return version, (last[1] if last is not None and last[0] == version else None)
+        fresh = last is not None and last[0] == version and time.monotonic() - last[2] < REREAD_SECONDS
+        return version, (last[1] if fresh else None)
 
     def server_spec_of(self, resource_id: str) -> Any:
         with self.db.session() as session:
@@ -135,8 +140,8 @@ class ServingRecords:
                 return False
         return self.record("resource", resource_id, RS.CREATE_IN_PROGRESS, reason, handle=handle, pods_total=pods)
 
-    def resource_observed(self, resource_id: str, addresses: list[str], observed: dict[str, Any], reason: str) -> bool | None:
-        """What a poll of an ACTIVE resource's servers found; True when its addresses
+    def resource_routed(self, resource_id: str, addresses: list[str]) -> bool | None:
+        """The ready servers' addresses a poll of an ACTIVE resource found; True when they
         changed (the gateway's routes must be rebuilt), None when it is no longer ACTIVE."""
         with self.db.session() as session:
             row = session.get(StageResource, resource_id)
@@ -145,10 +150,19 @@ class ServingRecords:
             moved = addresses != list(row.addresses or [])
             if moved:
                 row.addresses = addresses
+        return moved
+
+    def resource_observed(self, resource_id: str, observed: dict[str, Any], reason: str) -> bool:
+        """What else a poll of an ACTIVE resource found (pods ready and in all, nodes, why
+        none is ready); False when it is no longer ACTIVE."""
+        with self.db.session() as session:
+            row = session.get(StageResource, resource_id)
+            if row is None or row.status != RS.ACTIVE:
+                return False
             for key, value in observed.items():
                 setattr(row, key, value)
             row.status_reason = reason
-        return moved
+        return True
 
     def resource_scaled_down(self, resource_id: str, handle: dict[str, Any], removed: list[str]) -> None:
         with self.db.session() as session:
