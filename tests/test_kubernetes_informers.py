@@ -129,26 +129,37 @@ async def test_status_reads_make_no_requests_however_many_jobs_run(cluster, jobs
         await call(backend.stop_watching)
 
 
+async def running_rows(cluster, backend, prefix: str, n: int):
+    """``n`` submitted jobs the cache has seen, a lifecycle over them, and their rows as a pass gets them."""
+    handles = [await call(backend.submit, make_spec(job_id=f"{prefix}-{i}")) for i in range(n)]
+    informer = backend.informers.informer(JOBS_KIND)
+    await until(lambda: all(informer.get(h["name"]) is not None for h in handles))
+    jobs = JobLifecycle({backend.name: backend}, SimpleNamespace(usage_sample_seconds=5.0, stop_grace_seconds=1.0))
+    rows = [SimpleNamespace(id=h["job_id"], backend=backend.name, handle=h, status="RUNNING", updated_at=None)
+            for h in handles]
+    return jobs, handles, rows
+
+
+async def fail_and_wait(cluster, backend, name: str) -> None:
+    """The Job fails in the cluster; returns once the caches have seen it and a pass would recheck."""
+    before = backend.changes_seen()
+    cluster.set_status(JOBS, name, {"failed": 1, "conditions": [
+        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
+    await until(lambda: backend.changes_seen() > before)
+    await asyncio.sleep(RECHECK_SECONDS)
+
+
 @pytest.mark.asyncio
 async def test_a_job_that_changes_during_a_pass_is_stepped_next(cluster):
     """A pass of first looks at many jobs (after a restart: each a log read) takes the job
     whose objects change during it next, instead of after everyone else's logs."""
     backend, _ = await watching(cluster)
     try:
-        handles = [await call(backend.submit, make_spec(job_id=f"turn-{i}")) for i in range(12)]
-        informer = backend.informers.informer(JOBS_KIND)
-        await until(lambda: all(informer.get(h["name"]) is not None for h in handles))
-        jobs = JobLifecycle({backend.name: backend}, SimpleNamespace(usage_sample_seconds=5.0, stop_grace_seconds=1.0))
-        rows = [SimpleNamespace(id=h["job_id"], backend=backend.name, handle=h, status="RUNNING", updated_at=None)
-                for h in handles]
+        jobs, handles, rows = await running_rows(cluster, backend, "turn", 12)
         order = jobs.in_turn(rows)
         await asyncio.sleep(RECHECK_SECONDS)
         assert [next(order), next(order)] == rows[:2]  # nothing changed: in their order
-        before = backend.changes_seen()
-        cluster.set_status(JOBS, handles[10]["name"], {"failed": 1, "conditions": [
-            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
-        await until(lambda: backend.changes_seen() > before)
-        await asyncio.sleep(RECHECK_SECONDS)
+        await fail_and_wait(cluster, backend, handles[10]["name"])
         assert next(order) is rows[10]
         assert (await call(backend.status, handles[10])).phase == JobPhase.FAILED
         assert list(order) == rows[2:10] + rows[11:]  # the rest in their order, none twice
@@ -161,32 +172,20 @@ async def test_a_job_looked_at_a_moment_ago_that_changes_during_a_pass_is_steppe
     """The periodic looks at unchanged jobs' logs make a long pass; a job that was not due
     when it began (looked at a moment ago) and changes during it is stepped next, not
     after the pass."""
-    backend, _ = await watching(cluster)
+    backend, _ = await watching(cluster, log_poll_seconds=600)
     try:
-        handles = [await call(backend.submit, make_spec(job_id=f"quiet-{i}")) for i in range(6)]
-        informer = backend.informers.informer(JOBS_KIND)
-        await until(lambda: all(informer.get(h["name"]) is not None for h in handles))
-        jobs = JobLifecycle({backend.name: backend}, SimpleNamespace(usage_sample_seconds=5.0, stop_grace_seconds=1.0))
-        rows = [SimpleNamespace(id=h["job_id"], backend=backend.name, handle=h, status="RUNNING", updated_at=None)
-                for h in handles]
-        quiet = rows[5]  # stepped a moment ago, its next look far away: as step_if_due notes it
-        jobs._looked[quiet.id] = ((backend.change_mark(quiet.handle), quiet.status, None), time.monotonic() + 600)
+        jobs, handles, rows = await running_rows(cluster, backend, "quiet", 6)
+        quiet = rows[5]  # stepped a moment ago: its next look ten minutes away
+        jobs.looked_at(quiet, backend.change_mark(quiet.handle))
         order = jobs.in_turn(rows)
         assert next(order) is rows[0]
-        before = backend.changes_seen()
-        cluster.set_status(JOBS, handles[5]["name"], {"failed": 1, "conditions": [
-            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
-        await until(lambda: backend.changes_seen() > before)
-        await asyncio.sleep(RECHECK_SECONDS)
+        await fail_and_wait(cluster, backend, handles[5]["name"])
         assert next(order) is quiet
         assert list(order) == rows[1:5]
         # a job stepped earlier in the pass that changes afterwards is stepped again in it
         order = jobs.in_turn(rows[:3])
         first = next(order)
-        before = backend.changes_seen()
-        cluster.set_status(JOBS, first.handle["name"], {"failed": 1})
-        await until(lambda: backend.changes_seen() > before)
-        await asyncio.sleep(RECHECK_SECONDS)
+        await fail_and_wait(cluster, backend, first.handle["name"])
         assert next(order) is first
     finally:
         await call(backend.stop_watching)

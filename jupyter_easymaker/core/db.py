@@ -5,15 +5,33 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 _UPGRADE_LOCK = threading.Lock()
+# how often rows a reader follows by their version (version_query) are read whole anyway: with PostgreSQL,
+# a write whose updated_at is older than another's may commit after it and leave max(updated_at) where it was
+REREAD_SECONDS = 60.0
+
+
+def version_query(*sources: Any) -> Any:
+    """One statement whose row moves whenever a row of ``sources`` is written, added or removed
+    (every write sets ``updated_at``): for each source, a table or (table, criterion), how many
+    rows it has and their latest ``updated_at``. A reader that polls rows asks this first and
+    reads the rows again only when it moved."""
+    columns = []
+    for source in sources:
+        table, criterion = source if isinstance(source, tuple) else (source, None)
+        count, latest = select(func.count()).select_from(table), select(func.max(table.updated_at))
+        if criterion is not None:
+            count, latest = count.where(criterion), latest.where(criterion)
+        columns += [count.scalar_subquery(), latest.scalar_subquery()]
+    return select(*columns)
 
 
 def sqlite_url(path: str) -> str:

@@ -15,16 +15,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
+from jupyter_easymaker.core.db import REREAD_SECONDS, version_query
 from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.jobs import JobLifecycle, JobStatuses, Outcome
 from jupyter_easymaker.core.resources import ResourceService
 
 STORE_CHECK_SECONDS = 5.0  # while all is settled and no event was published, how often the store is asked anyway
-# and how often the rows are read whatever the version says: with PostgreSQL, a write whose updated_at is older
-# than another's but commits after it leaves max(updated_at) where it was
-REREAD_SECONDS = 60.0
 ROWS_PER_READ = 500  # ids per IN (...) when whole rows are read (under SQLite's variable limit)
 
 
@@ -70,8 +68,7 @@ class JobService(ResourceService):
         """What moves whenever an active row is written, added or removed: how many there are
         and the latest ``updated_at`` among them (every write sets it)."""
         if self._version_query is None:  # built once: it is asked every tick
-            self._version_query = (select(func.count(), func.max(self.table.updated_at))
-                                   .where(self.table.status.in_(sorted(self.statuses.active))))
+            self._version_query = version_query((self.table, self.table.status.in_(sorted(self.statuses.active))))
         with self.db.session() as session:
             return tuple(session.execute(self._version_query).one())
 

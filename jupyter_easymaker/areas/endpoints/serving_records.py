@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jupyter_easymaker.areas.endpoints.statuses import (
     STAGE_RESOURCE_HOLDING,
@@ -19,8 +19,8 @@ from jupyter_easymaker.areas.endpoints.tables import (
     EndpointStage,
     StageResource,
 )
+from jupyter_easymaker.core.db import REREAD_SECONDS, version_query
 from jupyter_easymaker.core.holding import Held
-from jupyter_easymaker.core.job_service import REREAD_SECONDS
 
 RS, ST = StageResourceStatus, StageStatus
 
@@ -112,14 +112,10 @@ class ServingRecords:
 
     def _unchanged(self, session: Any, key: str, *tables: Any) -> tuple[tuple[Any, ...], Any]:
         """(version, what the last read of ``key`` returned if the version is the same, else None).
-        The version is how many rows ``tables`` hold and their latest ``updated_at`` (every write
-        sets it), read in the same transaction as the rows: a reconciler ticking twice a second
-        over two hundred idle endpoints reads two small numbers per table, not every row's JSON.
-        The rows are read again after ``REREAD_SECONDS`` whatever the version says (with
-        PostgreSQL, a write with an older ``updated_at`` may commit after a newer one)."""
-        version = tuple(session.execute(select(*[column for table in tables for column in (
-            select(func.count()).select_from(table).scalar_subquery(),
-            select(func.max(table.updated_at)).scalar_subquery())])).one())
+        The version (``version_query``) is read in the same transaction as the rows: a reconciler
+        ticking twice a second over two hundred idle endpoints reads two small numbers per table,
+        not every row's JSON. The rows are read again after ``REREAD_SECONDS`` in any case."""
+        version = tuple(session.execute(version_query(*tables)).one())
         last = self._work_read.get(key)
         fresh = last is not None and last[0] == version and time.monotonic() - last[2] < REREAD_SECONDS
         return version, (last[1] if fresh else None)

@@ -15,7 +15,8 @@ import {
   Position,
   ReactFlow,
   ReactFlowProvider,
-  useReactFlow
+  useReactFlow,
+  useStore
 } from '@xyflow/react';
 import * as React from 'react';
 
@@ -150,34 +151,21 @@ function GraphCanvas(props: IPipelineGraphProps): JSX.Element {
   const flow = useReactFlow();
   const laid = React.useMemo(() => layoutPipelineGraph(graph, runs), [graph, runs]);
   const nodes = React.useMemo(() => laid.nodes.map(n => (n.id === selected ? { ...n, selected: true } : n)), [laid, selected]);
-  const box = React.useRef<HTMLDivElement>(null);
-  // a new graph (not new states) is fitted into view again
+  // React Flow's own measure of its canvas: the view is fitted after React
+  // Flow has taken a new size in, never before (a fit against the old size
+  // would leave nodes under the details that narrowed it)
+  const width = useStore(s => s.width);
+  const height = useStore(s => s.height);
+  // a new graph (not new states) is fitted into view again, and so is a resized canvas
   React.useEffect(() => {
-    const timer = setTimeout(() => void flow.fitView(FIT), 50);
-    return () => clearTimeout(timer);
-  }, [graph]);
-  // so is a resized canvas: opening the details beside it narrows it, and
-  // a view fitted to the wider one would leave nodes under the details
-  React.useEffect(() => {
-    const element = box.current;
-    if (!element || typeof ResizeObserver === 'undefined') {
+    if (!width || !height) {
       return;
     }
-    // React Flow learns the new size through its own observer, at a moment of its own:
-    // fit soon, and once more when it surely has
-    let timers: ReturnType<typeof setTimeout>[] = [];
-    const observer = new ResizeObserver(() => {
-      timers.forEach(clearTimeout);
-      timers = [80, 300].map(ms => setTimeout(() => void flow.fitView(FIT), ms));
-    });
-    observer.observe(element);
-    return () => {
-      timers.forEach(clearTimeout);
-      observer.disconnect();
-    };
-  }, [flow]);
+    const frame = requestAnimationFrame(() => void flow.fitView(FIT));
+    return () => cancelAnimationFrame(frame);
+  }, [graph, width, height]);
   return (
-    <div ref={box} className="jp-EasyMaker-pipelineCanvas">
+    <div className="jp-EasyMaker-pipelineCanvas">
       <ReactFlow
         nodes={nodes}
         edges={laid.edges}
