@@ -19,7 +19,8 @@ first looks (every job's first step: a log read and a usage sample each,
 which the emulator serves one at a time) and reports how long they took and
 how soon a status change made during them was seen; then it measures the
 steady state over whole revisit periods of the unchanged jobs (at least two,
-and at least ``--window`` seconds): API requests per second (the emulator's request log),
+and at least ``--window`` seconds, long enough that a batch of looks cut by
+the window's start or end moves the rate little): API requests per second (the emulator's request log),
 the controller's CPU (its process: the loop, the informers, the API client and
 the store) and the time from changing a Job's status in the emulator to its
 stored status moving. Polling (``watch=False``) reads every job and server from the API
@@ -29,7 +30,7 @@ second are the emulator's limit, not the demand: polling is measured in
 requests per pass (counted over whole passes), and the rate the product's
 tick would ask for is printed as that count divided by the tick, labelled so.
 
-    python benchmarks/k8s_scale.py [--jobs 1000] [--small 100] [--poll-jobs 100] [--servers 200] [--window 10]
+    python benchmarks/k8s_scale.py [--jobs 1000] [--small 100] [--poll-jobs 100] [--servers 200] [--window 30]
 """
 from __future__ import annotations
 
@@ -474,7 +475,7 @@ def main() -> None:
     parser.add_argument("--poll-jobs", type=int, default=100,
                         help="jobs of the polling baseline (the emulator serves a polling pass of 1,000 in minutes)")
     parser.add_argument("--servers", type=int, default=200)
-    parser.add_argument("--window", type=float, default=10.0, help="least seconds of steady state measured")
+    parser.add_argument("--window", type=float, default=30.0, help="least seconds of steady state measured")
     parser.add_argument("--interval", type=float, default=0.5, help="the controller's tick (the product's default)")
     parser.add_argument("--latency-samples", type=int, default=5)
     args = parser.parse_args()

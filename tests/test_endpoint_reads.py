@@ -54,3 +54,105 @@ def test_endpoints_and_stages_are_read_again_after_a_write_to_either(endpoints):
     with endpoints.db.session() as session:
         session.execute(update(Endpoint).where(Endpoint.id == "ep-1").values(status=EndpointStatus.UPDATE_IN_PROGRESS))
     assert {e.id: e.status for e in endpoints.endpoint_work()[0]}["ep-1"] == EndpointStatus.UPDATE_IN_PROGRESS
+
+
+class WatchedServers:
+    """The part of a watching serving backend (the Kubernetes one over the job backend's
+    caches) that the reconciler's ticks ask: each server's change count and the total,
+    its state when polled and its usage when sampled (each call noted)."""
+
+    name = "watched"
+    autoscales_itself = True
+
+    def __init__(self):
+        self.marks, self.total, self.polled, self.sampled = {}, 0, [], []
+
+    def change_mark(self, handle):
+        return self.marks.get(handle["server_id"], 0)
+
+    def changes_seen(self):
+        return self.total
+
+    def change(self, server_id):
+        self.marks[server_id] = self.marks.get(server_id, 0) + 1
+        self.total += 1
+
+    def status(self, handle):
+        from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerState
+
+        self.polled.append(handle["server_id"])
+        return ServerState(ServerPhase.READY, pods=[PodState("p", True, f"http://127.0.0.1:{9000 + handle['pid']}")], desired=1)
+
+    def usage(self, handle):
+        self.sampled.append(handle["server_id"])
+        return []
+
+
+def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_falls_due(endpoints):
+    import asyncio
+    import time
+
+    from jupyter_easymaker.areas.endpoints.reconciler import EndpointReconciler, next_on_grid
+
+    with endpoints.db.session() as session:
+        for i in range(2):
+            session.execute(update(StageResource).where(StageResource.id == f"rs-{i}")
+                            .values(backend="watched", handle={"pid": i, "server_id": f"rs-{i}"}))
+    endpoints.settings.usage_sample_seconds = 3.0
+    reconciler = EndpointReconciler(endpoints.platform)
+    servers = reconciler.backends["watched"] = WatchedServers()
+    passes = []
+    read = endpoints.resource_work
+    endpoints.resource_work = lambda: passes.append(time.monotonic()) or read()
+
+    def tick():
+        asyncio.run(reconciler.reconcile_once())
+
+    def ticks_until(condition, seconds):
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            tick()
+            time.sleep(0.05)
+        return condition()
+
+    tick()  # the first pass polls and samples both servers
+    assert sorted(servers.polled) == ["rs-0", "rs-1"] and sorted(servers.sampled) == ["rs-0", "rs-1"]
+    # then nothing moves and nothing is due before the next whole second: ticks read nothing
+    time.sleep(max(0.0, next_on_grid(time.monotonic(), 1.0) - time.monotonic() - 0.9))
+    n = len(passes)
+    for _ in range(3):
+        tick()
+    assert len(passes) <= n + 1  # at most the pass the store check asks for at a grid boundary
+    servers.polled.clear()
+
+    # a watched object of rs-1 changes: a pass polls it (on the one-second grid), not rs-0
+    servers.change("rs-1")
+    assert ticks_until(lambda: servers.polled, 2.0) and servers.polled == ["rs-1"]
+
+    # an event (a write through the API): the next tick is a pass
+    n = len(passes)
+    tick()
+    assert len(passes) == n  # settled again
+    endpoints.events.publish("endpoint", "ep-0", change="updated")
+    tick()
+    assert len(passes) == n + 1
+
+    # usage samples fall due on a grid: both servers are sampled in the same pass
+    servers.sampled.clear()
+    assert ticks_until(lambda: servers.sampled, 4.0) and sorted(servers.sampled) == ["rs-0", "rs-1"]
+
+    # a resource on its way (a delete asked) keeps every tick a pass until it is gone
+    with endpoints.db.session() as session:
+        session.execute(update(StageResource).where(StageResource.id == "rs-0").values(status=StageResourceStatus.CREATE_FAILED))
+    endpoints.events.publish("stage resource", "rs-0", change="status")
+    tick()
+    with endpoints.db.session() as session:
+        session.execute(update(StageResource).where(StageResource.id == "rs-0").values(status=StageResourceStatus.CREATE_REQUESTED))
+    endpoints.events.publish("stage resource", "rs-0", change="status")
+    del reconciler.backends["watched"]  # no backend: the pass marks it failed, and settles after
+    n = len(passes)
+    tick()
+    tick()
+    assert len(passes) == n + 2
+    with endpoints.db.session() as session:
+        assert session.get(StageResource, "rs-0").status == StageResourceStatus.CREATE_FAILED

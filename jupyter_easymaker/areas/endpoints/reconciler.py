@@ -6,6 +6,13 @@ Plugged into the controller loop (``Controller.add``); everything it needs is
 in the store (statuses, server handles), so a restarted server picks up where
 the last one stopped. Slow backend calls (start, stop) run as background
 tasks, so one stopping server never delays another one's readiness.
+
+A pass that found every resource, stage and endpoint settled says until when
+nothing falls due (polls, usage samples and autoscaling checks fall due on
+grids, so many resources' reads share a tick); the ticks before then, while
+no event is published, no watched object changes and no start or stop is
+under way, read nothing (``_quiet``): two hundred idle endpoints cost a tick
+a few comparisons.
 """
 from __future__ import annotations
 
@@ -35,8 +42,13 @@ from jupyter_easymaker.backend.serving.base import (
 from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
+# statuses a pass moves on from by itself: while one is stored, every tick is a pass
+STAGE_MOVING = STAGE_BUSY | {ST.DELETE_IN_PROGRESS}
+RESOURCE_MOVING = frozenset({RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.DELETE_IN_PROGRESS})
+ENDPOINT_MOVING = frozenset({EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS, EP.UPDATE_IN_PROGRESS, EP.DELETE_IN_PROGRESS})
 ACTIVE_POLL_SECONDS = 1.0  # how often a running resource's pods are looked at
 UNCHANGED_POLL_SECONDS = 30.0  # ... when its backend watches them and saw no change
+STORE_CHECK_SECONDS = 5.0  # while all is settled, how often a pass runs anyway (a write that published no event)
 KUBERNETES_GATEWAY_RETRY_SECONDS = 60.0
 SCALE_TOLERANCE = 0.1  # like the HPA: no change while use is within 10% of the target
 
@@ -62,6 +74,13 @@ class Look:
     due_scale: bool = False
     auto: dict[str, Any] | None = None
     error: Exception | None = None
+
+
+def next_on_grid(last: float, period: float) -> float:
+    """When a read made at ``last`` (monotonic seconds) is next due: the next multiple of
+    ``period``, so that the reads of many resources fall due in the same tick, and the
+    ticks between them have nothing to do."""
+    return (math.floor(last / period) + 1.0) * period
 
 
 def desired_pods(current: int, utilisation: float, threshold: float, low: int, high: int) -> int:
@@ -93,6 +112,10 @@ class EndpointReconciler:
         self._dirty = False
         self._kubernetes_gateway_at = 0.0  # when the cluster's gateway objects were last applied (or tried)
         self._kubernetes_gateway: dict[str, str] | None = None
+        # the last pass left everything settled: nothing falls due before _quiet_until, unless one of
+        # these moves (the event count and the watched objects' change count when that pass began)
+        self._quiet_until = 0.0
+        self._quiet_marks: tuple[int, int] = (-1, -1)
 
     # -- controller hooks -------------------------------------------------------------
     def recover(self) -> None:
@@ -112,6 +135,9 @@ class EndpointReconciler:
         self.gateway.reload()
 
     async def reconcile_once(self) -> None:
+        if self._quiet():
+            return
+        marks = (self.service.events.published, self._changes_seen())  # before the reads: a change after them is seen
         process = self.gateway.process
         if process.supervised and not process.alive():  # the gateway process died: started again
             try:
@@ -137,17 +163,62 @@ class EndpointReconciler:
         if self._samples:
             samples, self._samples = self._samples, []
             await asyncio.to_thread(self.service.record_usages, samples)
-        await asyncio.to_thread(self._stages)
-        await asyncio.to_thread(self._endpoints)
+        stages_busy = await asyncio.to_thread(self._stages)
+        endpoints_busy = await asyncio.to_thread(self._endpoints)
         if self._dirty:
             self._dirty = False
             await asyncio.to_thread(self.gateway.reload)
+        self._settle(work, marks, busy=stages_busy or endpoints_busy)
 
     async def shutdown(self) -> None:
         """Let background starts / stops finish (the server is shutting down)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks.values()), timeout=15)
         self.gateway.flush()
+
+    # -- ticks with nothing to do -------------------------------------------------------------
+    def _quiet(self) -> bool:
+        """Whether this tick has nothing to do: the last pass left everything settled, nothing
+        it read falls due yet, no event was published and no watched object changed since it
+        began, no start or stop is under way and the gateway process lives."""
+        if self._tasks or time.monotonic() >= self._quiet_until:
+            return False
+        if (self.service.events.published, self._changes_seen()) != self._quiet_marks:
+            return False
+        process = self.gateway.process
+        return not (process.supervised and not process.alive())
+
+    def _changes_seen(self) -> int:
+        """How many changes of watched objects the serving backends' caches have seen in all."""
+        return sum(backend.changes_seen() for backend in self.backends.values() if hasattr(backend, "changes_seen"))
+
+    def _settle(self, work: list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]], marks: tuple[int, int],
+                *, busy: bool) -> None:
+        """After a pass: until when the next ticks may skip (0 when something is under way)."""
+        self._quiet_until = 0.0
+        if busy or self._tasks or any(s.draining for s in self._scaling.values()):
+            return
+        now = time.monotonic()
+        until = now + STORE_CHECK_SECONDS
+        if self._kubernetes_gateway is None:
+            until = min(until, self._kubernetes_gateway_at + KUBERNETES_GATEWAY_RETRY_SECONDS)
+        for resource_id, status, handle, backend_name, spec in work:
+            if status in RESOURCE_MOVING:
+                return
+            backend = self.backends.get(backend_name)
+            if status == RS.ACTIVE and handle and backend is not None:
+                until = min(until, self._next_look(resource_id, backend, spec))
+        self._quiet_until, self._quiet_marks = until, marks
+
+    def _next_look(self, resource_id: str, backend: ServingBackend, spec: dict[str, Any]) -> float:
+        """When a running resource's next poll, usage sample or autoscaling check falls due."""
+        polled = self._polled.get(resource_id, 0.0)
+        poll = ACTIVE_POLL_SECONDS if self._marks.get(resource_id) is None else UNCHANGED_POLL_SECONDS
+        due = min(next_on_grid(polled, poll), next_on_grid(self._sampled.get(resource_id, 0.0), self.settings.usage_sample_seconds))
+        if (spec.get("pod_autoscaler") or {}).get("enabled") and not backend.autoscales_itself:
+            scaling = self._scaling.get(resource_id)
+            due = min(due, next_on_grid(scaling.last_check if scaling else 0.0, self.options.autoscale_interval_seconds))
+        return due
 
     # -- helpers ------------------------------------------------------------------------------
     def _spawn(self, resource_id: str, coro) -> None:
@@ -229,20 +300,21 @@ class EndpointReconciler:
         """A running resource's state if its poll is due, its usage if a sample or an autoscaling check is."""
         now, look = time.monotonic(), Look()
         try:
-            since = now - self._polled.get(resource_id, 0.0)
+            polled = self._polled.get(resource_id, 0.0)
             # a backend that watches the servers' objects says whether they changed: unchanged, read seldom
             mark = getattr(backend, "change_mark", lambda _handle: None)(handle)
-            if since >= ACTIVE_POLL_SECONDS and (mark is None or mark != self._marks.get(resource_id) or
-                                                 since >= UNCHANGED_POLL_SECONDS):
+            if now >= next_on_grid(polled, ACTIVE_POLL_SECONDS) and \
+                    (mark is None or mark != self._marks.get(resource_id) or now >= next_on_grid(polled, UNCHANGED_POLL_SECONDS)):
                 self._polled[resource_id], self._marks[resource_id] = now, mark  # also when the read fails
                 look.state = backend.status(handle)
             scaling = self._scaling.get(resource_id)
-            look.due_sample = now - self._sampled.get(resource_id, 0.0) >= self.settings.usage_sample_seconds
+            look.due_sample = now >= next_on_grid(self._sampled.get(resource_id, 0.0), self.settings.usage_sample_seconds)
             pod_autoscaler = spec.get("pod_autoscaler") or {}
             look.auto = {**pod_autoscaler, "allocation": spec.get("allocation") or {}} if pod_autoscaler.get("enabled") else None
             look.due_scale = look.auto is not None and not backend.autoscales_itself and \
                 (scaling is None or not scaling.draining) and \
-                now - self._scaling.setdefault(resource_id, Scaling()).last_check >= self.options.autoscale_interval_seconds
+                now >= next_on_grid(self._scaling.setdefault(resource_id, Scaling()).last_check,
+                                    self.options.autoscale_interval_seconds)
             if look.due_sample or look.due_scale:
                 look.usages = backend.usage(handle)
         except Exception as exc:  # noqa: BLE001 - raised again where the resource is reconciled (and logged)
@@ -378,7 +450,8 @@ class EndpointReconciler:
         self._dirty = True
 
     # -- stages -------------------------------------------------------------------------------------
-    def _stages(self) -> None:
+    def _stages(self) -> bool:
+        """Move the stages that are not ACTIVE; True when one is still on its way somewhere."""
         stages, resources = self.service.stage_work()
         by_stage: dict[str, list[StageResource]] = defaultdict(list)
         for resource in resources:
@@ -388,6 +461,7 @@ class EndpointReconciler:
                 self._stage(stage, by_stage.get(stage.id, []))
             except Exception:  # noqa: BLE001
                 self.log.exception("easymaker: reconciling stage %s failed", stage.id)
+        return any(stage.status in STAGE_MOVING for stage in stages)
 
     def _stage_status(self, stage_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
         return self.service.record("stage", stage_id, target, reason, **fields)
@@ -431,7 +505,8 @@ class EndpointReconciler:
     def _endpoint_status(self, endpoint_id: str, target: str | None, reason: str = "", **fields: Any) -> bool:
         return self.service.record("endpoint", endpoint_id, target, reason, **fields)
 
-    def _endpoints(self) -> None:
+    def _endpoints(self) -> bool:
+        """Move the endpoints after their stages; True when one is still on its way somewhere."""
         endpoints, stages = self.service.endpoint_work()
         by_endpoint: dict[str, list[EndpointStage]] = defaultdict(list)  # grouped once: not a scan per endpoint
         for stage in stages:
@@ -469,3 +544,4 @@ class EndpointReconciler:
                 target, reason = EP.ACTIVE, ""
             if target != status:
                 self._endpoint_status(endpoint.id, target, reason)
+        return any(endpoint.status in ENDPOINT_MOVING for endpoint in endpoints)

@@ -235,6 +235,11 @@ class KubernetesServingBackend:
         kind = INFERENCESERVICES if handle.get("kind") == INFERENCESERVICE else DEPLOYMENTS
         return self._jobs.changes_of(str(handle["server_id"]), (kind, PODS))
 
+    def changes_seen(self) -> int:
+        """How many changes of watched objects the job backend's caches have seen in all (a
+        reconciler looks whether it moved before it asks each server's :meth:`change_mark`)."""
+        return self._jobs.changes_seen()
+
     def _pods(self, handle: Mapping[str, Any]) -> list[dict]:
         return self.api.pods(handle["namespace"], selector_labels(handle["server_id"]), what="listing the server's pods failed")
 
