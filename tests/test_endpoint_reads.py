@@ -65,7 +65,7 @@ class WatchedServers:
     autoscales_itself = True
 
     def __init__(self):
-        self.marks, self.total, self.polled, self.sampled = {}, 0, [], []
+        self.marks, self.total, self.polled, self.sampled, self.ready = {}, 0, [], [], True
 
     def change_mark(self, handle):
         return self.marks.get(handle["server_id"], 0)
@@ -81,25 +81,27 @@ class WatchedServers:
         from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerState
 
         self.polled.append(handle["server_id"])
-        return ServerState(ServerPhase.READY, pods=[PodState("p", True, f"http://127.0.0.1:{9000 + handle['pid']}")], desired=1)
+        pod = PodState("p", self.ready, f"http://127.0.0.1:{9000 + handle['pid']}")
+        return ServerState(ServerPhase.READY if self.ready else ServerPhase.STARTING, pods=[pod], desired=1)
 
     def usage(self, handle):
         self.sampled.append(handle["server_id"])
         return []
 
 
-def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_falls_due(endpoints):
+def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_falls_due(endpoints, monkeypatch):
     import asyncio
     import time
 
-    from jupyter_easymaker.areas.endpoints.reconciler import EndpointReconciler, next_on_grid
+    from jupyter_easymaker.areas.endpoints import reconciler as module
 
+    # an unchanged watched server is polled once an hour here, so that no such poll falls in the test
+    monkeypatch.setattr(module, "UNCHANGED_POLL_SECONDS", 3600.0)
     with endpoints.db.session() as session:
         for i in range(2):
             session.execute(update(StageResource).where(StageResource.id == f"rs-{i}")
                             .values(backend="watched", handle={"pid": i, "server_id": f"rs-{i}"}))
-    endpoints.settings.usage_sample_seconds = 3.0
-    reconciler = EndpointReconciler(endpoints.platform)
+    reconciler = module.EndpointReconciler(endpoints.platform)
     servers = reconciler.backends["watched"] = WatchedServers()
     passes = []
     read = endpoints.resource_work
@@ -117,8 +119,9 @@ def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_fall
 
     tick()  # the first pass polls and samples both servers
     assert sorted(servers.polled) == ["rs-0", "rs-1"] and sorted(servers.sampled) == ["rs-0", "rs-1"]
+    endpoints.settings.usage_sample_seconds = 1e6  # no sample falls due by chance below
     # then nothing moves and nothing is due before the next whole second: ticks read nothing
-    time.sleep(max(0.0, next_on_grid(time.monotonic(), 1.0) - time.monotonic() - 0.9))
+    time.sleep(max(0.0, module.next_on_grid(time.monotonic(), 1.0) - time.monotonic() - 0.9))
     n = len(passes)
     for _ in range(3):
         tick()
@@ -129,30 +132,40 @@ def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_fall
     servers.change("rs-1")
     assert ticks_until(lambda: servers.polled, 2.0) and servers.polled == ["rs-1"]
 
-    # an event (a write through the API): the next tick is a pass
+    # an event (a write through the API): the next tick is a pass; events of other kinds are no concern
     n = len(passes)
     tick()
     assert len(passes) == n  # settled again
+    endpoints.events.publish("training", "t-1", change="logs")
+    tick()
+    assert len(passes) == n
     endpoints.events.publish("endpoint", "ep-0", change="updated")
     tick()
     assert len(passes) == n + 1
 
     # usage samples fall due on a grid: both servers are sampled in the same pass
     servers.sampled.clear()
-    assert ticks_until(lambda: servers.sampled, 4.0) and sorted(servers.sampled) == ["rs-0", "rs-1"]
+    endpoints.settings.usage_sample_seconds = 1.0
+    endpoints.events.publish("endpoint", "ep-0", change="updated")  # a pass, which sees the new period
+    assert ticks_until(lambda: servers.sampled, 2.0) and sorted(servers.sampled) == ["rs-0", "rs-1"]
+    endpoints.settings.usage_sample_seconds = 1e6
 
-    # a resource on its way (a delete asked) keeps every tick a pass until it is gone
+    # a resource on its way (servers starting, which publishes nothing) keeps every tick a pass
+    servers.ready = False
     with endpoints.db.session() as session:
-        session.execute(update(StageResource).where(StageResource.id == "rs-0").values(status=StageResourceStatus.CREATE_FAILED))
+        session.execute(update(StageResource).where(StageResource.id == "rs-0")
+                        .values(status=StageResourceStatus.CREATE_IN_PROGRESS))
     endpoints.events.publish("stage resource", "rs-0", change="status")
+    n = len(passes)
+    for _ in range(3):
+        tick()
+    assert len(passes) == n + 3
+    # ready: ACTIVE (a status event, so one more pass), then settled
+    servers.ready = True
     tick()
     with endpoints.db.session() as session:
-        session.execute(update(StageResource).where(StageResource.id == "rs-0").values(status=StageResourceStatus.CREATE_REQUESTED))
-    endpoints.events.publish("stage resource", "rs-0", change="status")
-    del reconciler.backends["watched"]  # no backend: the pass marks it failed, and settles after
+        assert session.get(StageResource, "rs-0").status == StageResourceStatus.ACTIVE
+    tick()
     n = len(passes)
     tick()
-    tick()
-    assert len(passes) == n + 2
-    with endpoints.db.session() as session:
-        assert session.get(StageResource, "rs-0").status == StageResourceStatus.CREATE_FAILED
+    assert len(passes) == n

@@ -26,11 +26,13 @@ class EventBus:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.published = 0  # events published so far (a reader can tell cheaply whether anything changed)
+        self._published_of: collections.Counter[str] = collections.Counter()  # ... by kind
 
     def publish(self, kind: str, resource_id: str, **data: Any) -> None:
         with self._lock:
             self._pending.append({"seq": next(self._seq), "kind": kind, "id": resource_id, **data})
             self.published += 1
+            self._published_of[kind] += 1
         loop = self._loop
         if loop is None or threading.get_ident() == self._loop_thread:
             self._drain()
@@ -39,6 +41,12 @@ class EventBus:
             loop.call_soon_threadsafe(self._drain)
         except RuntimeError:
             pass  # the loop has closed: the server is shutting down
+
+    def published_of(self, *kinds: str) -> int:
+        """Events of these kinds published so far: a reconciler tells whether its own kinds
+        changed, undisturbed by the log events of a thousand running jobs."""
+        with self._lock:
+            return sum(self._published_of[kind] for kind in kinds)
 
     def _drain(self) -> None:
         while True:

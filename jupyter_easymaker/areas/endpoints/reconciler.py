@@ -10,8 +10,8 @@ tasks, so one stopping server never delays another one's readiness.
 A pass that found every resource, stage and endpoint settled says until when
 nothing falls due (polls, usage samples and autoscaling checks fall due on
 grids, so many resources' reads share a tick); the ticks before then, while
-no event is published, no watched object changes and no start or stop is
-under way, read nothing (``_quiet``): two hundred idle endpoints cost a tick
+no event of an endpoint, stage or stage resource is published, no watched
+object changes and no start or stop is under way, read nothing (``_quiet``): two hundred idle endpoints cost a tick
 a few comparisons.
 """
 from __future__ import annotations
@@ -68,6 +68,7 @@ class Look:
     """What a tick read of a running resource's servers in a worker thread: its state when
     a poll was due, its usage when a sample or an autoscaling check was due."""
 
+    at: float = 0.0  # when it was read (monotonic): a sample's time, the same for the tick's others
     state: Any = None
     usages: list | None = None
     due_sample: bool = False
@@ -104,6 +105,7 @@ class EndpointReconciler:
         self._tasks: dict[str, asyncio.Task] = {}
         self._polled: dict[str, float] = {}
         self._marks: dict[str, Any] = {}  # the backend's change mark of a running resource at its last poll
+        self._unread: set[str] = set()  # running resources whose backend saw a change since their last poll, or cannot tell
         self._sampled: dict[str, float] = {}
         self._scaling: dict[str, Scaling] = {}
         self._delete_since: dict[str, float] = {}
@@ -116,6 +118,7 @@ class EndpointReconciler:
         # these moves (the event count and the watched objects' change count when that pass began)
         self._quiet_until = 0.0
         self._quiet_marks: tuple[int, int] = (-1, -1)
+        self._event_kinds = (self.service.kind, self.service.stages.kind, self.service.resources.kind)
 
     # -- controller hooks -------------------------------------------------------------
     def recover(self) -> None:
@@ -137,7 +140,7 @@ class EndpointReconciler:
     async def reconcile_once(self) -> None:
         if self._quiet():
             return
-        marks = (self.service.events.published, self._changes_seen())  # before the reads: a change after them is seen
+        marks = self._marks_now()  # before the reads: a change after them is seen
         process = self.gateway.process
         if process.supervised and not process.alive():  # the gateway process died: started again
             try:
@@ -179,18 +182,20 @@ class EndpointReconciler:
     # -- ticks with nothing to do -------------------------------------------------------------
     def _quiet(self) -> bool:
         """Whether this tick has nothing to do: the last pass left everything settled, nothing
-        it read falls due yet, no event was published and no watched object changed since it
-        began, no start or stop is under way and the gateway process lives."""
+        it read falls due yet, no event of its kinds was published and no watched object
+        changed since it began, no start or stop is under way and the gateway process lives."""
         if self._tasks or time.monotonic() >= self._quiet_until:
             return False
-        if (self.service.events.published, self._changes_seen()) != self._quiet_marks:
+        if self._marks_now() != self._quiet_marks:
             return False
         process = self.gateway.process
         return not (process.supervised and not process.alive())
 
-    def _changes_seen(self) -> int:
-        """How many changes of watched objects the serving backends' caches have seen in all."""
-        return sum(backend.changes_seen() for backend in self.backends.values() if hasattr(backend, "changes_seen"))
+    def _marks_now(self) -> tuple[int, int]:
+        """How many events of endpoints, stages and stage resources were published, and how many
+        changes of watched objects the serving backends' caches have seen, in all."""
+        changes = sum(backend.changes_seen() for backend in self.backends.values() if hasattr(backend, "changes_seen"))
+        return self.service.events.published_of(*self._event_kinds), changes
 
     def _settle(self, work: list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]], marks: tuple[int, int],
                 *, busy: bool) -> None:
@@ -213,7 +218,7 @@ class EndpointReconciler:
     def _next_look(self, resource_id: str, backend: ServingBackend, spec: dict[str, Any]) -> float:
         """When a running resource's next poll, usage sample or autoscaling check falls due."""
         polled = self._polled.get(resource_id, 0.0)
-        poll = ACTIVE_POLL_SECONDS if self._marks.get(resource_id) is None else UNCHANGED_POLL_SECONDS
+        poll = ACTIVE_POLL_SECONDS if resource_id in self._unread or resource_id not in self._marks else UNCHANGED_POLL_SECONDS
         due = min(next_on_grid(polled, poll), next_on_grid(self._sampled.get(resource_id, 0.0), self.settings.usage_sample_seconds))
         if (spec.get("pod_autoscaler") or {}).get("enabled") and not backend.autoscales_itself:
             scaling = self._scaling.get(resource_id)
@@ -298,15 +303,22 @@ class EndpointReconciler:
 
     def _look(self, resource_id: str, backend: ServingBackend, handle: dict[str, Any], spec: dict[str, Any]) -> Look:
         """A running resource's state if its poll is due, its usage if a sample or an autoscaling check is."""
-        now, look = time.monotonic(), Look()
+        now = time.monotonic()
+        look = Look(at=now)
         try:
             polled = self._polled.get(resource_id, 0.0)
             # a backend that watches the servers' objects says whether they changed: unchanged, read seldom
             mark = getattr(backend, "change_mark", lambda _handle: None)(handle)
+            unread = mark is None or mark != self._marks.get(resource_id)
             if now >= next_on_grid(polled, ACTIVE_POLL_SECONDS) and \
-                    (mark is None or mark != self._marks.get(resource_id) or now >= next_on_grid(polled, UNCHANGED_POLL_SECONDS)):
+                    (unread or now >= next_on_grid(polled, UNCHANGED_POLL_SECONDS)):
                 self._polled[resource_id], self._marks[resource_id] = now, mark  # also when the read fails
                 look.state = backend.status(handle)
+                unread = mark is None
+            if unread:  # a change not read yet (its poll waits for the grid): polled within a second
+                self._unread.add(resource_id)
+            else:
+                self._unread.discard(resource_id)
             scaling = self._scaling.get(resource_id)
             look.due_sample = now >= next_on_grid(self._sampled.get(resource_id, 0.0), self.settings.usage_sample_seconds)
             pod_autoscaler = spec.get("pod_autoscaler") or {}
@@ -330,7 +342,6 @@ class EndpointReconciler:
             look = await asyncio.to_thread(self._look, resource_id, backend, handle, spec)
         if look.error is not None:
             raise look.error
-        now = time.monotonic()
         if look.state is not None:
             state = look.state
             addresses = state.addresses
@@ -357,7 +368,7 @@ class EndpointReconciler:
         if usages is None:
             return
         if look.due_sample:
-            self._sampled[resource_id] = now
+            self._sampled[resource_id] = look.at
             if usages:
                 gpus = [u for u in usages if u.gpu_percent is not None]
                 total = type(usages[0])(time=usages[0].time, cpu_percent=sum(u.cpu_percent for u in usages),
@@ -447,6 +458,7 @@ class EndpointReconciler:
             return
         for cache in (self._polled, self._marks, self._sampled, self._scaling, self._delete_since, self._seen):
             cache.pop(resource_id, None)
+        self._unread.discard(resource_id)
         self._dirty = True
 
     # -- stages -------------------------------------------------------------------------------------
