@@ -9,10 +9,10 @@ tasks, so one stopping server never delays another one's readiness.
 
 A pass that found every resource, stage and endpoint settled says until when
 nothing falls due (polls, usage samples and autoscaling checks fall due on
-grids, so many resources' reads share a tick); the ticks before then, while
-no event of an endpoint, stage or stage resource is published, no watched
-object changes and no start or stop is under way, read nothing (``_quiet``): two hundred idle endpoints cost a tick
-a few comparisons.
+grids, so many resources' reads share a tick). The ticks before then read
+nothing (``_quiet``) while no event of an endpoint, stage or stage resource
+is published, no watched object changes and no start or stop is under way:
+two hundred idle endpoints cost a tick a few comparisons.
 """
 from __future__ import annotations
 
