@@ -11,6 +11,7 @@ from jupyter_easymaker.areas.endpoints.statuses import EndpointStatus, StageReso
 from jupyter_easymaker.areas.endpoints.tables import Endpoint, EndpointStage, StageResource
 from jupyter_easymaker.core.platform import Platform
 from jupyter_easymaker.core.settings import Settings
+from tests.change_counts import ChangeCounts
 
 
 @pytest.fixture
@@ -56,26 +57,17 @@ def test_endpoints_and_stages_are_read_again_after_a_write_to_either(endpoints):
     assert {e.id: e.status for e in endpoints.endpoint_work()[0]}["ep-1"] == EndpointStatus.UPDATE_IN_PROGRESS
 
 
-class WatchedServers:
-    """The part of a watching serving backend (the Kubernetes one over the job backend's
-    caches) that the reconciler's ticks ask: each server's change count and the total,
-    its state when polled and its usage when sampled (each call noted)."""
+class WatchedServers(ChangeCounts):
+    """What of a watching serving backend the reconciler's ticks ask: its change counts,
+    each server's state when polled and its usage when sampled (each call noted)."""
 
     name = "watched"
+    key = "server_id"
     autoscales_itself = True
 
     def __init__(self):
-        self.marks, self.total, self.polled, self.sampled, self.ready = {}, 0, [], [], True
-
-    def change_mark(self, handle):
-        return self.marks.get(handle["server_id"], 0)
-
-    def changes_seen(self):
-        return self.total
-
-    def change(self, server_id):
-        self.marks[server_id] = self.marks.get(server_id, 0) + 1
-        self.total += 1
+        super().__init__()
+        self.polled, self.sampled, self.ready = [], [], True
 
     def status(self, handle):
         from jupyter_easymaker.backend.serving.base import PodState, ServerPhase, ServerState
@@ -129,6 +121,10 @@ def test_ticks_over_settled_endpoints_read_nothing_until_something_moves_or_fall
     servers.polled.clear()
 
     # a watched object of rs-1 changes: a pass polls it (on the one-second grid), not rs-0
+    servers.change("rs-1")
+    assert ticks_until(lambda: servers.polled, 2.0) and servers.polled == ["rs-1"]
+    # changed again at once: the pass that sees it cannot poll it before the next grid step, which does
+    servers.polled.clear()
     servers.change("rs-1")
     assert ticks_until(lambda: servers.polled, 2.0) and servers.polled == ["rs-1"]
 

@@ -13,6 +13,7 @@ from jupyter_easymaker.areas.trainings.statuses import TrainingStatus as T
 from jupyter_easymaker.areas.trainings.tables import Training
 from jupyter_easymaker.core.platform import Platform
 from jupyter_easymaker.core.settings import Settings
+from tests.change_counts import ChangeCounts
 
 
 @pytest.fixture
@@ -59,27 +60,18 @@ def test_unchanged_rows_are_not_read_again_and_changed_ones_are(trainings):
     assert ids(trainings.job_rows()) == ["t-0", "t-1", "t-9"]
 
 
-class WatchingBackend:
-    """The part of a watching backend (the Kubernetes one with its caches) that decides
-    which rows a pass reads: how many changes of each job's objects it has seen."""
+class WatchingBackend(ChangeCounts):
+    """What of a watching job backend decides which rows a pass reads: its change counts
+    and how long an unchanged job may go unlooked at."""
 
     name = "kubernetes"
 
     def __init__(self, revisit: float):
-        self.revisit, self.marks, self.total = revisit, {}, 0
-
-    def change_mark(self, handle):
-        return self.marks.get(handle["name"], 0)
-
-    def changes_seen(self):
-        return self.total
+        super().__init__()
+        self.revisit = revisit
 
     def revisit_seconds(self):
         return self.revisit
-
-    def change(self, name):
-        self.marks[name] = self.marks.get(name, 0) + 1
-        self.total += 1
 
 
 def a_pass(reconciler, stepped):

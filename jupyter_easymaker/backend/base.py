@@ -10,7 +10,7 @@ All methods are synchronous; the controller calls them from worker threads."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,18 @@ class ResourceUsage:
 class LogChunk:
     text: str
     offset: int  # pass back to read_logs() to continue after this chunk
+
+
+def changes_seen(backends: Iterable[Any]) -> int:
+    """All changes of watched objects that the watching backends among ``backends`` have
+    seen (a count that moves on each): a reconciler compares one number per tick instead
+    of asking every job or server whether it changed."""
+    total = 0
+    for backend in backends:
+        seen = getattr(backend, "changes_seen", None)
+        if seen is not None:
+            total += seen()
+    return total
 
 
 class BackendError(Exception):

@@ -17,6 +17,9 @@ _UPGRADE_LOCK = threading.Lock()
 # how often rows a reader follows by their version (version_query) are read whole anyway: with PostgreSQL,
 # a write whose updated_at is older than another's may commit after it and leave max(updated_at) where it was
 REREAD_SECONDS = 60.0
+# while a reconciler's rows are settled and no event was published, how often it asks the store anyway
+# (a write that published no event)
+STORE_CHECK_SECONDS = 5.0
 
 
 def version_query(*sources: Any) -> Any:

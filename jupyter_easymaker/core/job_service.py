@@ -17,12 +17,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from jupyter_easymaker.core.db import REREAD_SECONDS, version_query
+from jupyter_easymaker.core.db import REREAD_SECONDS, STORE_CHECK_SECONDS, version_query
 from jupyter_easymaker.core.holding import Held
 from jupyter_easymaker.core.jobs import JobLifecycle, JobStatuses, Outcome
 from jupyter_easymaker.core.resources import ResourceService
 
-STORE_CHECK_SECONDS = 5.0  # while all is settled and no event was published, how often the store is asked anyway
 ROWS_PER_READ = 500  # ids per IN (...) when whole rows are read (under SQLite's variable limit)
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Protocol
 
-from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable
+from jupyter_easymaker.backend.base import BackendError, CapacityUnavailable, changes_seen
 from jupyter_easymaker.backend.jobs.base import Backend, JobPhase, JobState
 from jupyter_easymaker.core.state_machine import StateMachine
 
@@ -172,7 +172,7 @@ class JobLifecycle:
         a moment ago) or was stepped earlier in it, so that a status change is not recorded
         only after a long pass (first looks at a thousand jobs after a restart, or their
         periodic looks at logs) has read everyone's logs."""
-        seen, checked = self._changes_seen(), time.monotonic()
+        seen, checked = changes_seen(self.backends.values()), time.monotonic()
         self._pass_changes = seen
         marks = {id(row): self._mark(row) for row in rows}  # what each row's objects were when sorted or stepped
         left = deque(self._sorted(rows, marks))
@@ -180,7 +180,7 @@ class JobLifecycle:
             now = time.monotonic()
             if now - checked >= RECHECK_SECONDS:
                 checked = now
-                changes = self._changes_seen()
+                changes = changes_seen(self.backends.values())
                 if changes != seen:
                     seen = changes
                     moved = []
@@ -195,15 +195,6 @@ class JobLifecycle:
             row = left.popleft()
             marks[id(row)] = self._mark(row)
             yield row
-
-    def _changes_seen(self) -> int:
-        """All changes the watching backends have seen (a count that moves on each)."""
-        total = 0
-        for backend in self.backends.values():
-            changes_seen = getattr(backend, "changes_seen", None)
-            if changes_seen is not None:
-                total += changes_seen()
-        return total
 
     def _mark(self, row: Any) -> Any:
         """What the row's watching backend has seen of its objects (None: not watched, or not yet)."""
@@ -272,7 +263,7 @@ class JobLifecycle:
         was looked at, no watched object changed since that pass began, and no look is due.
         (Whether the rows themselves changed is the store's to say.)"""
         changes, until = self._settled
-        return changes == self._changes_seen() and time.monotonic() < until
+        return changes == changes_seen(self.backends.values()) and time.monotonic() < until
 
     # -- one pass over one row ------------------------------------------------------
     def step(self, store: JobStore, row: Any) -> None:

@@ -33,12 +33,13 @@ from jupyter_easymaker.areas.endpoints.statuses import (
     StageStatus,
 )
 from jupyter_easymaker.areas.endpoints.tables import EndpointStage, StageResource
-from jupyter_easymaker.backend.base import BackendError
+from jupyter_easymaker.backend.base import BackendError, changes_seen
 from jupyter_easymaker.backend.serving.base import (
     ServerPhase,
     ServerState,
     ServingBackend,
 )
+from jupyter_easymaker.core.db import STORE_CHECK_SECONDS
 from jupyter_easymaker.core.tables import utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
@@ -48,7 +49,6 @@ RESOURCE_MOVING = frozenset({RS.CREATE_REQUESTED, RS.CREATE_IN_PROGRESS, RS.DELE
 ENDPOINT_MOVING = frozenset({EP.CREATE_REQUESTED, EP.CREATE_IN_PROGRESS, EP.UPDATE_IN_PROGRESS, EP.DELETE_IN_PROGRESS})
 ACTIVE_POLL_SECONDS = 1.0  # how often a running resource's pods are looked at
 UNCHANGED_POLL_SECONDS = 30.0  # ... when its backend watches them and saw no change
-STORE_CHECK_SECONDS = 5.0  # while all is settled, how often a pass runs anyway (a write that published no event)
 KUBERNETES_GATEWAY_RETRY_SECONDS = 60.0
 SCALE_TOLERANCE = 0.1  # like the HPA: no change while use is within 10% of the target
 
@@ -194,8 +194,7 @@ class EndpointReconciler:
     def _marks_now(self) -> tuple[int, int]:
         """How many events of endpoints, stages and stage resources were published, and how many
         changes of watched objects the serving backends' caches have seen, in all."""
-        changes = sum(backend.changes_seen() for backend in self.backends.values() if hasattr(backend, "changes_seen"))
-        return self.service.events.published_of(*self._event_kinds), changes
+        return self.service.events.published_of(*self._event_kinds), changes_seen(self.backends.values())
 
     def _settle(self, work: list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]], marks: tuple[int, int],
                 *, busy: bool) -> None:
