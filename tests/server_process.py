@@ -37,7 +37,8 @@ class ServerProcess:
             f"--IdentityProvider.token={self.token}",
             "--ServerApp.jpserver_extensions={'jupyter_easymaker': True}",
             f"--EasyMakerExtension.data_dir={self.data_dir}",
-            "--EasyMakerExtension.controller_interval=0.1",
+            *(() if any(a.startswith("--EasyMakerExtension.controller_interval=") for a in self.extra)
+              else ("--EasyMakerExtension.controller_interval=0.1",)),  # a setting given twice voids the extension's config
             *self.extra,
         ]
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}-{int(time.time() * 1000)}.log")

@@ -4,11 +4,17 @@ start time, stopped with their group."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import psutil
 
-from jupyter_easymaker.backend.processes import running, signal_group, spawn
+from jupyter_easymaker.backend.processes import lower_priority, running, signal_group, spawn
+
+
+def autogroup_nice(pid: int) -> int:
+    with open(f"/proc/{pid}/autogroup") as f:  # "/autogroup-42 nice 0"
+        return int(f.read().split()[-1])
 
 
 def test_spawn_starts_a_session_at_the_priority_asked(tmp_path):
@@ -19,8 +25,24 @@ def test_spawn_starts_a_session_at_the_priority_asked(tmp_path):
         child = running(proc.pid, create_time, proc)
         assert child is not None and os.getpgid(proc.pid) == proc.pid  # its own group: stopped as one
         assert child.nice() == min(19, psutil.Process().nice() + 5)
+        if os.path.exists("/proc/self/autogroup"):  # CPU time is shared out by session first: the session's group too
+            assert autogroup_nice(proc.pid) == min(19, autogroup_nice(os.getpid()) + 5)
         assert running(proc.pid, create_time + 1.0) is None  # another start time: not the same process
     finally:
         signal_group(proc.pid, 9)
         proc.wait(10)
     assert running(proc.pid, create_time, proc) is None
+
+
+def test_a_process_that_shares_this_session_is_lowered_without_its_group(tmp_path):
+    """Lowering the session's group would lower this process (JupyterLab) with it."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        own_group = autogroup_nice(os.getpid()) if os.path.exists("/proc/self/autogroup") else None
+        lower_priority(proc.pid, 3)
+        assert psutil.Process(proc.pid).nice() == min(19, psutil.Process().nice() + 3)
+        if own_group is not None:
+            assert autogroup_nice(proc.pid) == autogroup_nice(os.getpid()) == own_group
+    finally:
+        proc.kill()
+        proc.wait(10)

@@ -48,10 +48,29 @@ def spawn(cmd: list[str], *, cwd: str, env: dict[str, str], log: object, nice: i
         child = psutil.Process(proc.pid)
         create_time = child.create_time()
         if nice > 0:  # set from here, not in the child (preexec_fn is unsafe with threads): it is still starting
-            child.nice(min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+            lower_priority(proc.pid, nice)
     except psutil.NoSuchProcess:
         create_time = 0.0
     return proc, create_time
+
+
+def lower_priority(pid: int, steps: int) -> None:
+    """Put process ``pid``, which leads a session of its own, ``steps`` below this process's
+    CPU priority. Where the kernel shares CPU time out by session first (autogroup, on in most
+    distributions), a nice value ranks a process only among its own session's: the session's
+    group gets the steps too, or JupyterLab would still get no more CPU than a busy model server."""
+    if steps <= 0:
+        return
+    os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + steps))
+    try:
+        if os.getsid(pid) != pid:
+            return  # the group is shared with the processes it must give way to
+        with open("/proc/self/autogroup") as own:  # "/autogroup-42 nice 0"
+            base = int(own.read().split()[-1])
+        with open(f"/proc/{pid}/autogroup", "w") as group:
+            group.write(str(min(19, base + steps)))
+    except (OSError, ValueError, IndexError):
+        pass  # no autogroup here (a kernel without it, or another OS): the nice value is what ranks
 
 
 def running(pid: int, create_time: float, child: subprocess.Popen | None = None) -> psutil.Process | None:

@@ -20,6 +20,12 @@ REREAD_SECONDS = 60.0
 # while a reconciler's rows are settled and no event was published, how often it asks the store anyway
 # (a write that published no event)
 STORE_CHECK_SECONDS = 5.0
+READ_ONLY = "easymaker_read_only"  # the execution option of the engine that reading() units of work use
+_REFUSED_WRITE = "attempt to write a readonly database"
+
+
+class WriteInRead(Exception):
+    """A unit of work opened under ``Database.reading()`` tried to write: run it again without."""
 
 
 def version_query(*sources: Any) -> Any:
@@ -75,7 +81,13 @@ def make_engine(url: str) -> Engine:
             # A unit of work that reads, then writes must not find, at its first write, that another
             # thread committed since its read (WAL answers that at once with "database is locked"):
             # it takes the write lock when it begins, waiting up to the busy timeout for it.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read (Database.reading) takes no lock: a snapshot, with writes refused by SQLite itself.
+            read_only = bool(conn.get_execution_options().get(READ_ONLY))
+            info = conn.connection.info
+            if info.get("query_only", False) != read_only:
+                conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+                info["query_only"] = read_only
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -139,7 +151,60 @@ class Database:
         if migrate:  # a second process on the same store (the inference gateway) leaves the schema to the server
             upgrade(self.engine, migration_dirs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         self._current = threading.local()
+        event.listen(self.engine, "handle_error", self._note_refused_write)
+
+    def _note_refused_write(self, context: Any) -> None:
+        # noted here, where no caller's except clause can hide it from reading()
+        if _REFUSED_WRITE in str(context.original_exception):
+            self._current.refused = True
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Units of work opened inside only read: with SQLite they read a snapshot and wait
+        for no writer (a unit of work otherwise takes the write lock when it begins, so a
+        read would queue behind every write, the inference gateway's log inserts among them).
+        A unit of work that writes all the same raises ``WriteInRead`` on leaving, whoever
+        caught its error: the caller runs it again outside. Other stores are unchanged."""
+        if getattr(self._current, "reading", False) or getattr(self._current, "session", None) is not None:
+            yield  # already a read, or inside a unit of work that may write: it stays what it is
+            return
+        self._current.reading, self._current.refused = True, False
+        failed: Exception | None = None
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - raised again below, or as the write it stands for
+            failed = exc
+        finally:
+            self._current.reading = False
+        refused, self._current.refused = self._current.refused, False
+        if refused:
+            raise WriteInRead("a unit of work opened as a read wrote") from failed
+        if failed is not None:
+            raise failed
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads (see :meth:`reading`): what a reconciler's tick asks
+        the store while another process (the inference gateway) writes."""
+        with self.reading(), self.session() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that writes, also under :meth:`reading`: for work that takes what
+        it writes out of memory first (statistics, logs), which a refused write would lose
+        (its rerun finds nothing left to write)."""
+        outer = getattr(self._current, "session", None)
+        if outer is not None and getattr(self._current, "read_only", False):
+            raise RuntimeError("a unit of work that writes cannot open inside one that reads")
+        reading, self._current.reading = getattr(self._current, "reading", False), False
+        try:
+            with self.session() as session:
+                yield session
+        finally:
+            self._current.reading = reading
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -153,8 +218,9 @@ class Database:
             with outer.begin_nested():
                 yield outer
             return
-        session = self._sessions()
-        self._current.session = session
+        read_only = getattr(self._current, "reading", False)
+        session = (self._read_sessions if read_only else self._sessions)()
+        self._current.session, self._current.read_only = session, read_only
         try:
             yield session
             session.commit()

@@ -22,10 +22,12 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
+from jupyter_easymaker.core.db import WriteInRead
 from jupyter_easymaker.core.errors import DomainError, InvalidInput
 from jupyter_easymaker.core.queries import int_arg, time_arg  # noqa: F401 - what handlers read query arguments with
 
 ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write", "PATCH": "write", "DELETE": "write"}
+READS = frozenset(m for m, action in ACTIONS.items() if action == "read")  # answered from a snapshot (Database.reading)
 MAX_BODY_DEPTH = 64  # nesting of a request body (the deepest real form is 5)
 MAX_QUERY_VALUE = 4096  # characters of one query argument
 
@@ -128,6 +130,18 @@ class EasyMakerHandler(APIHandler):
     async def answer_in_thread(self, method: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """Run ``method(self, ...)`` in a worker thread and write the answer it gave on the loop."""
         def call() -> tuple[int, dict[str, str], Any]:
+            if self.request.method not in READS:
+                return attempt()
+            db = self.platform.db
+            try:
+                with db.reading():  # waits for no writer
+                    return attempt()
+            except WriteInRead:
+                self.log.debug("easymaker: %s %s wrote to the store; answered again as a write",
+                               self.request.method, self.request.path)
+                return attempt()  # this read also writes (state settled on the way): again, as a write
+
+        def attempt() -> tuple[int, dict[str, str], Any]:
             self._deferred = []
             try:
                 method(self, *args, **kwargs)

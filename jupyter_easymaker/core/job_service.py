@@ -47,7 +47,7 @@ class JobService(ResourceService):
         (the lifecycle keeps its detached rows in step with what it writes, and any other
         write moves ``updated_at``), so a pass over a thousand idle jobs reads two columns
         of each, and whole rows (their JSON) only where something changed."""
-        with self._job_rows_lock, self.db.session() as session:
+        with self._job_rows_lock, self.db.read() as session:
             versions = session.execute(select(self.table.id, self.table.updated_at)
                                        .where(self.table.status.in_(self.statuses.active))
                                        .order_by(self.table.created_at)).all()
@@ -68,12 +68,12 @@ class JobService(ResourceService):
         and the latest ``updated_at`` among them (every write sets it)."""
         if self._version_query is None:  # built once: it is asked every tick
             self._version_query = version_query((self.table, self.table.status.in_(sorted(self.statuses.active))))
-        with self.db.session() as session:
+        with self.db.read() as session:
             return tuple(session.execute(self._version_query).one())
 
     def running_rows(self) -> list[Any]:
         """Active rows that hold a backend job (to adopt after a restart)."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             return list(session.scalars(select(self.table).where(self.table.status.in_(self.statuses.active),
                                                                  self.table.handle.is_not(None))))
 
@@ -82,7 +82,7 @@ class JobService(ResourceService):
         what they hold, for the dashboard's resource usage."""
         st = self.statuses
         statuses = {s for s in (st.submitted, st.running, st.stopping) if s}
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = session.execute(select(self.table.id, self.table.name, self.table.spec, self.table.backend)
                                    .where(self.table.status.in_(statuses), self.table.handle.is_not(None))).all()
         return [Held(self.kind, rid, name, *self.held_instance(spec or {}), backend=backend or "local")

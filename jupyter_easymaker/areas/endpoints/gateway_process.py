@@ -31,6 +31,7 @@ from jupyter_easymaker.areas.endpoints.gateway import Gateway
 from jupyter_easymaker.areas.endpoints.gateway_http import GatewayServer
 from jupyter_easymaker.areas.endpoints.schemas import ApiKeyCreate, ApiKeyOut
 from jupyter_easymaker.areas.endpoints.tables import EndpointApiKey, EndpointApiStat
+from jupyter_easymaker.backend.processes import lower_priority
 from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.api_keys import ApiKeyService
 from jupyter_easymaker.core.api_stats import ApiStats
@@ -211,8 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         config = json.load(f)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     nice = int((config.get("options") or {}).get("gateway_nice") or 0)
-    if nice:  # JupyterLab and the kernels first when the host's CPUs are all busy
-        os.nice(nice)
+    if nice > 0:  # JupyterLab and the kernels first when the host's CPUs are all busy
+        lower_priority(os.getpid(), nice)
     try:
         import uvloop
     except ImportError:  # the standard loop still serves, slower

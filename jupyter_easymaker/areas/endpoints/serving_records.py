@@ -55,7 +55,7 @@ class ServingRecords:
     # -- reads ----------------------------------------------------------------------
     def holding_resources(self) -> list[tuple[str, dict[str, Any]]]:
         """(backend, handle) of every resource that holds servers (to adopt after a restart)."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = session.execute(select(StageResource.backend, StageResource.handle).where(
                 StageResource.status.in_(STAGE_RESOURCE_HOLDING), StageResource.handle.is_not(None))).all()
         return [(backend, dict(handle)) for backend, handle in rows]
@@ -63,7 +63,7 @@ class ServingRecords:
     def holding(self) -> list[Held]:
         """Each stage with servers up holds its instances (the dashboard's usage); its
         resources' pods are where the usage is sampled."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = session.execute(select(StageResource.id, StageResource.stage_id, StageResource.backend)
                                    .where(StageResource.status.in_(STAGE_RESOURCE_HOLDING))).all()
             by_stage: dict[str, list[str]] = {}
@@ -82,7 +82,7 @@ class ServingRecords:
     def resource_work(self) -> list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any]]]:
         """(id, status, handle, backend, spec) of every stage resource, oldest first (the list
         of the last call while no resource was written, added or removed since: see :meth:`_unchanged`)."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             version, cached = self._unchanged(session, "resources", StageResource)
             if cached is not None:
                 return cached
@@ -94,7 +94,7 @@ class ServingRecords:
 
     def stage_work(self) -> tuple[list[EndpointStage], list[StageResource]]:
         """Stages that are not ACTIVE, and their resources (detached)."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             stages = list(session.scalars(select(EndpointStage).where(EndpointStage.status != ST.ACTIVE)))
             resources = list(session.scalars(select(StageResource).where(StageResource.stage_id.in_([s.id for s in stages])))) \
                 if stages else []
@@ -102,7 +102,7 @@ class ServingRecords:
 
     def endpoint_work(self) -> tuple[list[Endpoint], list[EndpointStage]]:
         """Every endpoint and stage (detached; those of the last call while none was written, added or removed)."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             version, cached = self._unchanged(session, "endpoints", Endpoint, EndpointStage)
             if cached is not None:
                 return cached

@@ -292,7 +292,7 @@ class ModelService(ResourceService):
 
     # -- fetch (controller) -------------------------------------------------
     def pending(self) -> list[str]:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return list(session.scalars(select(Model.id).where(Model.status.in_([S.CREATE_REQUESTED, S.CREATE_IN_PROGRESS]))))
 
     def begin_fetch(self, model_id: str) -> dict[str, Any] | None:

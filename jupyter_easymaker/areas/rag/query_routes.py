@@ -120,7 +120,7 @@ class QueryRoutes:
             with self._lock:
                 logs, self._logs = self._logs, []
                 dropped, self._dropped = self._dropped, 0
-            with self.db.session() as session:
+            with self.db.write() as session:  # also when a GET asks for it (taken out of memory above)
                 self.stats.flush_in(session)
                 self.keys.flush_usage(session)
                 if logs:

@@ -153,7 +153,9 @@ class ServingOptions:
     gateway_public_url: str = ""
     gateway_listeners: list = field(default_factory=list)
     gateway_outlives_server: bool = True
-    gateway_nice: int = 0  # the gateway process's CPU priority (os.nice): > 0 leaves JupyterLab first on a busy host
+    # the gateway process's CPU priority, in nice steps below the Jupyter server's (processes.lower_priority):
+    # inference traffic that takes every core of the host leaves JupyterLab and the kernels first; 0: level
+    gateway_nice: int = 10
     stats_flush_seconds: float = 2.0
     inference_log_sample_rate: float = 1.0  # failures are always logged
     inference_log_max_per_flush: int = 5000
@@ -162,9 +164,8 @@ class ServingOptions:
     autoscale_interval_seconds: float = 5.0
     scale_down_cooldown_seconds: float = 60.0
     local_host: str = "127.0.0.1"
-    # local model servers' CPU priority below the Jupyter server's (nice steps): > 0 keeps JupyterLab
-    # and the kernels responsive while inference traffic takes every core of the host
-    local_nice: int = 0
+    # local model servers' CPU priority below the Jupyter server's (nice steps), as gateway_nice
+    local_nice: int = 10
     health_timeout_seconds: float = 2.0
     max_restarts: int = 3  # a pod that crashes this often before ever being ready fails its resource
     reserved_cpu: float = 0.1  # per instance: the guide's "basic usage" kept out of allocations
