@@ -10,9 +10,14 @@ the gateway process's own port, and through the Jupyter port's stage URL
 (relayed to the gateway process): requests/s, p50, p99, the ratio to direct
 and the p50 the gateway adds. Then the Jupyter REST API (authenticated
 ``GET /api/status`` and ``GET /easymaker/api/v1/endpoints``) is timed idle
-and while the gateway carries 32 clients. Last, a second stage is added and
-the default stage is changed while clients keep calling the default stage
-URL: every request must succeed.
+and while the gateway carries 32 clients, for --probe-seconds each. Last, a
+second stage is added and the default stage is changed while clients keep
+calling the default stage URL: every request must succeed.
+
+The load generator stands in for clients on other hosts: it runs at the
+gateway's CPU priority (``gateway_nice`` steps below JupyterLab). Serving
+options go in with --serving, e.g. ``'{"gateway_nice": 0, "local_nice": 0}'``
+to see what the default priorities spare JupyterLab.
 """
 from __future__ import annotations
 
@@ -34,7 +39,6 @@ from jupyter_easymaker.backend.processes import lower_priority
 from jupyter_easymaker.backend.serving.base import ServingOptions
 
 BODY = json.dumps({"instances": [[6.8, 2.8, 4.8, 1.4]]}).encode()
-LOAD_NICE = ServingOptions().gateway_nice
 
 
 def build_model(folder: str) -> None:
@@ -89,13 +93,14 @@ async def swap_under_load(server: ServerProcess, port: int, key: str, concurrenc
 
 
 
-def load_in_process(port: int, path: str, headers: str, concurrency: int, seconds: float, warmup: float) -> subprocess.Popen:
+def load_in_process(port: int, path: str, headers: str, concurrency: int, seconds: float, warmup: float,
+                    nice: int) -> subprocess.Popen:
     """The load generator in a process of its own (its loop must not share a core with the probes).
-    It stands in for clients on other hosts, so it runs at the serving processes' CPU priority,
-    below JupyterLab's, as they do (the ``gateway_nice`` and ``local_nice`` defaults)."""
+    It stands in for clients on other hosts, so it runs ``nice`` steps below JupyterLab's CPU
+    priority, as the gateway does (``gateway_nice``)."""
     proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--load", json.dumps(
         [port, path, headers, concurrency, seconds, warmup])], stdout=subprocess.PIPE, text=True, start_new_session=True)
-    lower_priority(proc.pid, LOAD_NICE)
+    lower_priority(proc.pid, nice)
     return proc
 
 
@@ -151,6 +156,7 @@ def main() -> int:
         else:
             print(json.dumps(uvloop.run(load(*json.loads(args.load)))))
         return 0
+    client_nice = ServingOptions.from_dict(json.loads(args.serving)).gateway_nice
     results: dict = {"model": "LogisticRegression on iris (joblib), one pod", "request": "v1 predict, 1 instance", "runs": []}
     with tempfile.TemporaryDirectory() as root:
         model_dir = os.path.join(root, "iris")
@@ -174,7 +180,7 @@ def main() -> int:
             for concurrency in args.concurrency:
                 row: dict = {"concurrency": concurrency}
                 for name, port, target_path, headers in targets:
-                    row[name] = run_load(port, target_path, headers, concurrency, args.seconds, args.warmup)
+                    row[name] = run_load(port, target_path, headers, concurrency, args.seconds, args.warmup, client_nice)
                     print_row(name, concurrency, row[name], row["direct"])
                 for name in ("gateway port", "jupyter port"):
                     row[name]["ratio"] = round(row[name]["rps"] / row["direct"]["rps"], 3) if row["direct"]["rps"] else None
@@ -182,7 +188,7 @@ def main() -> int:
                 results["runs"].append(row)
 
             idle = probe(server.port, server.token, args.probe_seconds)
-            busy_load = load_in_process(gateway_port, path, auth, 32, args.probe_seconds + 2, args.warmup)
+            busy_load = load_in_process(gateway_port, path, auth, 32, args.probe_seconds + 2, args.warmup, client_nice)
             time.sleep(args.warmup + 0.5)
             busy = probe(server.port, server.token, args.probe_seconds)
             carried = json.loads(busy_load.communicate()[0])
