@@ -189,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
-        server = ServerProcess(tmp, data, extra=["--EasyMakerExtension.local_cpu=64", "--EasyMakerExtension.controller_interval=0.5"]).start()
+        server = ServerProcess(tmp, data, controller_interval=0.5, extra=["--EasyMakerExtension.local_cpu=64"]).start()
         try:
             overhead(server, tmp, data, args.trials)
             controller_cpu(tmp, args.trials)

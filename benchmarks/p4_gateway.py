@@ -163,8 +163,8 @@ def main() -> int:
         os.makedirs(model_dir)
         build_model(model_dir)
         # the controller at its default pace (the tests' helper runs it every 0.1 s)
-        server = ServerProcess(root, os.path.join(root, "data"), extra=[
-            "--EasyMakerExtension.controller_interval=0.5", f"--EasyMakerExtension.serving={json.loads(args.serving)!r}"]).start()
+        server = ServerProcess(root, os.path.join(root, "data"), controller_interval=0.5, extra=[
+            f"--EasyMakerExtension.serving={json.loads(args.serving)!r}"]).start()
         try:
             server.request("POST", "models", {"name": "iris", "framework": "scikit-learn", "artifact_path": model_dir})
             key = server.request("POST", "endpoints", {"name": "bench", "resources": [{"model": "iris", "cpu": 0.5}]})["api_key"]["key"]

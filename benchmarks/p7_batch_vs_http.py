@@ -108,7 +108,7 @@ async def http_rows(port: int, rows: list[list[float]], concurrency: int) -> dic
 
 # -- batch inference job ------------------------------------------------------------------------
 def batch_job(folder: str, model_dir: str, input_path: str, rows: int, batch_size: int, pods: int) -> dict:
-    server = ServerProcess(folder, os.path.join(folder, "easymaker-data"), extra=["--EasyMakerExtension.controller_interval=0.05"]).start()
+    server = ServerProcess(folder, os.path.join(folder, "easymaker-data"), controller_interval=0.05).start()
     try:
         server.request("POST", "models", {"name": MODEL, "framework": "scikit-learn", "artifact_path": model_dir})
         body = {"name": "p7", "model_id": MODEL, "input_path": input_path, "input_format": "JSONL", "batch_size": batch_size,

@@ -21,9 +21,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, root_dir: str, data_dir: str, *, token: str = "test-token", port: int | None = None, extra: list[str] | None = None):
+    def __init__(self, root_dir: str, data_dir: str, *, token: str = "test-token", port: int | None = None,
+                 controller_interval: float = 0.1, extra: list[str] | None = None):
         self.root_dir, self.data_dir, self.token = root_dir, data_dir, token
         self.port = port or free_port()
+        self.controller_interval = controller_interval
         self.extra = extra or []
         self.proc: subprocess.Popen | None = None
         self.base = f"http://127.0.0.1:{self.port}/easymaker/api/v1/"
@@ -37,10 +39,15 @@ class ServerProcess:
             f"--IdentityProvider.token={self.token}",
             "--ServerApp.jpserver_extensions={'jupyter_easymaker': True}",
             f"--EasyMakerExtension.data_dir={self.data_dir}",
-            *(() if any(a.startswith("--EasyMakerExtension.controller_interval=") for a in self.extra)
-              else ("--EasyMakerExtension.controller_interval=0.1",)),  # a setting given twice voids the extension's config
-            *self.extra,
+            f"--EasyMakerExtension.controller_interval={self.controller_interval}",
         ]
+        # a setting given twice is refused by traitlets, and Jupyter Server then starts the
+        # extension with none of its settings (a warning in the log, nothing else)
+        given = {arg.split("=", 1)[0] for arg in cmd if arg.startswith("--")}
+        twice = [arg for arg in self.extra if arg.split("=", 1)[0] in given]
+        if twice:
+            raise ValueError(f"already set by ServerProcess (pass them as its arguments): {twice}")
+        cmd += self.extra
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}-{int(time.time() * 1000)}.log")
         os.makedirs(self.data_dir, exist_ok=True)
         self._log = open(self.log_path, "wb")

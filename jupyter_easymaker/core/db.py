@@ -171,18 +171,16 @@ class Database:
             yield  # already a read, or inside a unit of work that may write: it stays what it is
             return
         self._current.reading, self._current.refused = True, False
-        failed: Exception | None = None
         try:
             yield
-        except Exception as exc:  # noqa: BLE001 - raised again below, or as the write it stands for
-            failed = exc
+        except Exception as exc:
+            if self._current.refused:  # the error stands for the refused write
+                raise WriteInRead("a unit of work opened as a read wrote") from exc
+            raise
         finally:
             self._current.reading = False
-        refused, self._current.refused = self._current.refused, False
-        if refused:
-            raise WriteInRead("a unit of work opened as a read wrote") from failed
-        if failed is not None:
-            raise failed
+        if self._current.refused:
+            raise WriteInRead("a unit of work opened as a read wrote")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
