@@ -75,6 +75,22 @@ describe('ResourceListModel', () => {
     expect(s.calls.length).toBe(before + 1);
   });
 
+  it('an older refresh answered after a newer one does not replace it', async () => {
+    const s = server(1);
+    const answers: Array<(page: IPage<Row>) => void> = [];
+    const fetch = (_p: IListParams) => new Promise<IPage<Row>>(resolve => answers.push(resolve));
+    const model = new ResourceListModel<Row>({ fetch, kind: 'training' });
+    const page = (status: string): IPage<Row> => ({ items: [{ ...s.rows[0], status }], total: 1, offset: 0, limit: 50 });
+    const first = model.refresh(); // read before the job stopped
+    const second = model.refresh(); // read after
+    answers[1](page('STOPPED'));
+    await second;
+    answers[0](page('STOP IN PROGRESS'));
+    await first;
+    expect(model.rowAt(0)?.status).toBe('STOPPED');
+    expect(model.loading).toBe(false);
+  });
+
   it('shows new rows after a created event', async () => {
     const s = server(3);
     const model = new ResourceListModel<Row>({ fetch: s.fetch, kind: 'training', debounce: 10 });

@@ -141,6 +141,31 @@ export async function recordStatuses(locator: Locator): Promise<void> {
   });
 }
 
+/**
+ * Record every status a list row's badge shows, on the list itself: a virtual
+ * table may mount the row's badge anew (a page re-read, a placeholder on the way),
+ * which a recorder on the badge element would not see.
+ */
+export async function recordRowStatuses(panel: Locator, name: string): Promise<void> {
+  await panel.evaluate((node, rowName) => {
+    const seen: string[] = [];
+    (node as any).__rowSeen = { ...((node as any).__rowSeen ?? {}), [rowName]: seen };
+    const note = () => {
+      const badge = node.querySelector(`.jp-EasyMaker-row[data-name="${CSS.escape(rowName)}"] .jp-EasyMaker-badge`) as HTMLElement | null;
+      const s = badge?.dataset.status;
+      if (s && seen[seen.length - 1] !== s) {
+        seen.push(s);
+      }
+    };
+    note();
+    new MutationObserver(note).observe(node, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-name'] });
+  }, name);
+}
+
+export async function recordedRowStatuses(panel: Locator, name: string): Promise<string[]> {
+  return panel.evaluate((node, rowName) => [...((node as any).__rowSeen?.[rowName] ?? [])], name);
+}
+
 export async function recordedStatuses(locator: Locator): Promise<string[]> {
   return locator.evaluate(node => [...((node as any).__seen ?? [])]);
 }

@@ -132,14 +132,17 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
     }
     this._dirty = false;
     const generation = this._generation;
+    const asked = ++this._refreshesAsked;
     const pages = this._pagesOf(this._range);
     this._inflight += 1;
     this._emit();
     try {
       const answers = await Promise.all(pages.map(p => this._fetchPage(p)));
-      if (generation !== this._generation || this._disposed) {
+      // answers can arrive out of order: one asked before a newer, already shown one is older than it
+      if (generation !== this._generation || this._disposed || asked < this._refreshShown) {
         return;
       }
+      this._refreshShown = asked;
       const next = new Map<number, T[]>();
       answers.forEach((answer, i) => next.set(pages[i], answer.items));
       this._pages = next;
@@ -397,6 +400,8 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
   private _error: string | null = null;
   private _inflight = 0;
   private _generation = 0;
+  private _refreshesAsked = 0;
+  private _refreshShown = 0;
   private _version = 0;
   private _visible = true;
   private _dirty = false;
