@@ -91,6 +91,27 @@ describe('ResourceListModel', () => {
     expect(model.loading).toBe(false);
   });
 
+  it('a status event outlives a re-read asked before it, not one asked after it', async () => {
+    const s = server(1);
+    const answers: Array<(page: IPage<Row>) => void> = [];
+    const fetch = (_p: IListParams) => new Promise<IPage<Row>>(resolve => answers.push(resolve));
+    const model = new ResourceListModel<Row>({ fetch, kind: 'training', debounce: 1_000_000 });
+    const page = (status: string): IPage<Row> => ({ items: [{ ...s.rows[0], status }], total: 1, offset: 0, limit: 50 });
+    const first = model.refresh();
+    answers[0](page('RUNNING'));
+    await first;
+    const before = model.refresh(); // asked while the stop is being committed
+    model.applyChange({ seq: 1, kind: 'training', id: s.rows[0].id, change: 'status', status: 'STOPPED' });
+    expect(model.rowAt(0)?.status).toBe('STOPPED');
+    answers[1](page('STOP IN PROGRESS'));
+    await before;
+    expect(model.rowAt(0)?.status).toBe('STOPPED');
+    const after = model.refresh(); // asked after the event: what the server says now stands
+    answers[2](page('FAILED'));
+    await after;
+    expect(model.rowAt(0)?.status).toBe('FAILED');
+  });
+
   it('shows new rows after a created event', async () => {
     const s = server(3);
     const model = new ResourceListModel<Row>({ fetch: s.fetch, kind: 'training', debounce: 10 });

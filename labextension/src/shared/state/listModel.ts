@@ -144,7 +144,7 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
       }
       this._refreshShown = asked;
       const next = new Map<number, T[]>();
-      answers.forEach((answer, i) => next.set(pages[i], answer.items));
+      answers.forEach((answer, i) => next.set(pages[i], this._withNewerEvents(answer.items, asked)));
       this._pages = next;
       this._total = answers[0]?.total ?? 0;
       this._error = null;
@@ -190,6 +190,8 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
       if (this._patch(event.id, patch)) {
         this._emit();
       }
+      // a re-read asked before this event may answer the row as it was before it
+      this._eventPatches.set(event.id, { fields: { ...this._eventPatches.get(event.id)?.fields, ...patch }, after: this._refreshesAsked });
     } else if (event.change === 'deleted') {
       if (this._selection.delete(event.id)) {
         this._selectedRows.delete(event.id);
@@ -317,6 +319,22 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
     }
   }
 
+  /** A re-read's rows with what events told since it was asked; older events are in its rows already. */
+  private _withNewerEvents(rows: T[], asked: number): T[] {
+    for (const [id, patch] of this._eventPatches) {
+      if (patch.after < asked) {
+        this._eventPatches.delete(id); // this re-read was asked after the event: its rows are as new
+      }
+    }
+    if (!this._eventPatches.size) {
+      return rows;
+    }
+    return rows.map(r => {
+      const patch = this._eventPatches.get(r.id);
+      return patch ? { ...r, ...patch.fields } : r;
+    });
+  }
+
   private _patch(id: string, patch: Partial<IResource>): boolean {
     let found = false;
     for (const [key, page] of this._pages) {
@@ -402,6 +420,8 @@ export class ResourceListModel<T extends IResource> implements IDisposable {
   private _generation = 0;
   private _refreshesAsked = 0;
   private _refreshShown = 0;
+  /** Fields events set, and how many re-reads had been asked when each came. */
+  private _eventPatches = new Map<string, { fields: Partial<IResource>; after: number }>();
   private _version = 0;
   private _visible = true;
   private _dirty = false;
