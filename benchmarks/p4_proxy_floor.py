@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +45,6 @@ def free_port() -> int:
 
 def wait_ready(port: int, timeout: float = 60) -> None:
     """Until the port answers the predict request with 200 (a model server opens its port before its model is in)."""
-    import http.client
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -143,10 +143,10 @@ def main() -> int:
         for concurrency in args.concurrency:
             for name, _, _ in targets:
                 runs = results[(name, concurrency)]
-                ratios = [r["rps"] / d["rps"] for r, d in zip(runs, results[("direct", concurrency)])]
-                mean = lambda key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
-                print(f"{concurrency:>4}  {name:<22} {mean('rps'):>9.0f}  {sum(ratios) / len(ratios):>7.2f}×  "
-                      f"{mean('p50_ms'):>7.3f}  {mean('p99_ms'):>7.3f}  {sum(r.get('errors', 0) for r in runs)}")
+                ratio = statistics.fmean(r["rps"] / d["rps"] for r, d in zip(runs, results[("direct", concurrency)]))
+                rps, p50, p99 = (statistics.fmean(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms"))
+                print(f"{concurrency:>4}  {name:<22} {rps:>9.0f}  {ratio:>7.2f}×  {p50:>7.3f}  {p99:>7.3f}  "
+                      f"{sum(r['errors'] for r in runs)}")
     finally:
         for proc in procs:
             try:

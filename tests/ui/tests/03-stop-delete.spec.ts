@@ -2,7 +2,7 @@
  * Stop a running training from the list (confirmation says what cannot be
  * undone), then multi-select and delete ended ones.
  */
-import { Api, createTraining, expect, openArea, recordRowStatuses, recordedRowStatuses, serverState, shot, test, uniqueName } from './helpers';
+import { Api, createTraining, expect, openArea, recordStatuses, recordedStatuses, serverState, shot, test, uniqueName } from './helpers';
 
 test('stop a running training from the list', async ({ page, request }) => {
   const api = new Api(request);
@@ -16,7 +16,8 @@ test('stop a running training from the list', async ({ page, request }) => {
   await expect(row).toBeVisible();
   const badge = row.locator('.jp-EasyMaker-badge');
   await expect(badge).toHaveAttribute('data-status', 'RUNNING', { timeout: 30_000 });
-  await recordRowStatuses(panel, name);
+  const badgeOf = `.jp-EasyMaker-row[data-name="${name}"] .jp-EasyMaker-badge`;
+  await recordStatuses(panel, badgeOf); // on the list: the row may be mounted anew
   await row.click();
   await panel.locator('button[data-action="stop"]').click();
   const dialog = page.locator('.jp-Dialog');
@@ -29,7 +30,7 @@ test('stop a running training from the list', async ({ page, request }) => {
   expect(t.status, JSON.stringify(t.history)).toBe('STOPPED');
   expect(t.history.map((h: any) => h.status)).toContain('STOP IN PROGRESS');
   // the list followed it live: from RUNNING, through the stop, to STOPPED
-  const seen = await recordedRowStatuses(panel, name);
+  const seen = await recordedStatuses(panel, badgeOf);
   expect(seen[0], seen.join(' > ')).toBe('RUNNING');
   expect(seen[seen.length - 1], seen.join(' > ')).toBe('STOPPED');
   await shot(page, 'trainings-stopped');

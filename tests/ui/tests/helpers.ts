@@ -125,47 +125,28 @@ export async function createTraining(
   });
 }
 
-/** Record every status the element's data-status takes (proves live updates without reloads). */
-export async function recordStatuses(locator: Locator): Promise<void> {
-  await locator.evaluate(node => {
-    const seen: string[] = [];
-    (node as any).__seen = seen;
-    const note = () => {
-      const s = (node as HTMLElement).dataset.status;
-      if (s && seen[seen.length - 1] !== s) {
-        seen.push(s);
-      }
-    };
-    note();
-    new MutationObserver(note).observe(node, { attributes: true, attributeFilter: ['data-status'] });
-  });
-}
-
 /**
- * Record every status a list row's badge shows, on the list itself: a virtual
- * table may mount the row's badge anew (a page re-read, a placeholder on the way),
- * which a recorder on the badge element would not see.
+ * Record every status an element's data-status takes (proves live updates without
+ * reloads): ``within`` itself, or the element ``selector`` finds inside it. The
+ * recorder sits on ``within``, so an element mounted anew is still followed (a
+ * virtual table mounts a row's badge again when its page is re-read).
  */
-export async function recordRowStatuses(panel: Locator, name: string): Promise<void> {
-  await panel.evaluate((node, rowName) => {
+export async function recordStatuses(within: Locator, selector = ''): Promise<void> {
+  await within.evaluate((node, sel) => {
     const seen: string[] = [];
-    (node as any).__rowSeen = { ...((node as any).__rowSeen ?? {}), [rowName]: seen };
+    (node as any).__seen = { ...((node as any).__seen ?? {}), [sel]: seen };
     const note = () => {
-      const badge = node.querySelector(`.jp-EasyMaker-row[data-name="${CSS.escape(rowName)}"] .jp-EasyMaker-badge`) as HTMLElement | null;
-      const s = badge?.dataset.status;
+      const target = (sel ? node.querySelector(sel) : node) as HTMLElement | null;
+      const s = target?.dataset.status;
       if (s && seen[seen.length - 1] !== s) {
         seen.push(s);
       }
     };
     note();
     new MutationObserver(note).observe(node, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-name'] });
-  }, name);
+  }, selector);
 }
 
-export async function recordedRowStatuses(panel: Locator, name: string): Promise<string[]> {
-  return panel.evaluate((node, rowName) => [...((node as any).__rowSeen?.[rowName] ?? [])], name);
-}
-
-export async function recordedStatuses(locator: Locator): Promise<string[]> {
-  return locator.evaluate(node => [...((node as any).__seen ?? [])]);
+export async function recordedStatuses(within: Locator, selector = ''): Promise<string[]> {
+  return within.evaluate((node, sel) => [...((node as any).__seen?.[sel] ?? [])], selector);
 }

@@ -9,11 +9,5 @@
 import type { IChangeEvent } from '../api/types';
 
 export function isOwnEvent(event: IChangeEvent, kind: string, openedAs: string, knownId: string | undefined): boolean {
-  if (event.kind !== kind) {
-    return false;
-  }
-  if (event.id === openedAs || (!!knownId && event.id === knownId)) {
-    return true;
-  }
-  return !knownId && event.name === openedAs;
+  return event.kind === kind && (event.id === openedAs || (knownId ? event.id === knownId : event.name === openedAs));
 }
