@@ -14,6 +14,13 @@ and while the gateway carries 32 clients, for --probe-seconds each. Last, a
 second stage is added and the default stage is changed while clients keep
 calling the default stage URL: every request must succeed.
 
+Through the gateway port, a kept-alive connection is handed to the model
+server after its first request (the connection handoff, serving option
+``gateway_handoff``; ``--serving '{"gateway_handoff": false}'`` measures the
+gateway proxying every request). Every request is still counted and logged
+to the store (``inference_log_sample_rate`` 1.0 by default): that store
+write is most of what the gateway path costs beyond direct.
+
 The load generator stands in for clients on other hosts: it runs at the
 gateway's CPU priority (``gateway_nice`` steps below JupyterLab). Serving
 options go in with --serving, e.g. ``'{"gateway_nice": 0, "local_nice": 0}'``

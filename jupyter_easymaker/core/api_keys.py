@@ -147,6 +147,10 @@ class ApiKeyService:
         self._used[verified.key_id] = utcnow()
         return verified
 
+    def touch(self, key_id: str) -> None:
+        """A verified key was used again (on a connection its first use opened)."""
+        self._used[key_id] = utcnow()
+
     def flush_usage(self, session) -> None:
         # kept in memory too (one entry per key): a list during a flush still shows the last use
         for key_id, when in list(self._used.items()):

@@ -108,6 +108,19 @@ class ApiStats:
                 acc = self._pending[key] = Acc(owner_id)
             acc.add(ok, latency_ms)
 
+    def record_many(self, owner_id: str, part_id: str, failures: int, latencies_ms: list[float],
+                    at: datetime | None = None) -> None:
+        """Requests counted elsewhere (a model server answering handed connections): ``failures`` of them failed."""
+        key = (part_id, minute(at or utcnow()))
+        with self._lock:
+            acc = self._pending.get(key)
+            if acc is None:
+                acc = self._pending[key] = Acc(owner_id)
+            for latency_ms in latencies_ms:
+                acc.add(True, latency_ms)
+            acc.successes -= failures
+            acc.failures += failures
+
     def flush_in(self, session) -> int:
         with self._lock:
             pending, self._pending = self._pending, {}

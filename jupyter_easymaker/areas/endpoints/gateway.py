@@ -19,10 +19,12 @@ model names are kept apart when they are created, so this is never ambiguous).
 """
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -55,6 +57,20 @@ INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
 LOG_BATCH = 400  # inference log records per transaction (x 7 columns: under SQLite's 32766 variables)
 LOG_COLUMNS = ("time", "category", "log_level", "log_type", "body", "resource_id", "fields")
+class EncodedJSON(str):
+    """A ``fields`` value already written as JSON text (log_handed)."""
+
+
+def _fields_template(who: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """The parts of an inference log record's ``fields`` JSON that are the same for a whole grant,
+    in the order ``_log`` writes them."""
+    head = (f'{{"endpointId": {json.dumps(who["endpoint_id"])}, "endpointStageId": {json.dumps(who["stage_id"])}, '
+            f'"inferenceId": ')
+    tail = f', "action": {json.dumps(ACTION)}, "modelName": {json.dumps(who["model"])}, "status": '
+    key = f', "apiKeyId": {json.dumps(who["key_id"])}}}' if who.get("key_id") else "}"
+    return head, tail, key, who["stage_id"], who["model"]
+
+
 class Gateway:
     def __init__(self, db, keys: ApiKeyService, stats: ApiStats, options: ServingOptions | None = None, *,
                  log_type: str = LOG_TYPE):
@@ -68,6 +84,7 @@ class Gateway:
         self._in_flight_resource: Counter[str] = Counter()
         self._in_flight_address: Counter[str] = Counter()
         self._logs: list[dict[str, Any]] = []
+        self._templates: dict[str, tuple[str, str, str, str, str]] = {}  # log_handed()'s, by grant
         self._dropped = 0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -189,19 +206,65 @@ class Gateway:
         self.stats.record(endpoint_id, stage_id, ok, latency_ms)
         if ok and random.random() >= self.options.inference_log_sample_rate:
             return
+        path = f"/{target.model}/{target.path}" if target.model else "/"
+        self._log(endpoint_id, stage_id, target.model, path, inference_id=inference_id, method=method, status=status,
+                  latency_ms=latency_ms, key_id=key_id)
+
+    def record_handed(self, who: dict[str, Any], failures: int, latencies: list[float]) -> None:
+        """Statistics of requests a model server answered on a connection handed to it (gateway_handoff.py)."""
+        if not latencies:
+            return
+        self.dirty = True
+        self.stats.record_many(who["endpoint_id"], who["stage_id"], failures, latencies)
+        if who.get("key_id"):
+            self.keys.touch(who["key_id"])
+
+    def log_handed(self, grant_id: str, who: dict[str, Any], rows: list[list]) -> None:
+        """Inference log records of them (sampled there as here): ``[inference id, method, path,
+        status, latency ms, epoch seconds]`` each. As many as a model server answers, so each
+        record's ``fields`` is written here as JSON text, from a template made once per grant."""
+        template = self._templates.get(grant_id)
+        if template is None:
+            if len(self._templates) > 1000:
+                self._templates.clear()
+            template = self._templates[grant_id] = _fields_template(who)
+        head, tail, key, stage_id, model = template
+        with self._lock:
+            room = self.options.inference_log_max_per_flush - len(self._logs)
+            if room < len(rows):
+                self._dropped += len(rows) - max(room, 0)
+                rows = rows[:max(room, 0)]
+            self.dirty = True
+            for inference_id, method, path, status, latency_ms, at in rows:
+                self._logs.append({
+                    "time": datetime.fromtimestamp(at, timezone.utc), "category": INFERENCE_CATEGORY,
+                    "log_level": "INFO" if status < 400 else ("WARNING" if status < 500 else "ERROR"),
+                    "log_type": self.log_type, "body": f"{method} /{model}{path} {status} {latency_ms:.1f} ms",
+                    "resource_id": stage_id,
+                    "fields": EncodedJSON(f"{head}{json.dumps(inference_id)}{tail}{int(status)}, "
+                                          f"\"latencyMs\": {float(latency_ms)!r}{key}")})
+
+    def _log(self, endpoint_id: str, stage_id: str, model: str, path: str, *, inference_id: str, method: str,
+             status: int, latency_ms: float, key_id: str | None) -> None:
         with self._lock:
             if len(self._logs) >= self.options.inference_log_max_per_flush:
                 self._dropped += 1
                 return
-            level = "INFO" if ok else ("WARNING" if status < 500 else "ERROR")
-            path = f"/{target.model}/{target.path}" if target.model else "/"
+            level = "INFO" if status < 400 else ("WARNING" if status < 500 else "ERROR")
             self._logs.append({
                 "time": utcnow(), "category": INFERENCE_CATEGORY, "log_level": level, "log_type": self.log_type,
                 "body": f"{method} {path} {status} {latency_ms:.1f} ms", "resource_id": stage_id,
                 "fields": {"endpointId": endpoint_id, "endpointStageId": stage_id, "inferenceId": inference_id,
-                           "action": ACTION, "modelName": target.model, "status": status,
+                           "action": ACTION, "modelName": model, "status": status,
                            "latencyMs": round(latency_ms, 3), **({"apiKeyId": key_id} if key_id else {})},
             })
+
+    def dropped_logs(self, count: int) -> None:
+        """Records a model server could not keep (no gateway linked for a long while)."""
+        if count:
+            with self._lock:
+                self._dropped += count
+            self.dirty = True
 
     # -- draining ---------------------------------------------------------------------------
     def drain(self, addresses: list[str]) -> None:
@@ -251,6 +314,9 @@ class Gateway:
         table = LogRecord.__table__
         dialect = self.db.engine.dialect
         if dialect.name != "sqlite":
+            for row in logs:
+                if row["fields"].__class__ is EncodedJSON:
+                    row["fields"] = json.loads(row["fields"])
             for start in range(0, len(logs), LOG_BATCH):
                 with self.db.write() as session:
                     session.execute(table.insert(), logs[start:start + LOG_BATCH])
@@ -267,7 +333,7 @@ class Gateway:
             for row in batch:
                 for name, convert in converters:
                     value = row.get(name)
-                    params.append(convert(value) if convert is not None else value)
+                    params.append(convert(value) if convert is not None and value.__class__ is not EncodedJSON else value)
             sql = head + ", ".join([row_sql] * len(batch))
             with self.db.write() as session:
                 session.connection().exec_driver_sql(sql, tuple(params))

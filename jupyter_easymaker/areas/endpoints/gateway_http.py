@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import random
 import time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -32,21 +30,19 @@ from jupyter_easymaker.areas.endpoints.gateway_upstream import (
     UpstreamTimeout,
 )
 from jupyter_easymaker.areas.endpoints.routes import INFERENCE_PREFIX, GatewayError
+from jupyter_easymaker.catalogs.handoff import (
+    CORS,
+    DROP_REQUEST,
+    DROP_RESPONSE,
+    SECRET_HEADER,
+    api_key,
+    new_inference_id,
+)
 
 PREFIX = f"/{INFERENCE_PREFIX}/".encode()
 CONTROL_PREFIX = b"/_easymaker/gateway/"
-SECRET_HEADER = b"x-easymaker-gateway-secret"
 MAX_BODY = 1 << 30
 MAX_QUEUED = 16  # pipelined requests read ahead before reading pauses
-# request headers never forwarded (hop-by-hop, RFC 9110, and the gateway's own)
-DROP_REQUEST = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-                          b"transfer-encoding", b"upgrade", b"content-length", b"host", b"authorization", b"x-api-key",
-                          b"api-key", b"cookie", b"x-inference-id", b"expect", b"x-forwarded-for", b"x-forwarded-proto",
-                          b"x-forwarded-host", SECRET_HEADER})
-DROP_RESPONSE = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"te", b"trailer",
-                           b"upgrade", b"proxy-authenticate"})
-CORS = (b"Access-Control-Allow-Origin: *\r\n"
-        b"Access-Control-Expose-Headers: X-Inference-Id, X-Easymaker-Stage\r\n")
 PREFLIGHT = (b"Access-Control-Allow-Headers: Authorization, Content-Type, x-api-key\r\n"
              b"Access-Control-Allow-Methods: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n")
 STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n".encode() for s in HTTPStatus}
@@ -62,8 +58,10 @@ class ClientConnection(asyncio.Protocol):
     """One client connection: requests parsed as they come, answered in order;
     it is also the sink of the model server's answer to its current request."""
 
-    def __init__(self, server: GatewayServer):
+    def __init__(self, server: GatewayServer, prefill: bytes = b"", *, handable: bool = True):
         self.server = server
+        self.prefill = prefill  # bytes read of the connection elsewhere (a model server gave it back)
+        self.handable = handable  # may be handed to a model server (gateway_handoff.py)
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.peer = b""
@@ -71,6 +69,8 @@ class ClientConnection(asyncio.Protocol):
         self.busy = False
         self.closed = False
         self.paused = False  # the client reads slower than the model server writes
+        self.reading = False  # part of a request is parsed
+        self.offer: tuple | None = None  # what the last request was routed to: a handoff may follow
         self.upstream: UpstreamConnection | None = None
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
@@ -88,6 +88,9 @@ class ClientConnection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self.peer = (peer[0] if isinstance(peer, tuple) else "unix").encode()
+        if self.prefill:
+            prefill, self.prefill = self.prefill, b""
+            self.data_received(prefill)
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -114,6 +117,7 @@ class ClientConnection(asyncio.Protocol):
 
     # -- httptools callbacks ---------------------------------------------------------
     def on_message_begin(self) -> None:
+        self.reading = True
         self._url = b""
         self._headers = []
         self._body = []
@@ -139,6 +143,7 @@ class ClientConnection(asyncio.Protocol):
         self._body.append(data)
 
     def on_message_complete(self) -> None:
+        self.reading = False
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         request = (self.parser.get_method(), self._url, self._headers, body, self.parser.should_keep_alive())
         if self.busy:
@@ -164,6 +169,8 @@ class ClientConnection(asyncio.Protocol):
                 return
             if not self.queue:
                 self.busy = False
+                if self.offer is not None and self.handable:
+                    self.server.hand_off(self)
                 return
             request = self.queue.popleft()
             if len(self.queue) == MAX_QUEUED - 1 and self.transport is not None:
@@ -251,9 +258,51 @@ class GatewayServer:
         self.control = control
         self.log = log
         self.deadlines: dict[ClientConnection, float] = {}
+        self.handoff: Any = None  # gateway_handoff.Handoff, where local model servers link
 
     def protocol(self) -> ClientConnection:
         return ClientConnection(self)
+
+    # -- the connection handoff (gateway_handoff.py) --------------------------------------------
+    def adopt(self, sock: Any, raw: bytes, handable: bool) -> None:
+        """A connection a model server gave back, with the bytes it read of it."""
+        loop = asyncio.get_running_loop()
+
+        async def take() -> None:
+            try:
+                await loop.connect_accepted_socket(lambda: ClientConnection(self, prefill=raw, handable=handable), sock)
+            except OSError:
+                sock.close()
+
+        loop.create_task(take())
+
+    def hand_off(self, client: ClientConnection) -> bool:
+        """Hand the connection to the model server its last request went to, when
+        nothing of it is pending here (gateway_handoff.py); False when it stays."""
+        offer, client.offer = client.offer, None
+        handoff, transport = self.handoff, client.transport
+        if handoff is None or offer is None or transport is None or client.closed or client.paused \
+                or client.queue or client.reading or transport.get_write_buffer_size():
+            return False
+        target, upstream, prefix, key, key_id, epoch = offer
+        if epoch != handoff.epoch or upstream.address in self.gateway.draining:
+            return False  # routes changed since the request was routed
+        host, port, _netloc = self.pool.where(upstream.address)
+        link = handoff.link_for(host, port)
+        if link is None:
+            return False
+        grant = {"prefix": prefix.decode("latin-1"), "key": key, "stage": target.stage.name,
+                 "sample": self.gateway.options.inference_log_sample_rate, "timeout": self.timeout,
+                 "who": {"endpoint_id": target.endpoint.endpoint_id, "stage_id": target.stage.stage_id,
+                         "model": target.model, "key_id": key_id, "resource_id": upstream.resource_id,
+                         "address": upstream.address}}
+        transport.pause_reading()
+        if not handoff.offer(link, transport, grant):
+            transport.resume_reading()
+            return False
+        client.closed = True
+        transport.abort()  # this process's descriptor only: the model server holds the connection now
+        return True
 
     def log_exception(self) -> None:
         if self.log is not None:
@@ -280,6 +329,7 @@ class GatewayServer:
         else:
             client.reply(404, b'{"error": "not an inference URL: /easymaker/inference/{endpoint}/..."}')
         if not keep_alive and not client.closed:
+            client.offer = None
             client.closed = True
             client.transport.close()  # type: ignore[union-attr]
 
@@ -309,19 +359,15 @@ class GatewayServer:
             lower = name.lower()
             if lower not in DROP_REQUEST:
                 forward.append(b"%s: %s\r\n" % (name, value))
-            elif lower == b"authorization":
-                scheme, _, token = value.partition(b" ")
-                if scheme.lower() == b"bearer" and token.strip():
-                    key = token.strip().decode("latin-1")
-            elif lower == b"x-api-key" or lower == b"api-key":
-                key = key or value.decode("latin-1")
+            elif lower == b"authorization" or lower == b"x-api-key" or lower == b"api-key":
+                key = api_key(lower, value, key)
             elif lower == b"x-inference-id":
                 inference_id = value
             elif lower == b"x-forwarded-for":
                 forwarded_for = value  # the Jupyter port's relay says who called
             elif lower == b"host":
                 host = value
-        inference_id = inference_id or str(uuid.UUID(int=random.getrandbits(128), version=4)).encode()  # unique, not secret
+        inference_id = inference_id or new_inference_id()
         client.extra += b"X-Inference-Id: " + inference_id + b"\r\n" + CORS
         if method == b"OPTIONS":
             client.reply(204, b"", headers=PREFLIGHT)  # CORS preflight: browsers send it without credentials
@@ -342,8 +388,13 @@ class GatewayServer:
                     "models": gateway.models(target)}).encode())
             else:
                 upstream_path = ("/" + target.path).encode() + (b"?" + query if query else b"")
-                await self.forward(client, target, method, upstream_path, forward, body, inference_id,
-                                   forwarded_for or client.peer, host or b"")
+                epoch = self.handoff.epoch if self.handoff is not None else 0
+                upstream = await self.forward(client, target, method, upstream_path, forward, body, inference_id,
+                                              forwarded_for or client.peer, host or b"")
+                if upstream is not None and client.status < 400 and key and b"%" not in path:
+                    prefix = grant_prefix(path, endpoint, target)
+                    if prefix is not None:
+                        client.offer = (target, upstream, prefix, key, key_id, epoch)
         except GatewayError as exc:
             target = exc.target or target
             client.reply(exc.status, json.dumps({"error": exc.message}).encode(),
@@ -352,7 +403,8 @@ class GatewayServer:
                        latency_ms=(time.perf_counter() - started) * 1000, key_id=key_id)
 
     async def forward(self, client: ClientConnection, target: Any, method: bytes, path: bytes, forward: list,
-                      body: bytes, inference_id: bytes, forwarded_for: bytes, host: bytes) -> None:
+                      body: bytes, inference_id: bytes, forwarded_for: bytes, host: bytes) -> Any:
+        """The request to one of the target's servers; the upstream that answered it (None: cut short)."""
         gateway = self.gateway
         tried: set[str] = set()
         head_only = method == b"HEAD"
@@ -368,27 +420,37 @@ class GatewayServer:
             try:
                 await self.pool.fetch(upstream.address, head, body, client, head_only=head_only)
                 client.end()
-                return
+                return upstream
             except NoAnswer:
                 client.flush()
                 if client.started:
                     client.abort()
-                    return
+                    return None
                 tried.add(upstream.address)  # refused or reset before an answer: the next server; pick() ends the tries
             except UpstreamTimeout:
                 client.flush()
                 if client.started:
                     client.abort()  # part of the answer went out already
-                    return
+                    return None
                 raise GatewayError(504, f"the model server did not answer within {self.timeout:g} s",
                                    target=target) from None
             except ConnectionError as exc:
                 client.flush()
                 if client.started:
                     client.abort()  # the model server went away mid-answer: the client must see it was cut
-                    return
+                    return None
                 raise GatewayError(502, f"the model server failed: {exc}", target=target) from None
             finally:
                 self.deadlines.pop(client, None)
                 client.upstream = None
                 gateway.release(upstream)
+
+
+def grant_prefix(path: bytes, endpoint: str, target: Any) -> bytes | None:
+    """The stage URL prefix a request's path began with, exactly as sent
+    (``{endpoint}/{stage}/{model}/`` or the default stage's ``{endpoint}/{model}/``)."""
+    for prefix in (f"{endpoint}/{target.stage.name}/{target.model}/", f"{endpoint}/{target.model}/"):
+        raw = PREFIX + prefix.encode()
+        if path.startswith(raw):
+            return raw
+    return None

@@ -11,8 +11,10 @@ inference logs are written to the store from here.
 The config file (JSON, written by the supervisor or mounted on Kubernetes):
 ``db_url``, ``host``, ``port``, ``secret_file``, ``state_file`` (the
 supervisor's pid file: the process leaves when it names another process),
-``log_type``, ``options`` (the ``serving`` options), ``listeners`` and
-``reload_seconds`` (routes read from the store on a timer too; Kubernetes).
+``log_type``, ``options`` (the ``serving`` options), ``listeners``,
+``reload_seconds`` (routes read from the store on a timer too; Kubernetes) and
+``handoff_socket`` (where local model servers link to take kept-alive
+connections over, ``gateway_handoff.py``; absent: none are handed over).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jupyter_easymaker.areas.endpoints.gateway import Gateway
+from jupyter_easymaker.areas.endpoints.gateway_handoff import Handoff
 from jupyter_easymaker.areas.endpoints.gateway_http import GatewayServer
 from jupyter_easymaker.areas.endpoints.schemas import ApiKeyCreate, ApiKeyOut
 from jupyter_easymaker.areas.endpoints.tables import EndpointApiKey, EndpointApiStat
@@ -60,32 +63,48 @@ def build_gateway(config: dict) -> Gateway:
 class Controls:
     """What the Jupyter server may ask (``gateway_control.py`` is its side)."""
 
-    def __init__(self, gateway: Gateway, port: int):
+    def __init__(self, gateway: Gateway, port: int, handoff: Handoff | None = None):
         self.gateway = gateway
         self.port = port
+        self.handoff = handoff  # connections held by local model servers are recalled when routes change
 
     async def __call__(self, op: str, body: dict) -> tuple[int, Any]:
         gateway = self.gateway
         run = asyncio.get_running_loop().run_in_executor
+        handoff = self.handoff
         if op == "ping":
-            return 200, {"pid": os.getpid(), "port": self.port}
+            return 200, {"pid": os.getpid(), "port": self.port, **({"handoff": handoff.describe()} if handoff else {})}
         if op == "reload":  # (a revoked key is "forget_keys"; a deleted endpoint's keys route nowhere)
             await run(None, gateway.reload)
+            if handoff is not None:
+                handoff.recall()
             return 200, {"reloaded": True}
         if op == "forget_keys":
             gateway.keys.forget_all()
+            if handoff is not None:
+                handoff.recall()  # a key revoked is refused on the next request, wherever it comes
             return 200, {"forgotten": True}
         if op == "drain":
-            await run(None, gateway.drain, list(body.get("addresses") or []))
+            addresses = list(body.get("addresses") or [])
+            await run(None, gateway.drain, addresses)
+            if handoff is not None:
+                handoff.recall(addresses)
             return 200, {"draining": sorted(gateway.draining)}
         if op == "undrain":
             gateway.undrain(list(body.get("addresses") or []))
             return 200, {"draining": sorted(gateway.draining)}
-        if op == "in_flight":
-            return 200, {"in_flight": gateway.in_flight(resource_id=body.get("resource_id"), addresses=body.get("addresses"))}
+        if op == "in_flight":  # and the connections model servers hold: recalled ones come back when answered
+            where = {"resource_id": body.get("resource_id"), "addresses": body.get("addresses")}
+            return 200, {"in_flight": gateway.in_flight(**where) + (handoff.held_at(**where) if handoff else 0)}
         if op == "describe":
-            return 200, gateway.describe(str(body.get("endpoint_id")), str(body.get("stage_id")))
+            described = gateway.describe(str(body.get("endpoint_id")), str(body.get("stage_id")))
+            if handoff is not None:  # a connection a server holds counts as in flight there
+                for model, addresses in described["models"].items():
+                    described["in_flight"][model] += handoff.held_at(addresses=addresses)
+            return 200, described
         if op == "flush":
+            if handoff is not None:
+                await handoff.collect()  # what model servers answered on handed connections counts too
             await run(None, gateway.flush)
             return 200, {"flushed": True}
         return 404, {"error": f"unknown control operation {op!r}"}
@@ -172,7 +191,18 @@ async def serve(config: dict) -> None:
     await loop.run_in_executor(None, gateway.reload)
     secret = _read_secret(config["secret_file"])
     port = int(config["port"])
-    server = GatewayServer(gateway, secret=secret, control=Controls(gateway, port), log=log)
+    handoff = None
+    if config.get("handoff_socket"):
+        handoff = Handoff(gateway, config["handoff_socket"], adopt=None,
+                          local_hosts={gateway.options.local_host})
+    server = GatewayServer(gateway, secret=secret, control=Controls(gateway, port, handoff), log=log)
+    if handoff is not None:
+        handoff.adopt = server.adopt
+        try:
+            handoff.start()
+            server.handoff = handoff
+        except OSError:  # every request still comes through here
+            log.exception("easymaker gateway: the handoff socket %s could not be opened", config["handoff_socket"])
     servers = [await loop.create_server(server.protocol, config.get("host") or "127.0.0.1", port,
                                         reuse_address=True, backlog=4096)]
     for start in _listeners(config, gateway.options):  # more listeners on the same loop (e.g. gRPC)
@@ -201,6 +231,8 @@ async def serve(config: dict) -> None:
     for task in tasks:
         task.cancel()
     server.pool.close()
+    if server.handoff is not None:
+        server.handoff.close()  # model servers keep their connections and link again to the next gateway
     await loop.run_in_executor(None, gateway.flush)  # what was answered so far is in the store
 
 

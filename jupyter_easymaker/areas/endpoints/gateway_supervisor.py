@@ -52,6 +52,8 @@ class GatewayProcess:
         self.secret_file = os.path.join(self.folder, "secret")
         self.config_file = os.path.join(self.folder, "config.json")
         self.log_file = os.path.join(self.folder, "gateway.log")
+        # local model servers link here to take kept-alive client connections over (gateway_handoff.py)
+        self.handoff_socket = os.path.join(self.folder, "handoff.sock") if options.gateway_handoff else ""
         self.supervised = False  # started or found once: kept alive from then on
         self.starts = 0  # processes started by this server
         self._state: dict[str, Any] | None = None
@@ -136,7 +138,8 @@ class GatewayProcess:
     def _config(self, port: int) -> dict[str, Any]:
         return {"db_url": self.settings.db_url, "host": self.options.gateway_host, "port": port,
                 "secret_file": self.secret_file, "state_file": self.state_file, "log_type": self.settings.log_type,
-                "options": dict(vars(self.options)), "listeners": list(self.options.gateway_listeners)}
+                "options": dict(vars(self.options)), "listeners": list(self.options.gateway_listeners),
+                "handoff_socket": self.handoff_socket}
 
     def _written_config(self) -> dict[str, Any] | None:
         try:

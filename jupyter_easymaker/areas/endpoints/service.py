@@ -72,8 +72,9 @@ class EndpointService(StageOperations, ServingRecords, ResourceService):
         self.keys = ApiKeyService(self.db, EndpointApiKey, "endpoint_id", create=ApiKeyCreate, out=ApiKeyOut, kind="endpoint")
         self.stats = ApiStats(self.db, EndpointApiStat, owner="endpoint_id", part="stage_id")
         # the gateway runs in a process of its own (gateway_process.py): this is its remote control
-        self.gateway = RemoteGateway(self.db, GatewayProcess(self.settings, self.options, log=platform.log))
-        self.serving_backends = serving_backends(platform.backends, self.options)
+        process = GatewayProcess(self.settings, self.options, log=platform.log)
+        self.gateway = RemoteGateway(self.db, process)
+        self.serving_backends = serving_backends(platform.backends, self.options, handoff_socket=process.handoff_socket)
         self._work_read: dict[str, tuple[tuple[Any, ...], Any, float]] = {}  # the reconciler's last reads (ServingRecords)
         self.gateway.reload()  # found again (or started) with the endpoints stored, before the first request
 

@@ -7,11 +7,13 @@ from typing import Any
 from jupyter_easymaker.backend.serving.base import ServingOptions
 
 
-def serving_backends(job_backends: dict[str, Any], options: ServingOptions) -> dict[str, Any]:
-    """Model servers as local processes, and on Kubernetes when that job backend is configured."""
+def serving_backends(job_backends: dict[str, Any], options: ServingOptions, *,
+                     handoff_socket: str = "") -> dict[str, Any]:
+    """Model servers as local processes, and on Kubernetes when that job backend is configured.
+    Local model servers link to the gateway's ``handoff_socket`` when one is given."""
     from jupyter_easymaker.backend.serving.local import LocalServingBackend
 
-    backends: dict[str, Any] = {"local": LocalServingBackend(options)}
+    backends: dict[str, Any] = {"local": LocalServingBackend(options, handoff_socket=handoff_socket)}
     if "kubernetes" in job_backends:
         from jupyter_easymaker.backend.serving.kubernetes import (
             KubernetesServingBackend,

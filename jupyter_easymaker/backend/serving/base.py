@@ -153,6 +153,9 @@ class ServingOptions:
     gateway_public_url: str = ""
     gateway_listeners: list = field(default_factory=list)
     gateway_outlives_server: bool = True
+    # local model servers take the gateway's kept-alive client connections over once it has routed and
+    # authenticated them (areas/endpoints/gateway_handoff.py): no hop through the gateway after that
+    gateway_handoff: bool = True
     # the gateway process's CPU priority, in nice steps below the Jupyter server's (processes.lower_priority):
     # inference traffic that takes every core of the host leaves JupyterLab and the kernels first; 0: level
     gateway_nice: int = 10

@@ -33,6 +33,7 @@ from jupyter_easymaker.backend.processes import (
     stop_group,
 )
 from jupyter_easymaker.backend.serving.base import (
+    MODEL_SERVER_MODULE,
     READY_PATH,
     PodState,
     ServerPhase,
@@ -55,9 +56,11 @@ class LocalServingBackend:
     name = "local"
     autoscales_itself = False
 
-    def __init__(self, options: ServingOptions | None = None, *, python: str = sys.executable, gpus: list[int] | None = None):
+    def __init__(self, options: ServingOptions | None = None, *, python: str = sys.executable, gpus: list[int] | None = None,
+                 handoff_socket: str = ""):
         self.options = options or ServingOptions()
         self.python = python
+        self.handoff_socket = handoff_socket  # the gateway's, where model servers take its connections over
         self._gpus = gpus  # GPU indices of this host (detected on first need)
         self._lock = threading.RLock()
         self._servers: dict[str, dict[str, Any]] = {}  # server_id -> state (as in server.json)
@@ -147,6 +150,8 @@ class LocalServingBackend:
         env["EM_SERVER_ID"] = spec.server_id
         env["EM_POD_NAME"] = f"{spec.name}-{pod['name']}"
         cmd = [self.python, "-m", spec.server_module, *model_server_args(spec, host, port)]
+        if self.handoff_socket and spec.server_module == MODEL_SERVER_MODULE:
+            cmd += ["--handoff-socket", self.handoff_socket]
         try:
             with open_private(pod["log_path"], "ab") as log:
                 proc, create_time = spawn(cmd, cwd=state["work_dir"], env=env, log=log, nice=self.options.local_nice)

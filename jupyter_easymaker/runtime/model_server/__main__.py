@@ -22,6 +22,8 @@ def parser() -> argparse.ArgumentParser:
     grpc_port = env("EM_MODEL_SERVER_GRPC_PORT")
     p.add_argument("--grpc-port", type=int, default=int(grpc_port) if grpc_port else None,
                    help="also serve the v2 gRPC protocol on this port (default: no gRPC)")
+    p.add_argument("--handoff-socket", default=env("EM_GATEWAY_HANDOFF_SOCKET"),
+                   help="the inference gateway's handoff socket: answer the connections it hands over (local gateway)")
     p.add_argument("--workers", type=int, default=1, help="processes, each with its own copy of the model")
     p.add_argument("--max-batch-size", type=int, default=64, help="rows merged into one model call (1: no batching)")
     p.add_argument("--max-latency-ms", type=float, default=0.0, help="how long a batch may wait for more requests")
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
     config = ServerConfig(name=args.model, framework=args.framework, model_dir=args.model_dir, params=params,
                           max_batch_size=args.max_batch_size, max_latency_ms=args.max_latency_ms, exit_on_load_error=True,
-                          grpc_port=args.grpc_port, grpc_host=args.host)
+                          grpc_port=args.grpc_port, grpc_host=args.host, handoff_socket=args.handoff_socket,
+                          port=args.port)
     common = dict(host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False,
                   http="httptools", loop="uvloop", lifespan="on", timeout_keep_alive=30)
     for option, module in (("http", "httptools"), ("loop", "uvloop")):

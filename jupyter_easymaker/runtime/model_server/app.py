@@ -51,6 +51,10 @@ class ServerConfig:
     exit_on_load_error: bool = False
     grpc_port: int | None = None  # the v2 gRPC protocol on this port (0: any free one); None: no gRPC
     grpc_host: str = "0.0.0.0"
+    # the inference gateway's handoff socket (handoff.py): client connections it routes here are
+    # answered here without the hop through it; None: every request comes through the gateway
+    handoff_socket: str | None = None
+    port: int = 0  # the HTTP port: which upstream address the gateway's link serves
 
 
 class ClientGone(Exception):
@@ -128,6 +132,8 @@ class ModelServer:
         self.on_fatal: Callable[[str], None] | None = None
         self.grpc_server: Any = None
         self.grpc_port: int | None = None  # where gRPC listens once started
+        self.handoff: Any = None  # the gateway link (handoff.GatewayLink)
+        self._handoff_task: asyncio.Task | None = None
         if predictor is not None:
             self._ready_up(predictor)
 
@@ -162,8 +168,16 @@ class ModelServer:
             log.info("v2 gRPC protocol on port %d", self.grpc_port)
         if self.predictor is None:
             asyncio.get_running_loop().run_in_executor(None, self.load)
+        if self.config.handoff_socket:
+            from jupyter_easymaker.runtime.model_server.handoff import GatewayLink
+
+            self.handoff = GatewayLink(self, self.config.handoff_socket, self.config.port)
+            self._handoff_task = asyncio.get_running_loop().create_task(self.handoff.run())
 
     async def shutdown(self) -> None:
+        if self.handoff is not None:
+            await self.handoff.close()
+            self.handoff = None
         if self.grpc_server is not None:
             await self.grpc_server.stop(grace=5)
             self.grpc_server = None

@@ -1,0 +1,181 @@
+"""The connection handoff's parts on their own: which requests a model server
+answers on a handed connection (and why the others go back), and the wire
+between the gateway and model servers (order, descriptors, big messages, a
+peer that reads late)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+
+import pytest
+
+from jupyter_easymaker.catalogs import handoff as wire
+from jupyter_easymaker.runtime.model_server.handed import Grant, Request, parse_head
+
+PREFIX = "/easymaker/inference/ep/stage-a/iris/"
+GRANT = Grant({"id": "g1", "who": {}, "prefix": PREFIX, "key": "em_key", "stage": "stage-a"})
+
+
+def head(text: str) -> tuple[bytes, int]:
+    raw = text.replace("\n", "\r\n").encode() + b"\r\n\r\n"
+    return raw, raw.index(b"\r\n\r\n")
+
+
+def parse(text: str) -> Request | str:
+    raw, end = head(text)
+    return parse_head(raw, end, GRANT, b"127.0.0.1:9000", b"10.0.0.7")
+
+
+def test_a_request_the_gateway_would_forward_unchanged_is_answered_with_its_headers():
+    request = parse(f"POST {PREFIX}v2/models/iris/infer?x=1 HTTP/1.1\nHost: gw:80\nAuthorization: Bearer em_key\n"
+                    "Content-Type: application/json\nX-Inference-Id: abc\nCookie: s=1\nX-Forwarded-Host: evil\n"
+                    "Content-Length: 12")
+    assert isinstance(request, Request)
+    assert (request.method, request.path, request.query, request.length) == (b"POST", "/v2/models/iris/infer", b"x=1", 12)
+    headers = dict(request.headers)
+    # as the gateway forwards it: credentials and cookies dropped, forwarding headers its own
+    assert "authorization" not in str(headers) and b"cookie" not in headers
+    assert headers[b"content-type"] == b"application/json" and headers[b"x-inference-id"] == b"abc"
+    assert headers[b"x-forwarded-for"] == b"10.0.0.7" and headers[b"x-forwarded-host"] == b"gw:80"
+    assert headers[b"host"] == b"127.0.0.1:9000" and headers[b"content-length"] == b"12"
+    assert parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key").path == "/v2/models/iris"
+
+
+def test_an_inference_id_is_made_when_the_client_sends_none():
+    request = parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key")
+    made = uuid.UUID(request.inference_id.decode())
+    assert made.version == 4 and made.variant == uuid.RFC_4122
+
+
+@pytest.mark.parametrize("text, why", [
+    (f"POST {PREFIX}v1/models/iris:predict HTTP/1.1\nAuthorization: Bearer other", "another API key"),
+    (f"POST {PREFIX}v1/models/iris:predict HTTP/1.1", "another API key"),
+    ("POST /easymaker/inference/ep/stage-b/iris/v1/x HTTP/1.1\nx-api-key: em_key", "another stage URL"),
+    ("GET /easymaker/inference/ep/stage-a HTTP/1.1\nx-api-key: em_key", "another stage URL"),
+    (f"OPTIONS {PREFIX}v1/x HTTP/1.1", "not an HTTP/1.1 GET or POST"),
+    (f"HEAD {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key", "not an HTTP/1.1 GET or POST"),
+    (f"POST {PREFIX}v1/x HTTP/1.0\nx-api-key: em_key", "not an HTTP/1.1 GET or POST"),
+    (f"POST {PREFIX}v1/m%2Fx HTTP/1.1\nx-api-key: em_key", "a path the gateway rewrites"),
+    (f"POST {PREFIX}v1/x/ HTTP/1.1\nx-api-key: em_key", "a path the gateway rewrites"),
+    (f"POST {PREFIX}v1//x HTTP/1.1\nx-api-key: em_key", "a path the gateway rewrites"),
+    (f"POST {PREFIX} HTTP/1.1\nx-api-key: em_key", "a path the gateway rewrites"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nTransfer-Encoding: chunked", "a transfer-encoding header"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nExpect: 100-continue", "a expect header"),
+    (f"GET {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nUpgrade: websocket", "a upgrade header"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nConnection: close", "Connection: close"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nContent-Length: 1\nContent-Length: 2", "a Content-Length the gateway must judge"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\nContent-Length: -1", "a Content-Length the gateway must judge"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key: em_key\n folded: value", "a malformed header"),
+    (f"POST {PREFIX}v1/x HTTP/1.1\nx-api-key : em_key", "a malformed header"),
+])
+def test_any_other_request_goes_back_to_the_gateway_saying_why(text, why):
+    assert parse(text) == why
+
+
+def test_bare_line_ends_go_back_to_the_gateway():
+    raw = f"POST {PREFIX}v1/x HTTP/1.1\r\nx-api-key: em_key\nContent-Length: 0\r\n\r\n".encode()
+    assert parse_head(raw, raw.index(b"\r\n\r\n"), GRANT, b"", b"") == "bare line ends"
+
+
+def test_api_keys_are_read_as_the_gateway_reads_them():
+    assert wire.api_key(b"authorization", b"Bearer  k1 ", None) == "k1"
+    assert wire.api_key(b"authorization", b"Basic abc", "k0") == "k0"
+    assert wire.api_key(b"x-api-key", b"k2", None) == "k2"
+    assert wire.api_key(b"x-api-key", b"k2", "k1") == "k1"  # a bearer token wins
+    assert wire.api_key(b"authorization", b"Bearer k1", "k2") == "k1"
+
+
+def pair() -> tuple[socket.socket, socket.socket]:
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    a.setblocking(False)
+    b.setblocking(False)
+    return a, b
+
+
+def drain(sock: socket.socket, inbox: wire.Inbox) -> list:
+    out = []
+    while True:
+        try:
+            message = wire.receive(sock)
+        except BlockingIOError:
+            return out
+        whole = inbox.add(*message)
+        if whole is not None:
+            out.append(whole)
+
+
+async def test_a_peer_that_reads_late_gets_every_message_in_order_with_its_descriptor():
+    loop = asyncio.get_running_loop()
+    a, b = pair()
+    errors: list = []
+    outbox = wire.Outbox(a, loop, errors.append)
+    r, w = os.pipe()
+    big = os.urandom(300_000)  # several messages' worth
+    try:
+        for i in range(100):  # far more than a Unix socket queues for a peer that does not read
+            outbox.send({"op": "n", "i": i})
+        outbox.send({"op": "fd"}, big, fd=w)
+        os.close(w)  # the sender's copy: the one waiting in the outbox is a duplicate
+        w = -1
+        assert outbox.waiting, "the peer's queue should have filled up"
+        received, inbox = [], wire.Inbox()
+        for _ in range(200):
+            received += drain(b, inbox)
+            if len(received) == 101:
+                break
+            await asyncio.sleep(0.01)  # the outbox sends the rest as the link becomes writable
+        assert [h["i"] for h, _, _ in received[:100]] == list(range(100))
+        header, raw, fd = received[100]
+        assert header["op"] == "fd" and raw == big and fd is not None
+        os.write(fd, b"through the passed descriptor")
+        os.close(fd)
+        assert os.read(r, 100) == b"through the passed descriptor"
+        assert not outbox.waiting and not errors
+    finally:
+        outbox.close()
+        for fd in (r, w):
+            if fd >= 0:
+                os.close(fd)
+        a.close()
+        b.close()
+
+
+def test_a_peer_that_left_reads_as_the_end():
+    a, b = pair()
+    b.close()
+    with pytest.raises(OSError):
+        a.send(wire.encode({"op": "x"}))
+    a.close()
+    c, d = pair()
+    c.close()
+    assert wire.receive(d) is None
+    d.close()
+
+
+def test_a_message_cut_in_the_middle_is_refused():
+    inbox = wire.Inbox()
+    assert inbox.add({"op": "back", "size": 10}, b"12345", None) is None
+    with pytest.raises(ValueError):
+        inbox.add({"op": "report"}, b"", None)
+
+
+def test_a_long_socket_path_is_reached_through_its_folder(tmp_path):
+    folder = tmp_path / ("x" * 60) / ("y" * 60)
+    folder.mkdir(parents=True)
+    path = str(folder / "handoff.sock")
+    assert len(path) > 108
+    listener = wire.listen(path)
+    try:
+        assert os.stat(path).st_mode & 0o777 == 0o600  # the owner's only
+        client = wire.connect(path)
+        server = wire.accept(listener)
+        assert wire.peer_uid(server) == os.getuid()
+        client.send(wire.encode({"op": "hello"}))
+        server.setblocking(True)
+        assert wire.decode(server.recv(1024))[0] == {"op": "hello"}
+        client.close()
+        server.close()
+    finally:
+        listener.close()
