@@ -64,8 +64,8 @@ def files_holding(root: str, secret: str) -> list[str]:
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(folder, name)
-            if os.path.islink(path):
-                continue
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue  # a link is read where it points; a socket (the gateway's handoff) holds no bytes
             with open(path, "rb") as fh:
                 data = fh.read()
             hits += [f"{os.path.relpath(path, root)} ({form})" for form, value in forms.items() if value in data]
