@@ -67,12 +67,17 @@ async def handoff_state(service) -> dict:
     return (await control(service, "ping"))["handoff"]
 
 
-async def test_a_kept_alive_connection_is_answered_by_its_model_server_as_the_gateway_would(api, tmp_path, jp_serverapp):
-    key, endpoint = await deploy(api, tmp_path, name="ho")
+async def deployed(api, tmp_path, jp_serverapp, name: str) -> tuple[str, object, int, str]:
+    """An endpoint serving iris, once its model server has linked to the gateway: its key, the
+    endpoints service, the gateway's port and the predict path."""
+    key, _endpoint = await deploy(api, tmp_path, name=name)
     service = jp_serverapp.web_app.settings["easymaker"].service("endpoints")
-    port = service.gateway.process.port
-    path = f"/easymaker/inference/ho/{PREDICT}"
     await wait_for(lambda: _linked(service), 30, "the model server linked to the gateway")
+    return key, service, service.gateway.process.port, f"/easymaker/inference/{name}/{PREDICT}"
+
+
+async def test_a_kept_alive_connection_is_answered_by_its_model_server_as_the_gateway_would(api, tmp_path, jp_serverapp):
+    key, service, port, path = await deployed(api, tmp_path, jp_serverapp, "ho")
 
     conn = await asyncio.to_thread(Connection, port)
     try:
@@ -134,11 +139,7 @@ async def _linked(service) -> bool:
 
 
 async def test_another_key_a_revoked_key_and_a_new_default_stage_are_decided_by_the_gateway(api, tmp_path, jp_serverapp):
-    key, endpoint = await deploy(api, tmp_path, name="hk")
-    service = jp_serverapp.web_app.settings["easymaker"].service("endpoints")
-    port = service.gateway.process.port
-    path = f"/easymaker/inference/hk/{PREDICT}"
-    await wait_for(lambda: _linked(service), 30, "the model server linked to the gateway")
+    key, service, port, path = await deployed(api, tmp_path, jp_serverapp, "hk")
 
     conn = await asyncio.to_thread(Connection, port)
     try:
@@ -183,12 +184,8 @@ async def test_another_key_a_revoked_key_and_a_new_default_stage_are_decided_by_
 
 
 async def test_draining_counts_held_connections_and_takes_them_back(api, tmp_path, jp_serverapp):
-    key, endpoint = await deploy(api, tmp_path, name="hd")
-    service = jp_serverapp.web_app.settings["easymaker"].service("endpoints")
-    port = service.gateway.process.port
-    path = f"/easymaker/inference/hd/{PREDICT}"
+    key, service, port, path = await deployed(api, tmp_path, jp_serverapp, "hd")
     address = (await api.get("endpoints/hd/stages/default/gateway"))["models"]["iris"][0]
-    await wait_for(lambda: _linked(service), 30, "the model server linked to the gateway")
     conn = await asyncio.to_thread(Connection, port)
     try:
         # a held connection is in flight for the server holding it: it must not stop under it
@@ -213,12 +210,9 @@ async def test_draining_counts_held_connections_and_takes_them_back(api, tmp_pat
 
 
 async def test_a_held_connection_is_answered_while_the_gateway_is_down_and_counted_after(api, tmp_path, jp_serverapp):
-    key, endpoint = await deploy(api, tmp_path, name="hg")
-    service = jp_serverapp.web_app.settings["easymaker"].service("endpoints")
+    key, service, port, path = await deployed(api, tmp_path, jp_serverapp, "hg")
     process = service.gateway.process
-    path = f"/easymaker/inference/hg/{PREDICT}"
-    await wait_for(lambda: _linked(service), 30, "the model server linked to the gateway")
-    conn = await asyncio.to_thread(Connection, process.port)
+    conn = await asyncio.to_thread(Connection, port)
     try:
         await until_held(service, conn, request_bytes(path, key, "hg"))
         pid = process.pid()

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import json
 import os
 import random
 import socket
 import struct
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 HEADER = struct.Struct("!I")
@@ -58,6 +59,16 @@ DROP_RESPONSE = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b
                            b"upgrade", b"proxy-authenticate"})
 CORS = (b"Access-Control-Allow-Origin: *\r\n"
         b"Access-Control-Expose-Headers: X-Inference-Id, X-Easymaker-Stage\r\n")
+
+
+def kept_response_headers(headers: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """A model server's answer headers as the client gets them (hop-by-hop and CORS ones are the gateway's)."""
+    out = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower not in DROP_RESPONSE and not lower.startswith(b"access-control-"):
+            out.append(name + b": " + value + b"\r\n")
+    return out
 
 
 def new_inference_id() -> bytes:
@@ -227,48 +238,47 @@ def peer_uid(sock: socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def _reachable(path: str) -> tuple[str, int | None]:
-    """The path to bind or connect to, and a folder descriptor to close after."""
+@contextlib.contextmanager
+def _reachable(path: str) -> Iterator[str]:
+    """The path to bind or connect to (through the folder's descriptor when the path is too long)."""
     if len(path.encode()) <= MAX_PATH:
-        return path, None
+        yield path
+        return
     folder = os.open(os.path.dirname(path) or ".", os.O_PATH | os.O_DIRECTORY)
-    return f"/proc/self/fd/{folder}/{os.path.basename(path)}", folder
+    try:
+        yield f"/proc/self/fd/{folder}/{os.path.basename(path)}"
+    finally:
+        os.close(folder)
 
 
 def listen(path: str) -> socket.socket:
     """The gateway's handoff socket (a stale one from an earlier process is replaced)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    where, folder = _reachable(path)
     try:
-        try:
-            os.unlink(where)
-        except FileNotFoundError:
-            pass
-        old = os.umask(0o177)  # the owner only: connections carry clients' API keys
-        try:
-            sock.bind(where)
-        finally:
-            os.umask(old)
+        with _reachable(path) as where:
+            try:
+                os.unlink(where)
+            except FileNotFoundError:
+                pass
+            old = os.umask(0o177)  # the owner only: connections carry clients' API keys
+            try:
+                sock.bind(where)
+            finally:
+                os.umask(old)
         sock.listen(64)
     except OSError:
         sock.close()
         raise
-    finally:
-        if folder is not None:
-            os.close(folder)
     return sock
 
 
 def connect(path: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    where, folder = _reachable(path)
     try:
-        sock.connect(where)
+        with _reachable(path) as where:
+            sock.connect(where)
         sock.setblocking(False)
     except OSError:
         sock.close()
         raise
-    finally:
-        if folder is not None:
-            os.close(folder)
     return sock

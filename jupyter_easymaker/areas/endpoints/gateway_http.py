@@ -33,9 +33,9 @@ from jupyter_easymaker.areas.endpoints.routes import INFERENCE_PREFIX, GatewayEr
 from jupyter_easymaker.catalogs.handoff import (
     CORS,
     DROP_REQUEST,
-    DROP_RESPONSE,
     SECRET_HEADER,
     api_key,
+    kept_response_headers,
     new_inference_id,
 )
 
@@ -186,11 +186,7 @@ class ClientConnection(asyncio.Protocol):
         if self.closed:
             return
         self.status, self.started = status, True
-        parts = [status_line(status)]
-        for name, value in headers:
-            lower = name.lower()
-            if lower not in DROP_RESPONSE and not lower.startswith(b"access-control-"):
-                parts.append(name + b": " + value + b"\r\n")
+        parts = [status_line(status), *kept_response_headers(headers)]
         if length is not None:
             parts.append(b"Content-Length: %d\r\n" % length)
             self.chunked = False

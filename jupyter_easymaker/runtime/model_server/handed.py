@@ -25,8 +25,8 @@ import orjson
 from jupyter_easymaker.catalogs.handoff import (
     CORS,
     DROP_REQUEST,
-    DROP_RESPONSE,
     api_key,
+    kept_response_headers,
     new_inference_id,
 )
 
@@ -271,11 +271,7 @@ class Response:
         self.head = b""
 
     def _head(self, status: int, headers: list, length: int | None) -> bytes:
-        parts = [STATUS_LINES.get(status) or b"HTTP/1.1 %d Unknown\r\n" % status]
-        for name, value in headers:
-            lower = name.lower()
-            if lower not in DROP_RESPONSE and not lower.startswith(b"access-control-"):
-                parts.append(name + b": " + value + b"\r\n")
+        parts = [STATUS_LINES.get(status) or b"HTTP/1.1 %d Unknown\r\n" % status, *kept_response_headers(headers)]
         if length is not None:
             parts.append(b"Content-Length: %d\r\n" % length)
         elif status not in (204, 304):

@@ -31,6 +31,8 @@ MAX_PENDING_LATENCIES = 200000
 
 
 class GatewayLink:
+    """The link, the connections held through it, and what they answered since the last report."""
+
     def __init__(self, app: Callable, path: str, port: int):
         self.app = app
         self.path = path
