@@ -55,7 +55,7 @@ def bare_copy(url: str) -> None:
 def timed(url: str, data: bytes) -> tuple[float, float]:
     """CPU seconds of taking the report in, and of writing it."""
     gateway = build_gateway({"db_url": url, "options": {}})
-    handoff = Handoff(gateway, "", adopt=None)
+    handoff = Handoff(gateway, "")
     gc.collect()  # what the previous round left is not collected in this one's time
     t0 = time.process_time()
     handoff._report(json.loads(data))

@@ -94,18 +94,6 @@ def pair() -> tuple[socket.socket, socket.socket]:
     return a, b
 
 
-def drain(sock: socket.socket, inbox: wire.Inbox) -> list:
-    out = []
-    while True:
-        try:
-            message = wire.receive(sock)
-        except BlockingIOError:
-            return out
-        whole = inbox.add(*message)
-        if whole is not None:
-            out.append(whole)
-
-
 async def test_a_peer_that_reads_late_gets_every_message_in_order_with_its_descriptor():
     loop = asyncio.get_running_loop()
     a, b = pair()
@@ -122,7 +110,9 @@ async def test_a_peer_that_reads_late_gets_every_message_in_order_with_its_descr
         assert outbox.waiting, "the peer's queue should have filled up"
         received, inbox = [], wire.Inbox()
         for _ in range(200):
-            received += drain(b, inbox)
+            messages, still_open = wire.receive_all(b, inbox)
+            assert still_open
+            received += messages
             if len(received) == 101:
                 break
             await asyncio.sleep(0.01)  # the outbox sends the rest as the link becomes writable
@@ -142,15 +132,21 @@ async def test_a_peer_that_reads_late_gets_every_message_in_order_with_its_descr
         b.close()
 
 
-def test_a_peer_that_left_reads_as_the_end():
+async def test_a_peer_that_left_reads_as_the_end_and_sending_to_it_fails():
     a, b = pair()
+    outbox = wire.Outbox(a, asyncio.get_running_loop(), lambda exc: None)
+    outbox.send({"op": "hello"})
+    b_messages = wire.receive_all(b, wire.Inbox())
+    assert [h for h, _, _ in b_messages[0]] == [{"op": "hello"}] and b_messages[1]
     b.close()
-    with pytest.raises(OSError):
-        a.send(wire.encode({"op": "x"}))
+    with pytest.raises(OSError) as failed:
+        outbox.send({"op": "recall"})
+    assert not isinstance(failed.value, BlockingIOError)  # broken, not merely full: the link is given up
+    outbox.close()
     a.close()
     c, d = pair()
     c.close()
-    assert wire.receive(d) is None
+    assert wire.receive_all(d, wire.Inbox()) == ([], False)
     d.close()
 
 

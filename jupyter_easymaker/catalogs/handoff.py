@@ -196,6 +196,22 @@ def receive(sock: socket.socket) -> tuple[dict[str, Any], bytes, int | None] | N
     return header, raw, (fds[0] if fds else None)
 
 
+def receive_all(sock: socket.socket, inbox: Inbox) -> tuple[list[tuple[dict[str, Any], bytes, int | None]], bool]:
+    """Every whole message waiting, and whether the link is still open (False: the peer left).
+    Raises OSError or ValueError when the link is broken."""
+    out = []
+    while True:
+        try:
+            message = receive(sock)
+        except BlockingIOError:
+            return out, True
+        if message is None:
+            return out, False
+        whole = inbox.add(*message)
+        if whole is not None:
+            out.append(whole)
+
+
 def accept(listener: socket.socket) -> socket.socket:
     sock, _ = listener.accept()
     sock.setblocking(False)

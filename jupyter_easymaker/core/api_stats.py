@@ -100,22 +100,23 @@ class ApiStats:
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, datetime], Acc] = {}
 
-    def record(self, owner_id: str, part_id: str, ok: bool, latency_ms: float, at: datetime | None = None) -> None:
+    def _acc(self, owner_id: str, part_id: str, at: datetime | None) -> Acc:
+        """This minute's bucket of a part (the lock held)."""
         key = (part_id, minute(at or utcnow()))
+        acc = self._pending.get(key)
+        if acc is None:
+            acc = self._pending[key] = Acc(owner_id)
+        return acc
+
+    def record(self, owner_id: str, part_id: str, ok: bool, latency_ms: float, at: datetime | None = None) -> None:
         with self._lock:
-            acc = self._pending.get(key)
-            if acc is None:
-                acc = self._pending[key] = Acc(owner_id)
-            acc.add(ok, latency_ms)
+            self._acc(owner_id, part_id, at).add(ok, latency_ms)
 
     def record_many(self, owner_id: str, part_id: str, failures: int, latencies_ms: list[float],
                     at: datetime | None = None) -> None:
         """Requests counted elsewhere (a model server answering handed connections): ``failures`` of them failed."""
-        key = (part_id, minute(at or utcnow()))
         with self._lock:
-            acc = self._pending.get(key)
-            if acc is None:
-                acc = self._pending[key] = Acc(owner_id)
+            acc = self._acc(owner_id, part_id, at)
             for latency_ms in latencies_ms:
                 acc.add(True, latency_ms)
             acc.successes -= failures

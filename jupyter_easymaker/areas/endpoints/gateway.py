@@ -57,18 +57,16 @@ INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
 LOG_BATCH = 400  # inference log records per transaction (x 7 columns: under SQLite's 32766 variables)
 LOG_COLUMNS = ("time", "category", "log_level", "log_type", "body", "resource_id", "fields")
-class EncodedJSON(str):
-    """A ``fields`` value already written as JSON text (log_handed)."""
+MAX_TEMPLATES = 1000
 
 
-def _fields_template(who: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    """The parts of an inference log record's ``fields`` JSON that are the same for a whole grant,
-    in the order ``_log`` writes them."""
-    head = (f'{{"endpointId": {json.dumps(who["endpoint_id"])}, "endpointStageId": {json.dumps(who["stage_id"])}, '
-            f'"inferenceId": ')
-    tail = f', "action": {json.dumps(ACTION)}, "modelName": {json.dumps(who["model"])}, "status": '
-    key = f', "apiKeyId": {json.dumps(who["key_id"])}}}' if who.get("key_id") else "}"
-    return head, tail, key, who["stage_id"], who["model"]
+def _fields_template(endpoint_id: str, stage_id: str, model: str, key_id: str | None) -> tuple[str, str, str]:
+    """The parts of an inference log record's ``fields`` JSON that are the same for every request to
+    one model of a stage with one key: the record's JSON text is written from them, no dict between."""
+    head = f'{{"endpointId": {json.dumps(endpoint_id)}, "endpointStageId": {json.dumps(stage_id)}, "inferenceId": '
+    tail = f', "action": {json.dumps(ACTION)}, "modelName": {json.dumps(model)}, "status": '
+    key = f', "apiKeyId": {json.dumps(key_id)}}}' if key_id else "}"
+    return head, tail, key
 
 
 class Gateway:
@@ -84,7 +82,7 @@ class Gateway:
         self._in_flight_resource: Counter[str] = Counter()
         self._in_flight_address: Counter[str] = Counter()
         self._logs: list[dict[str, Any]] = []
-        self._templates: dict[str, tuple[str, str, str, str, str]] = {}  # log_handed()'s, by grant
+        self._templates: dict[tuple, tuple[str, str, str]] = {}  # _log_rows()'s
         self._dropped = 0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -207,8 +205,8 @@ class Gateway:
         if ok and random.random() >= self.options.inference_log_sample_rate:
             return
         path = f"/{target.model}/{target.path}" if target.model else "/"
-        self._log(endpoint_id, stage_id, target.model, path, inference_id=inference_id, method=method, status=status,
-                  latency_ms=latency_ms, key_id=key_id)
+        self._log_rows(endpoint_id, stage_id, target.model, key_id,
+                       [(inference_id, method, path, status, latency_ms, time.time())])
 
     def record_handed(self, who: dict[str, Any], failures: int, latencies: list[float]) -> None:
         """Statistics of requests a model server answered on a connection handed to it (gateway_handoff.py)."""
@@ -219,45 +217,39 @@ class Gateway:
         if who.get("key_id"):
             self.keys.touch(who["key_id"])
 
-    def log_handed(self, grant_id: str, who: dict[str, Any], rows: list[list]) -> None:
-        """Inference log records of them (sampled there as here): ``[inference id, method, path,
-        status, latency ms, epoch seconds]`` each. As many as a model server answers, so each
-        record's ``fields`` is written here as JSON text, from a template made once per grant."""
-        template = self._templates.get(grant_id)
+    def log_handed(self, who: dict[str, Any], rows: list[list]) -> None:
+        """Inference log records of them (sampled there as here): ``[inference id, method, path in the
+        model server, status, latency ms, epoch seconds]`` each."""
+        self._log_rows(who["endpoint_id"], who["stage_id"], who["model"], who.get("key_id"), rows,
+                       path_prefix=f"/{who['model']}")
+
+    def _log_rows(self, endpoint_id: str, stage_id: str, model: str, key_id: str | None, rows: list, *,
+                  path_prefix: str = "") -> None:
+        """Inference log records, ``(inference id, method, path, status, latency ms, epoch seconds)``
+        each (the body shows ``path_prefix`` + path), kept for the next flush (up to ``inference_log_max_per_flush``, the rest counted as dropped).
+        ``fields`` is written as JSON text from a template: a handed connection's server reports as
+        many records as it answers."""
+        ident = (endpoint_id, stage_id, model, key_id)
+        template = self._templates.get(ident)
         if template is None:
-            if len(self._templates) > 1000:
+            if len(self._templates) >= MAX_TEMPLATES:
                 self._templates.clear()
-            template = self._templates[grant_id] = _fields_template(who)
-        head, tail, key, stage_id, model = template
+            template = self._templates[ident] = _fields_template(*ident)
+        head, tail, key = template
         with self._lock:
-            room = self.options.inference_log_max_per_flush - len(self._logs)
+            room = max(0, self.options.inference_log_max_per_flush - len(self._logs))
             if room < len(rows):
-                self._dropped += len(rows) - max(room, 0)
-                rows = rows[:max(room, 0)]
+                self._dropped += len(rows) - room
+                rows = rows[:room]
             self.dirty = True
             for inference_id, method, path, status, latency_ms, at in rows:
+                latency_ms = round(float(latency_ms), 3)
                 self._logs.append({
                     "time": datetime.fromtimestamp(at, timezone.utc), "category": INFERENCE_CATEGORY,
                     "log_level": "INFO" if status < 400 else ("WARNING" if status < 500 else "ERROR"),
-                    "log_type": self.log_type, "body": f"{method} /{model}{path} {status} {latency_ms:.1f} ms",
+                    "log_type": self.log_type, "body": f"{method} {path_prefix}{path} {status} {latency_ms:.1f} ms",
                     "resource_id": stage_id,
-                    "fields": EncodedJSON(f"{head}{json.dumps(inference_id)}{tail}{int(status)}, "
-                                          f"\"latencyMs\": {float(latency_ms)!r}{key}")})
-
-    def _log(self, endpoint_id: str, stage_id: str, model: str, path: str, *, inference_id: str, method: str,
-             status: int, latency_ms: float, key_id: str | None) -> None:
-        with self._lock:
-            if len(self._logs) >= self.options.inference_log_max_per_flush:
-                self._dropped += 1
-                return
-            level = "INFO" if status < 400 else ("WARNING" if status < 500 else "ERROR")
-            self._logs.append({
-                "time": utcnow(), "category": INFERENCE_CATEGORY, "log_level": level, "log_type": self.log_type,
-                "body": f"{method} {path} {status} {latency_ms:.1f} ms", "resource_id": stage_id,
-                "fields": {"endpointId": endpoint_id, "endpointStageId": stage_id, "inferenceId": inference_id,
-                           "action": ACTION, "modelName": model, "status": status,
-                           "latencyMs": round(latency_ms, 3), **({"apiKeyId": key_id} if key_id else {})},
-            })
+                    "fields": f"{head}{json.dumps(inference_id)}{tail}{int(status)}, \"latencyMs\": {latency_ms!r}{key}"})
 
     def dropped_logs(self, count: int) -> None:
         """Records a model server could not keep (no gateway linked for a long while)."""
@@ -315,8 +307,7 @@ class Gateway:
         dialect = self.db.engine.dialect
         if dialect.name != "sqlite":
             for row in logs:
-                if row["fields"].__class__ is EncodedJSON:
-                    row["fields"] = json.loads(row["fields"])
+                row["fields"] = json.loads(row["fields"])  # the JSON type takes the value, not its text
             for start in range(0, len(logs), LOG_BATCH):
                 with self.db.write() as session:
                     session.execute(table.insert(), logs[start:start + LOG_BATCH])
@@ -324,7 +315,9 @@ class Gateway:
         # SQLite: the values converted before the transaction begins, and one multi-row INSERT per
         # batch, so that the write lock is held for C work only (a thread of a busy process waits for
         # the GIL after each statement: one statement, one wait)
-        converters = [(name, table.c[name].type.bind_processor(dialect)) for name in LOG_COLUMNS]
+        # (fields is JSON text already: _log_rows)
+        converters = [(name, table.c[name].type.bind_processor(dialect) if name != "fields" else None)
+                      for name in LOG_COLUMNS]
         row_sql = "(" + ", ".join("?" * len(LOG_COLUMNS)) + ")"
         head = f"INSERT INTO {table.name} ({', '.join(LOG_COLUMNS)}) VALUES "
         for start in range(0, len(logs), LOG_BATCH):
@@ -333,7 +326,7 @@ class Gateway:
             for row in batch:
                 for name, convert in converters:
                     value = row.get(name)
-                    params.append(convert(value) if convert is not None and value.__class__ is not EncodedJSON else value)
+                    params.append(convert(value) if convert is not None else value)
             sql = head + ", ".join([row_sql] * len(batch))
             with self.db.write() as session:
                 session.connection().exec_driver_sql(sql, tuple(params))

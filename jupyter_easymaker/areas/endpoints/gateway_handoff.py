@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from jupyter_easymaker.catalogs import handoff as wire
 
@@ -43,17 +44,16 @@ class Link:
         self.outbox = wire.Outbox(sock, loop, lambda exc: on_error(self, exc))
         self.inbox = wire.Inbox()
         self.port: int | None = None
-        self.pid = 0
         self.asked = 0  # reports asked for (collect())
         self.answered: asyncio.Future | None = None
 
 
 class Handoff:
-    def __init__(self, gateway: Any, path: str, adopt: Any, *, local_hosts: set[str] | frozenset[str] = frozenset()):
+    def __init__(self, gateway: Any, path: str, *, local_hosts: set[str] | frozenset[str] = frozenset()):
         self.gateway = gateway  # the endpoints area's Gateway: counters, logs, keys
         self.path = path
         # (socket, bytes read of it, whether it may be handed over again) -> None: the HTTP listener takes it back
-        self.adopt = adopt
+        self.adopt: Callable[[socket.socket, bytes, bool], None] | None = None
         self.local_hosts = LOOPBACK | set(local_hosts)
         self.listener: socket.socket | None = None
         self.links: dict[int, list[Link]] = {}  # by the model server's HTTP port
@@ -65,20 +65,18 @@ class Handoff:
         self.returned: Counter[str] = Counter()  # connections given back, by why
 
     # -- the socket ----------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, adopt: Callable[[socket.socket, bytes, bool], None]) -> None:
+        self.adopt = adopt
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
         self.listener = wire.listen(self.path)
         self.listener.setblocking(False)
         asyncio.get_running_loop().add_reader(self.listener.fileno(), self._accept)
 
     def close(self) -> None:
-        loop = asyncio.get_running_loop()
-        for links in self.links.values():
-            for link in links:
-                self._drop(link, loop=loop)
-        self.links.clear()
+        for link in [link for links in self.links.values() for link in links]:  # _drop changes self.links
+            self._drop(link)
         if self.listener is not None:
-            loop.remove_reader(self.listener.fileno())
+            asyncio.get_running_loop().remove_reader(self.listener.fileno())
             self.listener.close()
             self.listener = None
 
@@ -98,10 +96,9 @@ class Handoff:
             link = Link(sock, loop, self._failed)
             loop.add_reader(sock.fileno(), self._readable, link)
 
-    def _drop(self, link: Link, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        loop = loop or asyncio.get_running_loop()
+    def _drop(self, link: Link) -> None:
         try:
-            loop.remove_reader(link.sock.fileno())
+            asyncio.get_running_loop().remove_reader(link.sock.fileno())
         except (ValueError, OSError):
             pass
         link.inbox.discard()
@@ -114,35 +111,34 @@ class Handoff:
             if not links:
                 self.links.pop(link.port, None)
                 # what it held is lost with it (or goes on, unreported, until it links again)
-                for where in [w for w in self.held if w[1].endswith(f":{link.port}")]:
+                for where in [w for w in self.held if urlsplit(w[1]).port == link.port]:
                     del self.held[where]
 
     def _failed(self, link: Link, exc: Exception) -> None:
         log.warning("easymaker gateway: the handoff link of port %s failed: %s", link.port, exc)
         self._drop(link)
 
+    def _send(self, link: Link, header: dict[str, Any], fd: int | None = None) -> bool:
+        try:
+            link.outbox.send(header, fd=fd)
+            return True
+        except OSError as exc:
+            self._failed(link, exc)
+            return False
+
     def _readable(self, link: Link) -> None:
-        while True:
+        try:
+            messages, still_open = wire.receive_all(link.sock, link.inbox)
+        except (OSError, ValueError) as exc:
+            self._failed(link, exc)
+            return
+        for message in messages:
             try:
-                message = wire.receive(link.sock)
-            except BlockingIOError:
-                return
-            except (OSError, ValueError) as exc:
-                self._failed(link, exc)
-                return
-            if message is None:
-                self._drop(link)
-                return
-            try:
-                whole = link.inbox.add(*message)
-            except ValueError as exc:
-                self._failed(link, exc)
-                return
-            if whole is not None:
-                try:
-                    self._on_message(link, *whole)
-                except Exception:  # noqa: BLE001 - one bad report must not end the link
-                    log.exception("easymaker gateway: a handoff message failed")
+                self._on_message(link, *message)
+            except Exception:  # noqa: BLE001 - one bad report must not end the link
+                log.exception("easymaker gateway: a handoff message failed")
+        if not still_open:
+            self._drop(link)
 
     def _on_message(self, link: Link, header: dict[str, Any], raw: bytes, fd: int | None) -> None:
         op = header.get("op")
@@ -158,14 +154,11 @@ class Handoff:
         if fd is not None:
             os.close(fd)
         if op == "hello":
-            link.port, link.pid = int(header["port"]), int(header.get("pid") or 0)
+            link.port = int(header["port"])
             self.links.setdefault(link.port, []).append(link)
             # connections it may hold were granted by an earlier gateway, on routes and keys that may
             # have changed since: they come back to be decided again
-            try:
-                link.outbox.send({"op": "recall"})
-            except OSError as exc:
-                self._failed(link, exc)
+            self._send(link, {"op": "recall"})
         elif op == "report":
             self._report(json.loads(raw))
             asked = header.get("asked")
@@ -182,12 +175,8 @@ class Handoff:
                 link.asked += 1
                 if link.answered is None or link.answered.done():
                     link.answered = loop.create_future()
-                try:
-                    link.outbox.send({"op": "report", "asked": link.asked})
-                except OSError as exc:
-                    self._failed(link, exc)
-                    continue
-                waiting.append(link.answered)
+                if self._send(link, {"op": "report", "asked": link.asked}):
+                    waiting.append(link.answered)
         if waiting:
             await asyncio.wait(waiting, timeout=seconds)
 
@@ -208,7 +197,7 @@ class Handoff:
         for grant_id, rows in (report.get("logs") or {}).items():
             who = grants.get(grant_id)
             if who is not None:
-                gateway.log_handed(grant_id, who, rows)
+                gateway.log_handed(who, rows)
         for grant_id, count in (report.get("closed") or {}).items():
             who = grants.get(grant_id)
             if who is not None:
@@ -235,10 +224,7 @@ class Handoff:
         sock = transport.get_extra_info("socket")
         if sock is None:
             return False
-        try:
-            link.outbox.send({"op": "take", "grant": dict(grant, id=grant_id)}, fd=sock.fileno())
-        except OSError as exc:
-            self._failed(link, exc)
+        if not self._send(link, {"op": "take", "grant": dict(grant, id=grant_id)}, fd=sock.fileno()):
             return False
         self.handed += 1
         self.held[(who["resource_id"], who["address"])] += 1
@@ -247,15 +233,9 @@ class Handoff:
     def recall(self, addresses: list[str] | None = None) -> None:
         """Every held connection (or those at these addresses) back, to be routed again."""
         self.epoch += 1
-        ports = None if addresses is None else {_port(a) for a in addresses}
-        for port, links in list(self.links.items()):
-            if ports is not None and port not in ports:
-                continue
-            for link in list(links):
-                try:
-                    link.outbox.send({"op": "recall"})
-                except OSError as exc:
-                    self._failed(link, exc)
+        ports = None if addresses is None else {urlsplit(a).port for a in addresses}
+        for link in [link for port, links in self.links.items() if ports is None or port in ports for link in links]:
+            self._send(link, {"op": "recall"})
 
     def held_at(self, *, resource_id: str | None = None, addresses: list[str] | None = None) -> int:
         if resource_id is not None:
@@ -267,9 +247,3 @@ class Handoff:
         return {"linked_ports": sorted(self.links), "held": sum(self.held.values()), "handed": self.handed,
                 "returned": dict(self.returned)}
 
-
-def _port(address: str) -> int | None:
-    try:
-        return int(address.rsplit(":", 1)[1].split("/", 1)[0])
-    except (IndexError, ValueError):
-        return None

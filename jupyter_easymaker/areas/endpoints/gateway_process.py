@@ -193,13 +193,11 @@ async def serve(config: dict) -> None:
     port = int(config["port"])
     handoff = None
     if config.get("handoff_socket"):
-        handoff = Handoff(gateway, config["handoff_socket"], adopt=None,
-                          local_hosts={gateway.options.local_host})
+        handoff = Handoff(gateway, config["handoff_socket"], local_hosts={gateway.options.local_host})
     server = GatewayServer(gateway, secret=secret, control=Controls(gateway, port, handoff), log=log)
     if handoff is not None:
-        handoff.adopt = server.adopt
         try:
-            handoff.start()
+            handoff.start(server.adopt)
             server.handoff = handoff
         except OSError:  # every request still comes through here
             log.exception("easymaker gateway: the handoff socket %s could not be opened", config["handoff_socket"])

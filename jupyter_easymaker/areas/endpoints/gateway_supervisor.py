@@ -21,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from jupyter_easymaker.areas.endpoints.gateway_http import CONTROL_PREFIX, SECRET_HEADER
+from jupyter_easymaker.areas.endpoints.gateway_http import CONTROL_PREFIX
 from jupyter_easymaker.areas.endpoints.tables import Endpoint
 from jupyter_easymaker.backend.processes import free_port, running, spawn, stop_group
 from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.catalogs.handoff import SECRET_HEADER, SOCKET_NAME
 
 PROCESS_MODULE = "jupyter_easymaker.areas.endpoints.gateway_process"
 START_TIMEOUT_SECONDS = 30.0
@@ -53,7 +54,7 @@ class GatewayProcess:
         self.config_file = os.path.join(self.folder, "config.json")
         self.log_file = os.path.join(self.folder, "gateway.log")
         # local model servers link here to take kept-alive client connections over (gateway_handoff.py)
-        self.handoff_socket = os.path.join(self.folder, "handoff.sock") if options.gateway_handoff else ""
+        self.handoff_socket = os.path.join(self.folder, SOCKET_NAME) if options.gateway_handoff else ""
         self.supervised = False  # started or found once: kept alive from then on
         self.starts = 0  # processes started by this server
         self._state: dict[str, Any] | None = None

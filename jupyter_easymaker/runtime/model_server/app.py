@@ -133,7 +133,7 @@ class ModelServer:
         self.grpc_server: Any = None
         self.grpc_port: int | None = None  # where gRPC listens once started
         self.handoff: Any = None  # the gateway link (handoff.GatewayLink)
-        self._handoff_task: asyncio.Task | None = None
+        self._handoff_task: asyncio.Task | None = None  # held: the loop keeps only a weak reference to tasks
         if predictor is not None:
             self._ready_up(predictor)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -55,13 +56,15 @@ class Grant:
         self.timeout = float(grant.get("timeout", 600.0))
 
 
+@dataclass(slots=True)
 class Request:
-    __slots__ = ("method", "target", "path", "query", "headers", "length", "head_end", "inference_id")
-
-    def __init__(self, method: bytes, target: bytes, path: str, query: bytes, headers: list, length: int,
-                 head_end: int, inference_id: bytes):
-        self.method, self.target, self.path, self.query = method, target, path, query
-        self.headers, self.length, self.head_end, self.inference_id = headers, length, head_end, inference_id
+    method: bytes
+    path: str  # in the model server (after the grant's prefix)
+    query: bytes
+    headers: list  # as the app sees them: the gateway's forwarding rules applied
+    length: int  # of the body
+    head_end: int  # where the head's blank line starts in the connection's buffer
+    inference_id: bytes
 
 
 def parse_head(buf: bytes | bytearray, end: int, grant: Grant, host: bytes, peer: bytes) -> Request | str:
@@ -114,8 +117,7 @@ def parse_head(buf: bytes | bytearray, end: int, grant: Grant, host: bytes, peer
     headers += [(b"host", host), (b"x-inference-id", inference_id), (b"x-forwarded-for", forwarded_for or peer),
                 (b"x-forwarded-proto", b"http"), (b"x-forwarded-host", forwarded_host or b""),
                 (b"content-length", b"%d" % (length or 0))]
-    return Request(method, target, "/" + raw_path.decode("utf-8", "replace"), query, headers, length or 0, end,
-                   inference_id)
+    return Request(method, "/" + raw_path.decode("utf-8", "replace"), query, headers, length or 0, end, inference_id)
 
 
 class HandedConnection(asyncio.Protocol):

@@ -39,6 +39,7 @@ class GatewayLink:
         self.port = port
         self.sock: socket.socket | None = None
         self.outbox: wire.Outbox | None = None
+        self.inbox = wire.Inbox()
         self.held: set[HandedConnection] = set()
         self.grants: dict[str, Grant] = {}
         # what was answered since the last report: grant id -> [failures, latencies]
@@ -100,6 +101,7 @@ class GatewayLink:
         if self.outbox is not None:
             self.outbox.close()
             self.outbox = None
+        self.inbox.discard()
         try:
             asyncio.get_running_loop().remove_reader(self.sock.fileno())
         except (RuntimeError, ValueError):
@@ -123,17 +125,13 @@ class GatewayLink:
         self._drop_link()
 
     def _readable(self) -> None:
-        while self.sock is not None:
-            try:
-                message = wire.receive(self.sock)
-            except BlockingIOError:
-                return
-            except (OSError, ValueError):
-                message = None
-            if message is None:
-                self._drop_link()
-                return
-            header, _raw, fd = message
+        if self.sock is None:
+            return
+        try:
+            messages, still_open = wire.receive_all(self.sock, self.inbox)
+        except (OSError, ValueError):
+            messages, still_open = [], False
+        for header, _raw, fd in messages:
             op = header.get("op")
             if op == "take" and fd is not None:
                 self._take(fd, header["grant"])
@@ -144,6 +142,8 @@ class GatewayLink:
                 self.report(asked=int(header.get("asked") or 0))
             elif fd is not None:
                 os.close(fd)
+        if not still_open:
+            self._drop_link()
 
     def _take(self, fd: int, grant_fields: dict[str, Any]) -> None:
         grant = self.grants.get(grant_fields["id"])
@@ -171,8 +171,7 @@ class GatewayLink:
             return
         transport.pause_reading()
         fd = transport.get_extra_info("socket").fileno()
-        if not self._send({"op": "back", "grant": conn.grant.id, "who": conn.grant.who, "why": why,
-                                "size": len(raw)}, raw, fd):
+        if not self._send({"op": "back", "grant": conn.grant.id, "who": conn.grant.who, "why": why}, raw, fd):
             # no gateway to decide: the client learns why and connects again
             body = b'{"error": "the inference gateway is not reachable"}'
             transport.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
