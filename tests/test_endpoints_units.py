@@ -19,7 +19,7 @@ from jupyter_easymaker.backend.serving.kubernetes import server_state
 from jupyter_easymaker.areas.endpoints.reconciler import desired_pods
 from jupyter_easymaker.areas.endpoints.schemas import memory_mib
 from jupyter_easymaker.core.api_keys import masked, split_key
-from jupyter_easymaker.core.api_stats import Acc
+from jupyter_easymaker.core.api_stats import EDGES, Acc
 from jupyter_easymaker.areas.endpoints.gateway import Gateway
 from jupyter_easymaker.areas.endpoints.routes import EndpointRoute, GatewayError, ModelRoute, StageRoute, Upstream
 
@@ -96,6 +96,17 @@ def test_latency_percentiles_from_the_histogram_are_within_five_percent():
     assert point["latency_ms"]["max"] == pytest.approx(values[-1], abs=1e-3)
     assert point["latency_ms"]["avg"] == pytest.approx(sum(values) / len(values), abs=1e-3)
     assert Acc("e").percentile(50) is None
+
+
+def test_a_report_of_many_latencies_counts_as_each_one_added():
+    """What a model server reports for its handed connections (add_many) is what the gateway's own requests add."""
+    latencies = [0.0, 0.05, 0.4, 0.4, 1.2, 3.3, 250.0, 1e9]
+    one_by_one, at_once = Acc("e"), Acc("e")
+    for i, latency in enumerate(latencies):
+        one_by_one.add(i not in (2, 5), latency)
+    at_once.add_many(latencies, 2)
+    assert at_once == one_by_one
+    assert at_once.histogram[len(EDGES) - 1] == 1  # past the last edge: the last bucket
 
 
 def test_autoscaler_rule_is_the_hpa_rule():

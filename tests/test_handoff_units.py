@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 import uuid
 
 import pytest
@@ -46,7 +47,12 @@ def test_a_request_the_gateway_would_forward_unchanged_is_answered_with_its_head
 def test_an_inference_id_is_made_when_the_client_sends_none():
     request = parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key")
     made = uuid.UUID(request.inference_id.decode())
-    assert made.version == 4 and made.variant == uuid.RFC_4122
+    assert made.version == 7 and made.variant == uuid.RFC_4122
+    # in time order (the log search's index of them grows at its end): the first 48 bits are the Unix time in ms
+    assert abs((made.int >> 80) - time.time() * 1000) < 5000
+    later = parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key").inference_id
+    time.sleep(0.002)
+    assert later < parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key").inference_id
 
 
 @pytest.mark.parametrize("text, why", [

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from jupyter_easymaker.api import load_tables
-from jupyter_easymaker.core.log_query import FTS_TABLE
+from jupyter_easymaker.core.log_index import TABLES as LOG_INDEX_TABLES
 from jupyter_easymaker.core.db import Database, current_revision, head_revision
 from jupyter_easymaker.core.tables import Base
 
@@ -18,8 +18,8 @@ def test_migrations_create_exactly_the_tables(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
     load_tables()
     with db.engine.connect() as conn:
-        # the log search's full-text table (and FTS5's shadow tables) are SQLite's own, not the model's
-        own = {"include_name": lambda name, kind, _parent: not (kind == "table" and name.startswith(FTS_TABLE))}
+        # the log search's index tables (and FTS5's shadow tables) are SQLite's own, not the model's
+        own = {"include_name": lambda name, kind, _parent: not (kind == "table" and name.startswith(LOG_INDEX_TABLES))}
         diff = compare_metadata(MigrationContext.configure(conn, opts=own), Base.metadata)
     assert diff == [], diff
     assert current_revision(db.engine) == head_revision()

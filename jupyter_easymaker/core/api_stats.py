@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -60,6 +61,19 @@ class Acc:
         self.latency_max_ms = max(self.latency_max_ms, latency_ms)
         b = bucket_of(latency_ms)
         self.histogram[b] = self.histogram.get(b, 0) + 1
+
+    def add_many(self, latencies_ms: list[float], failures: int) -> None:
+        """Requests counted elsewhere, ``failures`` of them failed (a report of thousands: one pass)."""
+        self.calls += len(latencies_ms)
+        self.successes += len(latencies_ms) - failures
+        self.failures += failures
+        self.latency_sum_ms += sum(latencies_ms)
+        self.latency_max_ms = max(self.latency_max_ms, *latencies_ms)
+        last = len(EDGES) - 1
+        histogram = self.histogram
+        for b, n in Counter(bisect.bisect_left(EDGES, latency_ms) for latency_ms in latencies_ms).items():
+            b = min(b, last)
+            histogram[b] = histogram.get(b, 0) + n
 
     def merge_row(self, row: Any) -> None:
         self.calls += row.calls
@@ -115,12 +129,9 @@ class ApiStats:
     def record_many(self, owner_id: str, part_id: str, failures: int, latencies_ms: list[float],
                     at: datetime | None = None) -> None:
         """Requests counted elsewhere (a model server answering handed connections): ``failures`` of them failed."""
-        with self._lock:
-            acc = self._acc(owner_id, part_id, at)
-            for latency_ms in latencies_ms:
-                acc.add(True, latency_ms)
-            acc.successes -= failures
-            acc.failures += failures
+        if latencies_ms:
+            with self._lock:
+                self._acc(owner_id, part_id, at).add_many(latencies_ms, failures)
 
     def flush_in(self, session) -> int:
         with self._lock:

@@ -24,6 +24,7 @@ from jupyter_easymaker.core.errors import DomainError
 
 MAX_QUERY_TERMS = 64  # conditions in one query: the store refuses a statement of thousands
 FTS_TABLE = "log_records_fts"
+FIELDS_TABLE = "log_record_fields"  # SQLite: the searched fields' values (name, value, record_id), core/log_index.py
 
 # the guide's field names -> what they are stored as
 COLUMN_FIELDS = {"category": "category", "logLevel": "log_level", "logType": "log_type"}
@@ -288,15 +289,16 @@ class QueryCompiler:
             return column.like(_like_pattern(value, anywhere=False), escape="\\")
         return column == value
 
-    def _field(self, name: str):
-        """The stored value of a field of ``fields`` (indexed on SQLite by ``json_extract``)."""
-        from sqlalchemy import func, literal_column
+    def _field(self, name: str, value: str, quoted: bool):
+        """Records whose field ``name`` of ``fields`` is ``value``: on SQLite, found in the table of the
+        searched fields' values (core/log_index.py), newest first within one value."""
+        from sqlalchemy import column, select, table
 
         record = self._table()
-        if self.dialect == "sqlite":
-            # the path is one of the known field names, never user text; the expression is the index's
-            return func.json_extract(record.fields, literal_column(f"'$.{name}'"))
-        return record.fields[name].as_string()
+        if self.dialect != "sqlite":
+            return self._equals(record.fields[name].as_string(), value, quoted)
+        fields = table(FIELDS_TABLE, column("name"), column("value"), column("record_id"))
+        return record.id.in_(select(fields.c.record_id).where(fields.c.name == name, self._equals(fields.c.value, value, quoted)))
 
     def _match(self, node: Match):
         from sqlalchemy import or_
@@ -308,8 +310,8 @@ class QueryCompiler:
             value = node.value.upper() if node.field == "logLevel" else node.value
             return self._equals(getattr(record, COLUMN_FIELDS[node.field]), value, node.quoted)
         if node.field in RESOURCE_FIELDS:
-            return or_(self._equals(record.resource_id, node.value, node.quoted), self._equals(self._field(node.field), node.value, node.quoted))
-        return self._equals(self._field(node.field), node.value, node.quoted)
+            return or_(self._equals(record.resource_id, node.value, node.quoted), self._field(node.field, node.value, node.quoted))
+        return self._field(node.field, node.value, node.quoted)
 
     def _body(self, value: str, quoted: bool):
         from sqlalchemy import column, literal_column, select, table

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from jupyter_easymaker.core.log_index import LogIndex
 from jupyter_easymaker.core.settings import TENSORBOARD_FOLDER
 from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
 
@@ -57,6 +58,7 @@ class LogService:
     def __init__(self, db, settings):
         self.db = db
         self.settings = settings
+        self.index = LogIndex(db)
         self._full_text: bool | None = None
 
     def ingest(
@@ -100,8 +102,9 @@ class LogService:
         return IngestResult(len(records) if keep_records else 0, len(points))
 
     def records(self, resource_id: str, *, after: int = 0, limit: int = 1000, query: str | None = None) -> list[dict[str, Any]]:
+        condition = self.searchable(query)
         with self.db.session() as session:
-            stmt = select(LogRecord).where(LogRecord.resource_id == resource_id, LogRecord.id > after, self.condition(query))
+            stmt = select(LogRecord).where(LogRecord.resource_id == resource_id, LogRecord.id > after, condition)
             rows = session.scalars(stmt.order_by(LogRecord.id).limit(limit)).all()
             return [self.record_dict(r) for r in rows]
 
@@ -113,7 +116,7 @@ class LogService:
         :mod:`~jupyter_easymaker.core.log_query`), stored at or after ``since``
         and at or before ``until``: newest first below the id ``before`` (paging
         back), or oldest first above the id ``after`` (following new records)."""
-        conditions = [self.condition(query)]
+        conditions = [self.searchable(query)]
         if after:  # following: the few records past the newest seen, found by their ids
             conditions.append(LogRecord.id > after)
         if before is not None:
@@ -136,18 +139,19 @@ class LogService:
 
         return compile_query(query, fts=self.full_text, dialect=self.db.engine.dialect.name)
 
+    def searchable(self, query: str | None):
+        """:meth:`condition`, with the search's indexes brought up to every record stored so far
+        when the query has terms (they may use them)."""
+        condition = self.condition(query)
+        if query and query.strip():
+            self.index.catch_up()
+        return condition
+
     @property
     def full_text(self) -> bool:
         """Whether the store has the full-text index of log bodies (SQLite with FTS5)."""
         if self._full_text is None:
-            from jupyter_easymaker.core.log_query import FTS_TABLE
-
-            if self.db.engine.dialect.name != "sqlite":
-                self._full_text = False
-            else:
-                with self.db.engine.connect() as conn:
-                    found = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).first()
-                self._full_text = found is not None
+            self._full_text = self.index.full_text
         return self._full_text
 
     @staticmethod

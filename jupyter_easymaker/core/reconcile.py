@@ -25,6 +25,8 @@ from typing import Any
 from jupyter_easymaker.core.area import Area
 
 RETENTION_CHECK_SECONDS = 3600.0
+LOG_INDEX_SECONDS = 2.0  # how often the log search's indexes catch up (a search catches up first anyway)
+LOG_INDEX_MOST = 200_000  # records indexed per catch-up: a tick after a long pause ends in seconds
 SLOW_PASS_SECONDS = 10.0
 
 
@@ -39,6 +41,7 @@ class Controller:
         self._area_tasks: dict[str, asyncio.Task] = {}
         self._task: asyncio.Task | None = None
         self._events_task: asyncio.Task | None = None
+        self._index_task: asyncio.Task | None = None
         self._last_purge = 0.0
         self._running = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
@@ -62,11 +65,12 @@ class Controller:
             await self.platform.load(name)  # its reconciler follows through _area_loaded
         await self._start_waiting()
         self._task = asyncio.create_task(self._loop(), name="easymaker-controller")
+        self._index_task = asyncio.create_task(self._index_logs(), name="easymaker-log-index")
 
     async def stop(self) -> None:
         self._running = False
         self._wake_all()
-        for task in (self._task, self._events_task, *self._area_tasks.values()):
+        for task in (self._task, self._events_task, self._index_task, *self._area_tasks.values()):
             if task is not None:
                 task.cancel()
                 try:
@@ -190,6 +194,16 @@ class Controller:
             if removed:
                 self.log.info("easymaker: removed %d log records, metric points and TensorBoard event files past the "
                               "%d-day retention", removed, self.platform.settings.retention_days)
+
+    async def _index_logs(self) -> None:
+        """Keeps the log search's indexes near the newest record (core/log_index.py), so that
+        a search has little left to index before it runs."""
+        while self._running:
+            try:
+                await asyncio.to_thread(self.platform.logs.index.catch_up, limit=LOG_INDEX_MOST)
+            except Exception:  # noqa: BLE001 - the store busy for long: the next tick tries again
+                self.log.exception("easymaker: indexing log records failed")
+            await asyncio.sleep(LOG_INDEX_SECONDS)
 
     async def _area_loop(self, name: str, reconciler: Any) -> None:
         wake = self._area_wakes[name]

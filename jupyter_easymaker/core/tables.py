@@ -62,12 +62,13 @@ class LogRecord(Base):
     """Structured logs with the guide's fields (appendix 2)."""
 
     __tablename__ = "log_records"
-    # the search's indexes on fields of `fields` and its full-text table are SQLite's own (migration 0014)
+    # the search's full-text index and table of field values are SQLite's own (migrations 0014, 0015;
+    # core/log_index.py)
     __table_args__ = (Index("ix_log_records_category_level_time", "category", "log_level", "time"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    category: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(64))  # indexed by the (category, level, time) index
     log_level: Mapped[str] = mapped_column(String(16), default="INFO")
     log_type: Mapped[str] = mapped_column(String(64), default="jupyter-easymaker")
     body: Mapped[str] = mapped_column(Text)

@@ -24,7 +24,6 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -50,13 +49,11 @@ from jupyter_easymaker.areas.endpoints.tables import (
 from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.api_keys import ApiKeyService, VerifiedKey
 from jupyter_easymaker.core.api_stats import ApiStats
+from jupyter_easymaker.core.log_buffer import LogBuffer, level_of
 from jupyter_easymaker.core.logs import LOG_TYPE
-from jupyter_easymaker.core.tables import LogRecord, utcnow
 
 INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
-LOG_BATCH = 400  # inference log records per transaction (x 7 columns: under SQLite's 32766 variables)
-LOG_COLUMNS = ("time", "category", "log_level", "log_type", "body", "resource_id", "fields")
 MAX_TEMPLATES = 1000
 
 
@@ -81,10 +78,9 @@ class Gateway:
         self._draining: set[str] = set()  # addresses taken out of rotation before their pod stops
         self._in_flight_resource: Counter[str] = Counter()
         self._in_flight_address: Counter[str] = Counter()
-        self._logs: list[dict[str, Any]] = []
+        self.logs = LogBuffer(db, category=INFERENCE_CATEGORY, log_type=log_type, most=self.options.inference_log_max_per_flush,
+                              source="gateway", what="inference log records", action=ACTION)
         self._templates: dict[tuple, tuple[str, str, str]] = {}  # _log_rows()'s
-        self._dropped = 0
-        self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self.loaded = False
@@ -226,9 +222,8 @@ class Gateway:
     def _log_rows(self, endpoint_id: str, stage_id: str, model: str, key_id: str | None, rows: list, *,
                   path_prefix: str = "") -> None:
         """Inference log records, ``(inference id, method, path, status, latency ms, epoch seconds)``
-        each (the body shows ``path_prefix`` + path), kept for the next flush (up to ``inference_log_max_per_flush``, the rest counted as dropped).
-        ``fields`` is written as JSON text from a template: a handed connection's server reports as
-        many records as it answers."""
+        each (the body shows ``path_prefix`` + path), kept for the next flush. ``fields`` is written as
+        JSON text from a template: a handed connection's server reports as many records as it answers."""
         ident = (endpoint_id, stage_id, model, key_id)
         template = self._templates.get(ident)
         if template is None:
@@ -236,26 +231,18 @@ class Gateway:
                 self._templates.clear()
             template = self._templates[ident] = _fields_template(*ident)
         head, tail, key = template
-        with self._lock:
-            room = max(0, self.options.inference_log_max_per_flush - len(self._logs))
-            if room < len(rows):
-                self._dropped += len(rows) - room
-                rows = rows[:room]
-            self.dirty = True
-            for inference_id, method, path, status, latency_ms, at in rows:
-                latency_ms = round(float(latency_ms), 3)
-                self._logs.append({
-                    "time": datetime.fromtimestamp(at, timezone.utc), "category": INFERENCE_CATEGORY,
-                    "log_level": "INFO" if status < 400 else ("WARNING" if status < 500 else "ERROR"),
-                    "log_type": self.log_type, "body": f"{method} {path_prefix}{path} {status} {latency_ms:.1f} ms",
-                    "resource_id": stage_id,
-                    "fields": f"{head}{json.dumps(inference_id)}{tail}{int(status)}, \"latencyMs\": {latency_ms!r}{key}"})
+        records = []
+        for inference_id, method, path, status, latency_ms, at in rows:
+            latency_ms = round(float(latency_ms), 3)
+            records.append((at, level_of(status), f"{method} {path_prefix}{path} {status} {latency_ms:.1f} ms", stage_id,
+                            f"{head}{json.dumps(inference_id)}{tail}{int(status)}, \"latencyMs\": {latency_ms!r}{key}"))
+        self.logs.add(records)
+        self.dirty = True
 
     def dropped_logs(self, count: int) -> None:
         """Records a model server could not keep (no gateway linked for a long while)."""
         if count:
-            with self._lock:
-                self._dropped += count
+            self.logs.drop(count)
             self.dirty = True
 
     # -- draining ---------------------------------------------------------------------------
@@ -285,51 +272,13 @@ class Gateway:
 
     def _flush(self) -> None:
         self.dirty = False
-        with self._lock:
-            logs, self._logs = self._logs, []
-            dropped, self._dropped = self._dropped, 0
-        # the store's write lock is held per transaction: logs in small ones (and the gateway process
-        # flushes often), so that the Jupyter server's own transactions never wait long behind them
-        if logs:
-            self._insert_logs(logs)
+        # logs first, in transactions of their own: the store's write lock is held per transaction,
+        # so that the Jupyter server's own transactions never wait long behind them
+        self.logs.write()
         with self.db.write() as session:  # taken out of memory: never a read's refused write
             self.stats.flush_in(session)
             self.keys.flush_usage(session)
-            if dropped:
-                session.add(LogRecord(time=utcnow(), category=INFERENCE_CATEGORY, log_level="WARNING", log_type=self.log_type,
-                                      body=f"{dropped} inference log records were dropped (more than "
-                                           f"{self.options.inference_log_max_per_flush} per flush)",
-                                      resource_id="gateway", fields={"action": ACTION}))
         self._last_flush = time.monotonic()
-
-    def _insert_logs(self, logs: list[dict[str, Any]]) -> None:
-        table = LogRecord.__table__
-        dialect = self.db.engine.dialect
-        if dialect.name != "sqlite":
-            for row in logs:
-                row["fields"] = json.loads(row["fields"])  # the JSON type takes the value, not its text
-            for start in range(0, len(logs), LOG_BATCH):
-                with self.db.write() as session:
-                    session.execute(table.insert(), logs[start:start + LOG_BATCH])
-            return
-        # SQLite: the values converted before the transaction begins, and one multi-row INSERT per
-        # batch, so that the write lock is held for C work only (a thread of a busy process waits for
-        # the GIL after each statement: one statement, one wait)
-        # (fields is JSON text already: _log_rows)
-        converters = [(name, table.c[name].type.bind_processor(dialect) if name != "fields" else None)
-                      for name in LOG_COLUMNS]
-        row_sql = "(" + ", ".join("?" * len(LOG_COLUMNS)) + ")"
-        head = f"INSERT INTO {table.name} ({', '.join(LOG_COLUMNS)}) VALUES "
-        for start in range(0, len(logs), LOG_BATCH):
-            batch = logs[start:start + LOG_BATCH]
-            params: list[Any] = []
-            for row in batch:
-                for name, convert in converters:
-                    value = row.get(name)
-                    params.append(convert(value) if convert is not None else value)
-            sql = head + ", ".join([row_sql] * len(batch))
-            with self.db.write() as session:
-                session.connection().exec_driver_sql(sql, tuple(params))
 
     def flush_due(self) -> bool:
         return time.monotonic() - self._last_flush >= self.options.stats_flush_seconds

@@ -28,13 +28,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
 from jupyter_easymaker.areas.endpoints.routes import GatewayError, Target
 from jupyter_easymaker.backend.serving.base import grpc_address
+from jupyter_easymaker.catalogs.handoff import new_inference_id
 
 if TYPE_CHECKING:
     from jupyter_easymaker.areas.endpoints.gateway import Gateway
@@ -156,7 +156,7 @@ class GrpcGateway:
         gateway = self.gateway
         started = time.perf_counter()
         metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
-        inference_id = metadata.get(INFERENCE_ID_KEY) or str(uuid.uuid4())
+        inference_id = metadata.get(INFERENCE_ID_KEY) or new_inference_id().decode()
         target: Target | None = None
         key_id: str | None = None
         status = 500

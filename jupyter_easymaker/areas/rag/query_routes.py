@@ -4,6 +4,7 @@ inference logs. The reconciler keeps the addresses current; a request reads
 one immutable entry, so it sees the old servers or the new, never half."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from typing import Any
 
 from jupyter_easymaker.core.api_keys import ApiKeyService, VerifiedKey
 from jupyter_easymaker.core.api_stats import ApiStats
+from jupyter_easymaker.core.log_buffer import LogBuffer, level_of
 from jupyter_easymaker.core.logs import LOG_TYPE
-from jupyter_easymaker.core.tables import LogRecord, utcnow
 
 QUERY_CATEGORY = "easymaker.rag"
 ACTION = "RAG.Query"
@@ -42,8 +43,8 @@ class QueryRoutes:
         self.flush_seconds = flush_seconds
         self._routes: dict[str, RagRoute] = {}  # by name
         self._turn = 0
-        self._logs: list[dict[str, Any]] = []
-        self._dropped = 0
+        self.logs = LogBuffer(db, category=QUERY_CATEGORY, log_type=LOG_TYPE, most=MAX_LOGS_PER_FLUSH, source="rag-gateway",
+                              what="query log records", action=ACTION)
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
@@ -98,35 +99,18 @@ class QueryRoutes:
         self.stats.record(route.rag_id, route.rag_id, ok, latency_ms)
         if not route.log_enabled and ok:
             return
-        with self._lock:
-            if len(self._logs) >= MAX_LOGS_PER_FLUSH:
-                self._dropped += 1
-                return
-            level = "INFO" if ok else ("WARNING" if status < 500 else "ERROR")
-            self._logs.append({
-                "time": utcnow(), "category": QUERY_CATEGORY, "log_level": level, "log_type": LOG_TYPE,
-                "body": f"POST /rag/v1/query {status} {latency_ms:.1f} ms{' (stream)' if stream else ''}",
-                "resource_id": route.rag_id,
-                "fields": {"ragId": route.rag_id, "ragName": route.name, "inferenceId": request_id, "action": ACTION,
-                           "status": status, "latencyMs": round(latency_ms, 3), "stream": stream,
-                           **({"apiKeyId": key_id} if key_id else {})},
-            })
+        fields = {"ragId": route.rag_id, "ragName": route.name, "inferenceId": request_id, "action": ACTION,
+                  "status": status, "latencyMs": round(latency_ms, 3), "stream": stream, **({"apiKeyId": key_id} if key_id else {})}
+        self.logs.add([(time.time(), level_of(status), f"POST /rag/v1/query {status} {latency_ms:.1f} ms{' (stream)' if stream else ''}",
+                        route.rag_id, json.dumps(fields))])
 
     def flush_due(self) -> bool:
         return time.monotonic() - self._last_flush >= self.flush_seconds
 
     def flush(self) -> None:
         with self._flush_lock:
-            with self._lock:
-                logs, self._logs = self._logs, []
-                dropped, self._dropped = self._dropped, 0
-            with self.db.write() as session:  # also when a GET asks for it (taken out of memory above)
+            self.logs.write()
+            with self.db.write() as session:  # also when a GET asks for it (taken out of memory)
                 self.stats.flush_in(session)
                 self.keys.flush_usage(session)
-                if logs:
-                    session.execute(LogRecord.__table__.insert(), logs)
-                if dropped:
-                    session.add(LogRecord(time=utcnow(), category=QUERY_CATEGORY, log_level="WARNING", log_type=LOG_TYPE,
-                                          body=f"{dropped} query log records were dropped (more than {MAX_LOGS_PER_FLUSH} per flush)",
-                                          resource_id="rag-gateway", fields={"action": ACTION}))
             self._last_flush = time.monotonic()

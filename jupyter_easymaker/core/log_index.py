@@ -1,0 +1,121 @@
+"""The log search's indexes on SQLite, caught up in batches.
+
+Log records are written as they come (an inference gateway writes one per
+request), and indexing each one as it is inserted (a full-text trigger and an
+expression index per searched field, which parses the record's JSON each
+time) cost about four times the insert itself. So inserts touch only the
+record's table, and the indexes follow a watermark, ``indexed_upto``: the
+records past it are indexed in batches of :data:`BATCH` by one ``INSERT ...
+SELECT`` each into the full-text table (``log_records_fts``) and the table of
+the searched fields' values (``log_record_fields``: name, value, record id),
+about a fifth of the cost per record. The controller catches up every tick;
+a search catches up first, so it never misses a record stored before it
+began. Triggers (migration 0015) keep the entries of indexed records that are
+deleted or changed.
+
+Record ids grow in commit order (SQLite has one writer at a time and the
+table is AUTOINCREMENT), so every record at or below the watermark is
+indexed and none above it is. A batch reads the watermark inside its write
+transaction, so catch-ups in several threads or processes never index a
+record twice.
+"""
+from __future__ import annotations
+
+import threading
+
+from jupyter_easymaker.core.log_query import DETAIL_FIELDS, FIELDS_TABLE, FTS_TABLE, RESOURCE_FIELDS
+
+STATE_TABLE = "log_index_state"
+TABLES = (FTS_TABLE, FIELDS_TABLE, STATE_TABLE)  # SQLite's own, not the model's (FTS5 adds shadow tables)
+BATCH = 2000  # records per transaction: the store's write lock is held a few ms at a time
+
+_quoted = ", ".join
+
+
+def _names(names) -> str:
+    return _quoted(f"'{n}'" for n in names)
+
+
+# each searched field with a text value, except a resource id that is the record's own
+# (the search finds those by the record's resource_id); fields that are not a JSON text are none
+FIELD_ROWS = (
+    f"INSERT OR IGNORE INTO {FIELDS_TABLE} (name, value, record_id) "  # a key twice in one JSON object: once
+    "SELECT j.key, j.value, r.id FROM log_records r, "
+    "json_each(CASE WHEN json_valid(r.fields) THEN r.fields ELSE '{}' END) j "
+    f"WHERE r.id > ? AND r.id <= ? AND j.type = 'text' AND j.key IN ({_names(RESOURCE_FIELDS + DETAIL_FIELDS)}) "
+    f"AND NOT (j.key IN ({_names(RESOURCE_FIELDS)}) AND j.value = r.resource_id)"
+)
+BODIES = f"INSERT INTO {FTS_TABLE} (rowid, body) SELECT id, body FROM log_records WHERE id > ? AND id <= ?"
+
+
+class LogIndex:
+    """The watermark and its catch-up (a no-op on stores other than SQLite: they search the records themselves)."""
+
+    def __init__(self, db):
+        self.db = db
+        self._tables: set[str] | None = None
+        self._lock = threading.Lock()  # one catch-up at a time in this process (others wait for the store's lock)
+
+    @property
+    def tables(self) -> set[str]:
+        """Which of the index's tables this store has (none but on SQLite; no FTS5: no full-text table)."""
+        if self._tables is None:
+            if self.db.engine.dialect.name != "sqlite":
+                self._tables = set()
+            else:
+                with self.db.engine.connect() as conn:
+                    self._tables = {name for (name,) in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)", TABLES)}
+        return self._tables
+
+    @property
+    def kept(self) -> bool:
+        """Whether this store keeps the index by catching up."""
+        return STATE_TABLE in self.tables
+
+    @property
+    def full_text(self) -> bool:
+        return FTS_TABLE in self.tables
+
+    def behind(self) -> int:
+        """Records stored but not indexed yet."""
+        if not self.kept:
+            return 0
+        with self.db.read() as session:
+            conn = session.connection()
+            upto = conn.exec_driver_sql(f"SELECT indexed_upto FROM {STATE_TABLE}").scalar() or 0
+            return conn.exec_driver_sql("SELECT count(*) FROM log_records WHERE id > ?", (upto,)).scalar() or 0
+
+    def catch_up(self, *, limit: int | None = None) -> int:
+        """Index the records past the watermark, :data:`BATCH` per transaction (at most about
+        ``limit`` of them; None: all there are when each batch begins). The number indexed."""
+        if not self.kept:
+            return 0
+        done = 0
+        with self._lock:
+            while limit is None or done < limit:
+                indexed = self._batch(BATCH if limit is None else min(BATCH, limit - done))
+                if not indexed:
+                    break
+                done += indexed
+        return done
+
+    def _batch(self, size: int) -> int:
+        # the common case, nothing to do, without the store's write lock
+        with self.db.read() as session:
+            conn = session.connection()
+            upto = conn.exec_driver_sql(f"SELECT indexed_upto FROM {STATE_TABLE}").scalar() or 0
+            if conn.exec_driver_sql("SELECT 1 FROM log_records WHERE id > ? LIMIT 1", (upto,)).first() is None:
+                return 0
+        with self.db.write() as session:
+            conn = session.connection()
+            upto = conn.exec_driver_sql(f"SELECT indexed_upto FROM {STATE_TABLE}").scalar() or 0  # under the lock
+            last, count = conn.exec_driver_sql(
+                "SELECT max(id), count(*) FROM (SELECT id FROM log_records WHERE id > ? ORDER BY id LIMIT ?)", (upto, size)).one()
+            if not count:
+                return 0
+            if self.full_text:
+                conn.exec_driver_sql(BODIES, (upto, last))
+            conn.exec_driver_sql(FIELD_ROWS, (upto, last))
+            conn.exec_driver_sql(f"UPDATE {STATE_TABLE} SET indexed_upto = ?", (last,))
+            return count
