@@ -5,7 +5,9 @@ fields are not JSON does not stop the rest, and a store with records from
 before the migration searches the same after it (and after going back)."""
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,8 +16,10 @@ from sqlalchemy import delete, func, select, text, update
 
 from jupyter_easymaker.core import log_index
 from jupyter_easymaker.core.db import Database, _alembic_config
-from jupyter_easymaker.core.log_index import FIELDS_TABLE, FTS_TABLE, STATE_TABLE
+from jupyter_easymaker.core.log_index import FIELDS_TABLE, FTS_TABLE, STATE_TABLE, Keeper
 from jupyter_easymaker.core.logs import LogService
+from jupyter_easymaker.core.platform import Platform
+from jupyter_easymaker.core.reconcile import Controller
 from jupyter_easymaker.core.settings import Settings
 from jupyter_easymaker.core.tables import LogRecord, utcnow
 
@@ -161,14 +165,9 @@ def test_the_migration_keeps_what_0014_indexed_and_going_back_keeps_it_too(tmp_p
 
 
 async def test_the_controller_keeps_the_index_caught_up(tmp_path):
-    import asyncio
-    import time
-
-    from jupyter_easymaker.core.platform import Platform
-    from jupyter_easymaker.core.reconcile import Controller
-
     platform = Platform(Settings(data_dir=str(tmp_path / "data"), local_roots=[str(tmp_path)]), [])
     controller = Controller(platform)
+    controller.log_index = Keeper(platform.logs.index, busy_percent=101.0)  # the host is never too busy here
     await controller.start()
     try:
         inference(platform.db, 50)  # as a gateway writes them, while the server runs
@@ -179,3 +178,19 @@ async def test_the_controller_keeps_the_index_caught_up(tmp_path):
         assert scalar(platform.db, f"SELECT indexed_upto FROM {STATE_TABLE}") == 50
     finally:
         await asyncio.wait_for(controller.stop(), timeout=5)
+
+
+def test_the_keeper_waits_while_the_cpus_are_busy_up_to_a_bound(logs):
+    keeper = Keeper(logs.index, busy_percent=0.0, most_behind=30)  # any load is "busy"
+    inference(logs.db, 20)
+    assert keeper.tick() == 0 and keeper.waited == 1 and logs.index.behind() == 20
+    assert len(logs.search("modelName:iris")) == 20  # a search does not wait for it
+    inference(logs.db, 35, start=20)
+    assert keeper.tick() == 35 and keeper.waited == 1  # too far behind: it indexes anyway
+    quiet = Keeper(logs.index, busy_percent=101.0, most=10)
+    inference(logs.db, 25, start=55)
+    assert [quiet.tick() for _ in range(4)] == [10, 10, 5, 0]
+    meter = Keeper(logs.index)
+    assert meter.busy() == 0.0  # nothing to compare with yet
+    sum(i * i for i in range(3_000_000))  # this process keeps a CPU busy a while
+    assert 0.0 < meter.busy() <= 100.0

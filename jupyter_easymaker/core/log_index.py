@@ -8,10 +8,12 @@ record's table, and the indexes follow a watermark, ``indexed_upto``: the
 records past it are indexed in batches of :data:`BATCH` by one ``INSERT ...
 SELECT`` each into the full-text table (``log_records_fts``) and the table of
 the searched fields' values (``log_record_fields``: name, value, record id),
-about a fifth of the cost per record. The controller catches up every tick;
-a search catches up first, so it never misses a record stored before it
-began. Triggers (migration 0015) keep the entries of indexed records that are
-deleted or changed.
+about a fifth of the cost per record. The controller catches up every two
+seconds (:class:`Keeper`), except while the host's CPUs are busy (an
+endpoint serving at full speed): then the indexing waits, up to a bound, for
+a quieter moment. A search catches up first, so it never misses a record
+stored before it began. Triggers (migration 0015) keep the entries of
+indexed records that are deleted or changed.
 
 Record ids grow in commit order (SQLite has one writer at a time and the
 table is AUTOINCREMENT), so every record at or below the watermark is
@@ -78,13 +80,14 @@ class LogIndex:
         return FTS_TABLE in self.tables
 
     def behind(self) -> int:
-        """Records stored but not indexed yet."""
+        """Records stored but not indexed yet (ids past the watermark: deleted ones count too)."""
         if not self.kept:
             return 0
         with self.db.read() as session:
             conn = session.connection()
             upto = conn.exec_driver_sql(f"SELECT indexed_upto FROM {STATE_TABLE}").scalar() or 0
-            return conn.exec_driver_sql("SELECT count(*) FROM log_records WHERE id > ?", (upto,)).scalar() or 0
+            newest = conn.exec_driver_sql("SELECT max(id) FROM log_records").scalar() or 0
+            return max(0, newest - upto)
 
     def catch_up(self, *, limit: int | None = None) -> int:
         """Index the records past the watermark, :data:`BATCH` per transaction (at most about
@@ -119,3 +122,37 @@ class LogIndex:
             conn.exec_driver_sql(FIELD_ROWS, (upto, last))
             conn.exec_driver_sql(f"UPDATE {STATE_TABLE} SET indexed_upto = ?", (last,))
             return count
+
+
+class Keeper:
+    """The background catch-up, one :meth:`tick` every few seconds. Indexing competes with what the
+    host serves for its CPUs (on a small host, an endpoint at full speed uses them all, and logs a
+    record per request): while the CPUs were at least ``busy_percent`` busy since the last tick, it
+    waits, unless the index is ``most_behind`` records behind (a search would then wait long)."""
+
+    def __init__(self, index: LogIndex, *, busy_percent: float = 80.0, most_behind: int = 1_000_000,
+                 most: int = 200_000):
+        self.index = index
+        self.busy_percent = busy_percent
+        self.most_behind = most_behind
+        self.most = most  # records per tick: a tick after a long pause ends in seconds
+        self.waited = 0  # ticks that waited for quieter CPUs
+        self._cpu: tuple[float, float] | None = None
+
+    def busy(self) -> float:
+        """Percent of the host's CPU time not idle since the last call (0 at the first)."""
+        import psutil  # lazy: only the server's controller keeps the index
+
+        times = psutil.cpu_times()
+        idle, total = times.idle + getattr(times, "iowait", 0.0), sum(times)
+        last, self._cpu = self._cpu, (idle, total)
+        if last is None or total <= last[1]:
+            return 0.0
+        return 100.0 * (1.0 - (idle - last[0]) / (total - last[1]))
+
+    def tick(self) -> int:
+        """Catch up now, or wait for a quieter tick. The number of records indexed."""
+        if self.busy() >= self.busy_percent and self.index.behind() < self.most_behind:
+            self.waited += 1
+            return 0
+        return self.index.catch_up(limit=self.most)

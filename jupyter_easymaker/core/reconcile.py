@@ -23,10 +23,10 @@ import time
 from typing import Any
 
 from jupyter_easymaker.core.area import Area
+from jupyter_easymaker.core.log_index import Keeper
 
 RETENTION_CHECK_SECONDS = 3600.0
 LOG_INDEX_SECONDS = 2.0  # how often the log search's indexes catch up (a search catches up first anyway)
-LOG_INDEX_MOST = 200_000  # records indexed per catch-up: a tick after a long pause ends in seconds
 SLOW_PASS_SECONDS = 10.0
 
 
@@ -42,6 +42,7 @@ class Controller:
         self._task: asyncio.Task | None = None
         self._events_task: asyncio.Task | None = None
         self._index_task: asyncio.Task | None = None
+        self.log_index: Keeper | None = None  # made at start
         self._last_purge = 0.0
         self._running = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
@@ -198,9 +199,11 @@ class Controller:
     async def _index_logs(self) -> None:
         """Keeps the log search's indexes near the newest record (core/log_index.py), so that
         a search has little left to index before it runs."""
+        if self.log_index is None:
+            self.log_index = Keeper(self.platform.logs.index)
         while self._running:
             try:
-                await asyncio.to_thread(self.platform.logs.index.catch_up, limit=LOG_INDEX_MOST)
+                await asyncio.to_thread(self.log_index.tick)
             except Exception:  # noqa: BLE001 - the store busy for long: the next tick tries again
                 self.log.exception("easymaker: indexing log records failed")
             await asyncio.sleep(LOG_INDEX_SECONDS)
