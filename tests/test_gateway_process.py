@@ -113,6 +113,13 @@ async def test_gateway_port_keys_statistics_logs_draining_and_a_killed_gateway(a
     assert [r["status"] for r in logs].count(401) == 2
     keys = (await api.get("endpoints/gw/api-keys"))["items"]
     assert keys[0]["last_used_at"] is not None  # the key's use, written by the gateway process
+    # the gateway process indexes what it wrote for the log search itself, within a tick or two
+    # (the Jupyter server's controller would wait 6 s of an unmoved index first)
+    index = jp_serverapp.web_app.settings["easymaker"].logs.index
+    deadline = time.monotonic() + 5
+    while index.behind() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert index.behind() == 0
 
     # big bodies both ways, through both URLs (and a client that waits for "100 Continue", as curl does)
     many = {"instances": IRIS["instances"] * 40000}  # about 1 MB of request, 120 KB of answer

@@ -180,6 +180,20 @@ async def test_the_controller_keeps_the_index_caught_up(tmp_path):
         await asyncio.wait_for(controller.stop(), timeout=5)
 
 
+def test_the_servers_keeper_leaves_the_index_to_the_gateways_while_it_moves(logs):
+    server = Keeper(logs.index, grace=0.3, busy_percent=101.0)
+    gateway = Keeper(logs.index, busy_percent=101.0)
+    inference(logs.db, 10)
+    assert server.tick() == 0  # the first sight of the watermark
+    assert gateway.tick() == 10
+    inference(logs.db, 5, start=10)
+    assert server.tick() == 0  # moved since: the gateway's keeper is at work
+    time.sleep(0.35)
+    assert server.tick() == 5  # behind, unmoved for the grace: it indexes
+    inference(logs.db, 2, start=15)
+    assert server.tick() == 0 and gateway.tick() == 2
+
+
 def test_the_keeper_waits_while_the_cpus_are_busy_up_to_a_bound(logs):
     keeper = Keeper(logs.index, busy_percent=0.0, most_behind=30)  # any load is "busy"
     inference(logs.db, 20)

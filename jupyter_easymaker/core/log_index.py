@@ -24,6 +24,7 @@ record twice.
 from __future__ import annotations
 
 import threading
+import time
 
 from jupyter_easymaker.core.log_query import DETAIL_FIELDS, FIELDS_TABLE, FTS_TABLE, RESOURCE_FIELDS
 
@@ -79,15 +80,19 @@ class LogIndex:
     def full_text(self) -> bool:
         return FTS_TABLE in self.tables
 
-    def behind(self) -> int:
-        """Records stored but not indexed yet (ids past the watermark: deleted ones count too)."""
+    def position(self) -> tuple[int, int]:
+        """The watermark and the newest record's id."""
         if not self.kept:
-            return 0
+            return 0, 0
         with self.db.read() as session:
             conn = session.connection()
             upto = conn.exec_driver_sql(f"SELECT indexed_upto FROM {STATE_TABLE}").scalar() or 0
-            newest = conn.exec_driver_sql("SELECT max(id) FROM log_records").scalar() or 0
-            return max(0, newest - upto)
+            return upto, conn.exec_driver_sql("SELECT max(id) FROM log_records").scalar() or 0
+
+    def behind(self) -> int:
+        """Records stored but not indexed yet (ids past the watermark: deleted ones count too)."""
+        upto, newest = self.position()
+        return max(0, newest - upto)
 
     def catch_up(self, *, limit: int | None = None) -> int:
         """Index the records past the watermark, :data:`BATCH` per transaction (at most about
@@ -125,23 +130,31 @@ class LogIndex:
 
 
 class Keeper:
-    """The background catch-up, one :meth:`tick` every few seconds. Indexing competes with what the
-    host serves for its CPUs (on a small host, an endpoint at full speed uses them all, and logs a
-    record per request): while the CPUs were at least ``busy_percent`` busy since the last tick, it
-    waits, unless the index is ``most_behind`` records behind (a search would then wait long)."""
+    """The background catch-up, one :meth:`tick` every few seconds.
 
-    def __init__(self, index: LogIndex, *, busy_percent: float = 80.0, most_behind: int = 1_000_000,
-                 most: int = 200_000):
+    Indexing competes with what the host serves for its CPUs (on a small host, an endpoint at full
+    speed uses them all, and logs a record per request). So the inference gateway's process, which
+    writes those records and runs at the serving processes' CPU priority, keeps the index itself;
+    the Jupyter server's controller (``grace``) steps in only where the index has been behind without
+    moving for ``grace`` seconds (no gateway runs: a job's logs). And either waits while the CPUs were
+    at least ``busy_percent`` busy since its last tick, unless the index is ``most_behind`` records
+    behind (a search would then wait long: it catches up first)."""
+
+    def __init__(self, index: LogIndex, *, grace: float = 0.0, busy_percent: float = 80.0,
+                 most_behind: int = 1_000_000, most: int = 200_000):
         self.index = index
+        self.grace = grace
         self.busy_percent = busy_percent
         self.most_behind = most_behind
         self.most = most  # records per tick: a tick after a long pause ends in seconds
         self.waited = 0  # ticks that waited for quieter CPUs
         self._cpu: tuple[float, float] | None = None
+        self._upto = -1  # the watermark last seen, and since when
+        self._since = time.monotonic()
 
     def busy(self) -> float:
         """Percent of the host's CPU time not idle since the last call (0 at the first)."""
-        import psutil  # lazy: only the server's controller keeps the index
+        import psutil  # lazy: only the keepers measure it
 
         times = psutil.cpu_times()
         idle, total = times.idle + getattr(times, "iowait", 0.0), sum(times)
@@ -151,8 +164,18 @@ class Keeper:
         return 100.0 * (1.0 - (idle - last[0]) / (total - last[1]))
 
     def tick(self) -> int:
-        """Catch up now, or wait for a quieter tick. The number of records indexed."""
-        if self.busy() >= self.busy_percent and self.index.behind() < self.most_behind:
+        """Catch up now, or leave it to another keeper or a quieter tick. The number of records indexed."""
+        busy = self.busy()  # every tick: the measure is since the last one
+        upto, newest = self.index.position()
+        if newest <= upto:
+            return 0
+        if self.grace:
+            now = time.monotonic()
+            if upto != self._upto:  # another keeper moved it (or this one did, last tick)
+                self._upto, self._since = upto, now
+            if now - self._since < self.grace:
+                return 0
+        if busy >= self.busy_percent and newest - upto < self.most_behind:
             self.waited += 1
             return 0
         return self.index.catch_up(limit=self.most)

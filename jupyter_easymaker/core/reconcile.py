@@ -27,6 +27,7 @@ from jupyter_easymaker.core.log_index import Keeper
 
 RETENTION_CHECK_SECONDS = 3600.0
 LOG_INDEX_SECONDS = 2.0  # how often the log search's indexes catch up (a search catches up first anyway)
+LOG_INDEX_GRACE = 6.0  # how long the index stays behind unmoved before this server indexes (core/log_index.py Keeper)
 SLOW_PASS_SECONDS = 10.0
 
 
@@ -200,7 +201,7 @@ class Controller:
         """Keeps the log search's indexes near the newest record (core/log_index.py), so that
         a search has little left to index before it runs."""
         if self.log_index is None:
-            self.log_index = Keeper(self.platform.logs.index)
+            self.log_index = Keeper(self.platform.logs.index, grace=LOG_INDEX_GRACE)
         while self._running:
             try:
                 await asyncio.to_thread(self.log_index.tick)

@@ -39,10 +39,12 @@ from jupyter_easymaker.backend.serving.base import ServingOptions
 from jupyter_easymaker.core.api_keys import ApiKeyService
 from jupyter_easymaker.core.api_stats import ApiStats
 from jupyter_easymaker.core.db import Database
+from jupyter_easymaker.core.log_index import Keeper, LogIndex
 
 log = logging.getLogger("jupyter_easymaker.gateway")
 OWNER_CHECK_SECONDS = 2.0
 FLUSH_SECONDS = 0.25
+LOG_INDEX_SECONDS = 2.0
 
 # A listener is started on the gateway's loop once the inference listener is up:
 # ``async def start(gateway, config) -> server`` (anything with ``close()``; an
@@ -150,6 +152,22 @@ async def _flush_loop(gateway: Gateway, stop: asyncio.Event) -> None:
                 log.exception("easymaker gateway: writing statistics and inference logs failed")
 
 
+async def _index_loop(gateway: Gateway, stop: asyncio.Event) -> None:
+    """The log search's indexes brought up to the records this process writes, at its CPU priority
+    (core/log_index.py Keeper; the Jupyter server's controller leaves them to it)."""
+    loop = asyncio.get_running_loop()
+    keeper = Keeper(LogIndex(gateway.db))
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), LOG_INDEX_SECONDS)
+        except TimeoutError:
+            pass
+        try:
+            await loop.run_in_executor(None, keeper.tick)
+        except Exception:
+            log.exception("easymaker gateway: indexing log records failed")
+
+
 async def _reload_loop(gateway: Gateway, seconds: float, stop: asyncio.Event) -> None:
     """Routes read from the store on a timer, where nobody tells this gateway of changes (Kubernetes)."""
     loop = asyncio.get_running_loop()
@@ -213,7 +231,7 @@ async def serve(config: dict) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     tasks = [loop.create_task(server.sweep()), loop.create_task(_flush_loop(gateway, stop)),
-             loop.create_task(_watch_owner(config.get("state_file"), stop))]
+             loop.create_task(_index_loop(gateway, stop)), loop.create_task(_watch_owner(config.get("state_file"), stop))]
     if config.get("reload_seconds"):
         tasks.append(loop.create_task(_reload_loop(gateway, float(config["reload_seconds"]), stop)))
     await stop.wait()
