@@ -1,5 +1,5 @@
 """Log search over 1,000,000 records: p50/p95 of five typical queries through
-the log search service (indexes + FTS5, newest first, a page of 100), each
+the log search service (its indexes caught up, FTS5, newest first, a page of 100), each
 next to the old-style search on the same data in the same run: a scan with
 no index (``NOT INDEXED``) where words are ``LIKE '%word%'``.
 
@@ -135,10 +135,17 @@ def main() -> None:
         now = datetime.now(timezone.utc)
         t0 = time.perf_counter()
         ids = fill(db, args.records, now)  # no ANALYZE: the product never runs one
-        print(f"filled {args.records:,} records (with indexes and FTS5 kept by triggers) in {time.perf_counter() - t0:.1f} s")
+        print(f"filled {args.records:,} records in {time.perf_counter() - t0:.1f} s")
+        logs = LogService(db, Settings(data_dir=folder))
+        t0, cpu = time.perf_counter(), time.process_time()
+        logs.index.catch_up()  # as the keepers do it in the background (core/log_index.py)
+        print(f"indexed them for the search (full text and fields) in {time.perf_counter() - t0:.1f} s, "
+              f"{(time.process_time() - cpu) / args.records * 1e6:.1f} µs of CPU per record")
 
         class _Platform:
-            logs = LogService(db, Settings(data_dir=folder))
+            pass
+
+        _Platform.logs = logs
 
         service = LogSearchService(_Platform())
         print(f"full-text index: {_Platform.logs.full_text}")

@@ -208,3 +208,29 @@ def test_the_keeper_waits_while_the_cpus_are_busy_up_to_a_bound(logs):
     assert meter.busy() == 0.0  # nothing to compare with yet
     sum(i * i for i in range(3_000_000))  # this process keeps a CPU busy a while
     assert 0.0 < meter.busy() <= 100.0
+
+
+def test_time_terms_narrow_the_field_lookups_to_the_same_answers(logs):
+    """The field table is read within the time window the query ANDs (or since/until give): the
+    answers are those of the conditions themselves, also under NOT and OR."""
+    base = utcnow() - timedelta(hours=10)
+    with logs.db.session() as session:
+        session.add_all([LogRecord(category=I, body=f"call {i}", resource_id="s1", time=base + timedelta(hours=i),
+                                   fields={"inferenceId": f"inf-{i % 3}", "modelName": "iris" if i % 2 else "wine"})
+                         for i in range(10)])
+    records = {r["id"]: r for r in logs.search(None, limit=100)}
+    hour = {r["id"]: int(r["body"].split()[1]) for r in records.values()}
+    at = (base + timedelta(hours=4)).isoformat()
+    till = (base + timedelta(hours=7)).isoformat()
+    cases = {
+        f"inferenceId:inf-1 AND time:>={at}": lambda r, h: r["inferenceId"] == "inf-1" and h >= 4,
+        f"NOT inferenceId:inf-1 AND time:[{at} TO {till}]": lambda r, h: r["inferenceId"] != "inf-1" and 4 <= h <= 7,
+        f"(inferenceId:inf-2 OR modelName:wine) AND time:<{till}": lambda r, h: (r["inferenceId"] == "inf-2" or r["modelName"] == "wine") and h < 7,
+        f"time:>{at} (-modelName:iris OR inferenceId:inf-0)": lambda r, h: h > 4 and (r["modelName"] != "iris" or r["inferenceId"] == "inf-0"),
+    }
+    for query, wanted in cases.items():
+        expected = sorted((i for i, r in records.items() if wanted(r, hour[i])), reverse=True)
+        assert [r["id"] for r in logs.search(query, limit=100)] == expected, query
+    since, until = base + timedelta(hours=2), base + timedelta(hours=5)
+    found = logs.search("modelName:iris", since=since, until=until, limit=100)
+    assert sorted(hour[r["id"]] for r in found) == [3, 5]

@@ -7,7 +7,7 @@ time) cost about four times the insert itself. So inserts touch only the
 record's table, and the indexes follow a watermark, ``indexed_upto``: the
 records past it are indexed in batches of :data:`BATCH` by one ``INSERT ...
 SELECT`` each into the full-text table (``log_records_fts``) and the table of
-the searched fields' values (``log_record_fields``: name, value, record id),
+the searched fields' values (``log_record_fields``: name, value, time, record id),
 about a fifth of the cost per record. The controller catches up every two
 seconds (:class:`Keeper`), except while the host's CPUs are busy (an
 endpoint serving at full speed): then the indexing waits, up to a bound, for
@@ -42,8 +42,8 @@ def _names(names) -> str:
 # each searched field with a text value, except a resource id that is the record's own
 # (the search finds those by the record's resource_id); fields that are not a JSON text are none
 FIELD_ROWS = (
-    f"INSERT OR IGNORE INTO {FIELDS_TABLE} (name, value, record_id) "  # a key twice in one JSON object: once
-    "SELECT j.key, j.value, r.id FROM log_records r, "
+    f"INSERT OR IGNORE INTO {FIELDS_TABLE} (name, value, time, record_id) "  # a key twice in one JSON object: once
+    "SELECT j.key, j.value, r.time, r.id FROM log_records r, "
     "json_each(CASE WHEN json_valid(r.fields) THEN r.fields ELSE '{}' END) j "
     f"WHERE r.id > ? AND r.id <= ? AND j.type = 'text' AND j.key IN ({_names(RESOURCE_FIELDS + DETAIL_FIELDS)}) "
     f"AND NOT (j.key IN ({_names(RESOURCE_FIELDS)}) AND j.value = r.resource_id)"

@@ -24,7 +24,7 @@ from jupyter_easymaker.core.errors import DomainError
 
 MAX_QUERY_TERMS = 64  # conditions in one query: the store refuses a statement of thousands
 FTS_TABLE = "log_records_fts"
-FIELDS_TABLE = "log_record_fields"  # SQLite: the searched fields' values (name, value, record_id), core/log_index.py
+FIELDS_TABLE = "log_record_fields"  # SQLite: the searched fields' values (name, value, time, record_id), core/log_index.py
 
 # the guide's field names -> what they are stored as
 COLUMN_FIELDS = {"category": "category", "logLevel": "log_level", "logType": "log_type"}
@@ -253,22 +253,47 @@ def _fts_match(value: str, quoted: bool) -> str | None:
     return '"' + core.replace('"', '""') + '"' + ("*" if prefix else "")
 
 
+Window = tuple[Union[datetime, None], Union[datetime, None]]  # the times a record must lie between (None: open)
+
+
+def _narrowed(window: Window, items: tuple[Node, ...]) -> Window:
+    """``window`` with the time terms among ``items`` (an AND's) applied."""
+    low, high = window
+    for item in items:
+        lows, highs = [], []
+        if isinstance(item, Compare):
+            (lows if item.op in (">=", ">") else highs).append(item.value)
+        elif isinstance(item, Between):
+            lows, highs = [item.low] if item.low else [], [item.high] if item.high else []
+        for value in lows:
+            low = value if low is None else max(low, value)
+        for value in highs:
+            high = value if high is None else min(high, value)
+    return low, high
+
+
 class QueryCompiler:
-    """The AST -> a SQLAlchemy condition on ``log_records`` (every value bound)."""
+    """The AST -> a SQLAlchemy condition on ``log_records`` (every value bound).
+
+    A field's term on SQLite looks the value up in the table of the searched fields' values, keyed by
+    (name, value, time): the time terms ANDed around it (and the search's since/until) are put into
+    that lookup too, so that it reads only the window's entries. That is the same condition: a record
+    those terms let through lies in the window anyway, also under a NOT or an OR."""
 
     def __init__(self, *, fts: bool, dialect: str = "sqlite"):
         self.fts = fts
         self.dialect = dialect
 
-    def condition(self, node: Node):
+    def condition(self, node: Node, window: Window = (None, None)):
         from sqlalchemy import and_, not_, or_, true
 
         if isinstance(node, And):
-            return and_(*(self.condition(i) for i in node.items)) if node.items else true()
+            window = _narrowed(window, node.items)
+            return and_(*(self.condition(i, window) for i in node.items)) if node.items else true()
         if isinstance(node, Or):
-            return or_(*(self.condition(i) for i in node.items))
+            return or_(*(self.condition(i, window) for i in node.items))
         if isinstance(node, Not):
-            return not_(self.condition(node.item))
+            return not_(self.condition(node.item, window))
         if isinstance(node, Compare):
             column = self._table().time
             return {">=": column >= node.value, "<=": column <= node.value, ">": column > node.value, "<": column < node.value}[node.op]
@@ -276,7 +301,7 @@ class QueryCompiler:
             column = self._table().time
             parts = ([column >= node.low] if node.low else []) + ([column <= node.high] if node.high else [])
             return and_(*parts) if parts else true()
-        return self._match(node)
+        return self._match(node, window)
 
     @staticmethod
     def _table():
@@ -289,18 +314,23 @@ class QueryCompiler:
             return column.like(_like_pattern(value, anywhere=False), escape="\\")
         return column == value
 
-    def _field(self, name: str, value: str, quoted: bool):
+    def _field(self, name: str, value: str, quoted: bool, window: Window):
         """Records whose field ``name`` of ``fields`` is ``value``: on SQLite, found in the table of the
-        searched fields' values (core/log_index.py), newest first within one value."""
+        searched fields' values (core/log_index.py), within the time window."""
         from sqlalchemy import column, select, table
+
+        from jupyter_easymaker.core.tables import UTCDateTime
 
         record = self._table()
         if self.dialect != "sqlite":
             return self._equals(record.fields[name].as_string(), value, quoted)
-        fields = table(FIELDS_TABLE, column("name"), column("value"), column("record_id"))
-        return record.id.in_(select(fields.c.record_id).where(fields.c.name == name, self._equals(fields.c.value, value, quoted)))
+        fields = table(FIELDS_TABLE, column("name"), column("value"), column("time", UTCDateTime()), column("record_id"))
+        low, high = window
+        within = ([fields.c.time >= low] if low else []) + ([fields.c.time <= high] if high else [])
+        return record.id.in_(select(fields.c.record_id).where(fields.c.name == name, self._equals(fields.c.value, value, quoted),
+                                                              *within))
 
-    def _match(self, node: Match):
+    def _match(self, node: Match, window: Window):
         from sqlalchemy import or_
 
         record = self._table()
@@ -310,8 +340,8 @@ class QueryCompiler:
             value = node.value.upper() if node.field == "logLevel" else node.value
             return self._equals(getattr(record, COLUMN_FIELDS[node.field]), value, node.quoted)
         if node.field in RESOURCE_FIELDS:
-            return or_(self._equals(record.resource_id, node.value, node.quoted), self._field(node.field, node.value, node.quoted))
-        return self._field(node.field, node.value, node.quoted)
+            return or_(self._equals(record.resource_id, node.value, node.quoted), self._field(node.field, node.value, node.quoted, window))
+        return self._field(node.field, node.value, node.quoted, window)
 
     def _body(self, value: str, quoted: bool):
         from sqlalchemy import column, literal_column, select, table
@@ -324,6 +354,8 @@ class QueryCompiler:
         return record.id.in_(select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match)))
 
 
-def compile_query(query: str | None, *, fts: bool, dialect: str = "sqlite"):
-    """``query`` as a SQLAlchemy condition (raises :class:`QuerySyntaxError`)."""
-    return QueryCompiler(fts=fts, dialect=dialect).condition(parse_query(query))
+def compile_query(query: str | None, *, fts: bool, dialect: str = "sqlite", since: datetime | None = None,
+                  until: datetime | None = None):
+    """``query`` as a SQLAlchemy condition (raises :class:`QuerySyntaxError`); ``since`` / ``until``:
+    the window the caller keeps the records to (it applies them itself; here they narrow lookups)."""
+    return QueryCompiler(fts=fts, dialect=dialect).condition(parse_query(query), (since, until))

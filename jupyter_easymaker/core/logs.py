@@ -116,7 +116,7 @@ class LogService:
         :mod:`~jupyter_easymaker.core.log_query`), stored at or after ``since``
         and at or before ``until``: newest first below the id ``before`` (paging
         back), or oldest first above the id ``after`` (following new records)."""
-        conditions = [self.searchable(query)]
+        conditions = [self.searchable(query, since=since, until=until)]
         if after:  # following: the few records past the newest seen, found by their ids
             conditions.append(LogRecord.id > after)
         if before is not None:
@@ -132,17 +132,18 @@ class LogService:
             rows = session.scalars(select(LogRecord).where(*conditions).order_by(order).limit(limit)).all()
             return [self.record_dict(r) for r in rows]
 
-    def condition(self, query: str | None):
-        """``query`` as a condition on log records; a query not in the language
+    def condition(self, query: str | None, *, since: datetime | None = None, until: datetime | None = None):
+        """``query`` as a condition on log records (``since`` / ``until``: the window the caller
+        keeps them to, which narrows the index lookups); a query not in the language
         raises :class:`~jupyter_easymaker.core.log_query.QuerySyntaxError` (HTTP 400, field ``query``)."""
         from jupyter_easymaker.core.log_query import compile_query
 
-        return compile_query(query, fts=self.full_text, dialect=self.db.engine.dialect.name)
+        return compile_query(query, fts=self.full_text, dialect=self.db.engine.dialect.name, since=since, until=until)
 
-    def searchable(self, query: str | None):
+    def searchable(self, query: str | None, *, since: datetime | None = None, until: datetime | None = None):
         """:meth:`condition`, with the search's indexes brought up to every record stored so far
         when the query has terms (they may use them)."""
-        condition = self.condition(query)
+        condition = self.condition(query, since=since, until=until)
         if query and query.strip():
             self.index.catch_up()
         return condition

@@ -68,7 +68,7 @@ class LogRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    category: Mapped[str] = mapped_column(String(64))  # indexed by the (category, level, time) index
+    category: Mapped[str] = mapped_column(String(64), index=True)  # also alone: in id order, for "newest first"
     log_level: Mapped[str] = mapped_column(String(16), default="INFO")
     log_type: Mapped[str] = mapped_column(String(64), default="jupyter-easymaker")
     body: Mapped[str] = mapped_column(Text)

@@ -1,8 +1,7 @@
 """log search indexes caught up in batches: on SQLite the full-text index of the
 bodies and a table of the searched fields' values are filled from a watermark
 (core/log_index.py) instead of by a trigger and eight JSON expression indexes
-on every insert; the category index that the (category, level, time) one
-already covers goes
+on every insert
 
 Revision ID: 0015
 Revises: 0014
@@ -32,7 +31,7 @@ def _field_rows(record: str, source: str = "") -> str:
     """The rows of log_record_fields for the record ``record`` (``new`` or ``old`` in a trigger;
     each of ``source``'s records): each searched field with a text value, except a resource id that
     is the record's own (the search finds those by the record's resource_id)."""
-    return (f"SELECT key, value, {record}.id FROM {source}json_each(CASE WHEN json_valid({record}.fields) "
+    return (f"SELECT key, value, {record}.time, {record}.id FROM {source}json_each(CASE WHEN json_valid({record}.fields) "
             f"THEN {record}.fields ELSE '{{}}' END) WHERE type = 'text' "
             f"AND key IN ({_quoted(RESOURCE_FIELDS + DETAIL_FIELDS)}) "
             f"AND NOT (key IN ({_quoted(RESOURCE_FIELDS)}) AND value = {record}.resource_id)")
@@ -43,12 +42,12 @@ def _triggers(fts: bool) -> dict[str, str]:
     (records past the watermark are not in the index yet: the catch-up indexes them as they are)."""
     fts_delete = "INSERT INTO log_records_fts(log_records_fts, rowid, body) VALUES ('delete', old.id, old.body); " if fts else ""
     fts_insert = "INSERT INTO log_records_fts(rowid, body) VALUES (new.id, new.body); " if fts else ""
-    fields_delete = f"DELETE FROM log_record_fields WHERE (name, value, record_id) IN ({_field_rows('old')}); "
+    fields_delete = f"DELETE FROM log_record_fields WHERE (name, value, time, record_id) IN ({_field_rows('old')}); "
     return {
         "log_records_index_delete": f"AFTER DELETE ON log_records WHEN {INDEXED} BEGIN {fts_delete}{fields_delete}END",
-        "log_records_index_update": f"AFTER UPDATE OF body, fields, resource_id ON log_records WHEN {INDEXED} BEGIN "
+        "log_records_index_update": f"AFTER UPDATE OF body, fields, resource_id, time ON log_records WHEN {INDEXED} BEGIN "
         f"{fts_delete}{fts_insert}{fields_delete}"
-        f"INSERT OR IGNORE INTO log_record_fields (name, value, record_id) {_field_rows('new')}; END",
+        f"INSERT OR IGNORE INTO log_record_fields (name, value, time, record_id) {_field_rows('new')}; END",
     }
 
 
@@ -57,7 +56,6 @@ def _has_fts(conn) -> bool:
 
 
 def upgrade() -> None:
-    op.drop_index("ix_log_records_category", table_name="log_records")
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
         return
@@ -65,13 +63,13 @@ def upgrade() -> None:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     for name in RESOURCE_FIELDS + DETAIL_FIELDS:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_log_records_f_{name}")
-    # newest first within one field's value: the record ids in order
-    conn.exec_driver_sql("CREATE TABLE log_record_fields (name TEXT NOT NULL, value TEXT NOT NULL, record_id INTEGER NOT NULL, "
-                         "PRIMARY KEY (name, value, record_id)) WITHOUT ROWID")
+    # one value's records by time: a search's time window is a range of the key
+    conn.exec_driver_sql("CREATE TABLE log_record_fields (name TEXT NOT NULL, value TEXT NOT NULL, time DATETIME NOT NULL, "
+                         "record_id INTEGER NOT NULL, PRIMARY KEY (name, value, time, record_id)) WITHOUT ROWID")
     conn.exec_driver_sql("CREATE TABLE log_index_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL)")
     # the records stored so far: their bodies are in the full-text index already (0014's triggers)
     upto = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM log_records").scalar()
-    conn.exec_driver_sql("INSERT INTO log_record_fields (name, value, record_id) "
+    conn.exec_driver_sql("INSERT INTO log_record_fields (name, value, time, record_id) "
                          + _field_rows("r", "log_records r, "))
     conn.exec_driver_sql("INSERT INTO log_index_state (id, indexed_upto) VALUES (1, ?)", (upto,))
     for name, body in _triggers(_has_fts(conn)).items():
@@ -102,4 +100,3 @@ def downgrade() -> None:
                 "INSERT INTO log_records_fts(log_records_fts, rowid, body) VALUES ('delete', old.id, old.body); "
                 "INSERT INTO log_records_fts(rowid, body) VALUES (new.id, new.body); END")
             conn.exec_driver_sql("INSERT INTO log_records_fts(log_records_fts) VALUES ('rebuild')")  # the records not caught up
-    op.create_index("ix_log_records_category", "log_records", ["category"])
