@@ -102,6 +102,18 @@ def test_deletes_and_changes_leave_nothing_stale(logs):
     consistent(logs.db)
 
 
+def test_the_ids_of_deleted_records_are_never_given_again(logs):
+    """The newest records indexed, then deleted: new records get new ids, past the watermark
+    (without AUTOINCREMENT SQLite gives the largest id + 1 again, and the index would pass over them)."""
+    inference(logs.db, 5)
+    logs.index.catch_up()
+    with logs.db.session() as session:
+        session.execute(delete(LogRecord).where(LogRecord.id >= 4))
+    inference(logs.db, 2, start=5)
+    assert sorted(r["id"] for r in logs.search("inferenceId:inf-5 OR inferenceId:inf-6")) == [6, 7]
+    consistent(logs.db)
+
+
 def test_retention_purges_indexed_and_unindexed_records(logs):
     old = utcnow() - timedelta(days=400)
     with logs.db.session() as session:

@@ -63,8 +63,8 @@ class LogRecord(Base):
 
     __tablename__ = "log_records"
     # the search's full-text index and table of field values are SQLite's own (migrations 0014, 0015;
-    # core/log_index.py)
-    __table_args__ = (Index("ix_log_records_category_level_time", "category", "log_level", "time"),)
+    # core/log_index.py), which follow the ids: AUTOINCREMENT, so that an id is never given twice
+    __table_args__ = (Index("ix_log_records_category_level_time", "category", "log_level", "time"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,7 +1,9 @@
 """log search indexes caught up in batches: on SQLite the full-text index of the
 bodies and a table of the searched fields' values are filled from a watermark
 (core/log_index.py) instead of by a trigger and eight JSON expression indexes
-on every insert
+on every insert; log record ids become AUTOINCREMENT there (the table is
+copied once), so that an id is never given twice: a watermark past the
+newest records, which were then deleted, must not pass over new ones
 
 Revision ID: 0015
 Revises: 0014
@@ -63,6 +65,10 @@ def upgrade() -> None:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     for name in RESOURCE_FIELDS + DETAIL_FIELDS:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_log_records_f_{name}")
+    # without AUTOINCREMENT a new record takes the largest id + 1, which reuses the ids of the newest
+    # records once they are deleted; its sequence starts at the largest id copied
+    with op.batch_alter_table("log_records", recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+        pass
     # one value's records by time: a search's time window is a range of the key
     conn.exec_driver_sql("CREATE TABLE log_record_fields (name TEXT NOT NULL, value TEXT NOT NULL, time DATETIME NOT NULL, "
                          "record_id INTEGER NOT NULL, PRIMARY KEY (name, value, time, record_id)) WITHOUT ROWID")
