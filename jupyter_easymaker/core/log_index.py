@@ -1,25 +1,28 @@
 """The log search's indexes on SQLite, caught up in batches.
 
 Log records are written as they come (an inference gateway writes one per
-request), and indexing each one as it is inserted (a full-text trigger and an
-expression index per searched field, which parses the record's JSON each
-time) cost about four times the insert itself. So inserts touch only the
-record's table, and the indexes follow a watermark, ``indexed_upto``: the
-records past it are indexed in batches of :data:`BATCH` by one ``INSERT ...
-SELECT`` each into the full-text table (``log_records_fts``) and the table of
-the searched fields' values (``log_record_fields``: name, value, time, record id),
-about a fifth of the cost per record. The controller catches up every two
-seconds (:class:`Keeper`), except while the host's CPUs are busy (an
-endpoint serving at full speed): then the indexing waits, up to a bound, for
-a quieter moment. A search catches up first, so it never misses a record
-stored before it began. Triggers (migration 0015) keep the entries of
-indexed records that are deleted or changed.
+request). Indexing each one as it was inserted (a full-text trigger and an
+expression index per searched field, which parsed the record's JSON each
+time) made the insert, for which a gateway's flush holds the store's write
+lock, two and a half times as long (four times with random inference ids).
+So inserts touch only the record's table, and the indexes follow a
+watermark, ``indexed_upto``: the records past it are indexed in batches of
+:data:`BATCH` by one ``INSERT ... SELECT`` each into the full-text table
+(``log_records_fts``) and the table of the searched fields' values
+(``log_record_fields``: name, value, time, record id). That costs about what
+the per-insert indexing cost, but out of the writers' way and when a
+:class:`Keeper` chooses: the inference gateway's process for what it writes,
+at the serving processes' CPU priority, the Jupyter server's controller for
+the rest, both waiting while the host's CPUs are busy. A search with terms
+catches up first, so it never misses a record stored before it began.
+Triggers (migration 0015) keep the entries of indexed records that are
+deleted or changed.
 
-Record ids grow in commit order (SQLite has one writer at a time and the
-table is AUTOINCREMENT), so every record at or below the watermark is
-indexed and none above it is. A batch reads the watermark inside its write
-transaction, so catch-ups in several threads or processes never index a
-record twice.
+Record ids grow in commit order (SQLite has one writer at a time, and the
+table is AUTOINCREMENT: an id is never given twice), so every record at or
+below the watermark is indexed and none above it is. A batch reads the
+watermark inside its write transaction, so catch-ups in several threads or
+processes never index a record twice.
 """
 from __future__ import annotations
 
@@ -32,11 +35,9 @@ STATE_TABLE = "log_index_state"
 TABLES = (FTS_TABLE, FIELDS_TABLE, STATE_TABLE)  # SQLite's own, not the model's (FTS5 adds shadow tables)
 BATCH = 2000  # records per transaction: the store's write lock is held a few ms at a time
 
-_quoted = ", ".join
-
-
 def _names(names) -> str:
-    return _quoted(f"'{n}'" for n in names)
+    """SQL string literals of the field names (the known names, never user text)."""
+    return ", ".join(f"'{n}'" for n in names)
 
 
 # each searched field with a text value, except a resource id that is the record's own
