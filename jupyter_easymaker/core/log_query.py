@@ -260,15 +260,16 @@ def _narrowed(window: Window, items: tuple[Node, ...]) -> Window:
     """``window`` with the time terms among ``items`` (an AND's) applied."""
     low, high = window
     for item in items:
-        lows, highs = [], []
         if isinstance(item, Compare):
-            (lows if item.op in (">=", ">") else highs).append(item.value)
+            lower, upper = (item.value, None) if item.op in (">=", ">") else (None, item.value)
         elif isinstance(item, Between):
-            lows, highs = [item.low] if item.low else [], [item.high] if item.high else []
-        for value in lows:
-            low = value if low is None else max(low, value)
-        for value in highs:
-            high = value if high is None else min(high, value)
+            lower, upper = item.low, item.high
+        else:
+            continue
+        if lower is not None and (low is None or lower > low):
+            low = lower
+        if upper is not None and (high is None or upper < high):
+            high = upper
     return low, high
 
 

@@ -136,36 +136,31 @@ async def _watch_owner(state_file: str | None, stop: asyncio.Event) -> None:
             stop.set()
 
 
-async def _flush_loop(gateway: Gateway, stop: asyncio.Event) -> None:
+async def _every(seconds: float, stop: asyncio.Event, work: Callable[[], Any], what: str) -> None:
+    """``work`` in a worker thread every ``seconds``, and once more when ``stop`` is set (the loop
+    never waits for the store's lock)."""
     loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            pass
+        try:
+            await loop.run_in_executor(None, work)
+        except Exception:
+            log.exception("easymaker gateway: %s failed", what)
+
+
+def _flush_loop(gateway: Gateway, stop: asyncio.Event) -> Awaitable[None]:
     # often: many small transactions hold the store's write lock for short moments, one big one for long
     every = min(gateway.options.stats_flush_seconds, FLUSH_SECONDS)
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-        except TimeoutError:
-            pass
-        if gateway.dirty:
-            try:
-                await loop.run_in_executor(None, gateway.flush)  # the loop never waits for the store's lock
-            except Exception:
-                log.exception("easymaker gateway: writing statistics and inference logs failed")
+    return _every(every, stop, lambda: gateway.dirty and gateway.flush(), "writing statistics and inference logs")
 
 
-async def _index_loop(gateway: Gateway, stop: asyncio.Event) -> None:
+def _index_loop(gateway: Gateway, stop: asyncio.Event) -> Awaitable[None]:
     """The log search's indexes brought up to the records this process writes, at its CPU priority
     (core/log_index.py Keeper; the Jupyter server's controller leaves them to it)."""
-    loop = asyncio.get_running_loop()
-    keeper = Keeper(LogIndex(gateway.db))
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), LOG_INDEX_SECONDS)
-        except TimeoutError:
-            pass
-        try:
-            await loop.run_in_executor(None, keeper.tick)
-        except Exception:
-            log.exception("easymaker gateway: indexing log records failed")
+    return _every(LOG_INDEX_SECONDS, stop, Keeper(LogIndex(gateway.db)).tick, "indexing log records")
 
 
 async def _reload_loop(gateway: Gateway, seconds: float, stop: asyncio.Event) -> None:
