@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import uuid
 
 import pytest
 
@@ -91,6 +92,16 @@ async def test_a_kept_alive_connection_is_answered_by_its_model_server_as_the_ga
             assert headers["x-inference-id"] == f"ho-{i}" and headers["x-easymaker-stage"] == "default"
             assert headers["access-control-allow-origin"] == "*" and "x-inference-id" in headers["access-control-expose-headers"].lower()
 
+        # the same head again and again (as most clients send): each answer has an inference id of its own
+        plain = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 f"Authorization: Bearer {key}\r\nContent-Length: {len(BODY)}\r\n\r\n").encode() + BODY
+        made = [await asyncio.to_thread(conn.ask, plain) for _ in range(3)]
+        assert [(s, d) for s, _, d in made] == [(200, {"predictions": [1]})] * 3
+        made_ids = [h["x-inference-id"] for _, h, _ in made]
+        assert len(set(made_ids)) == 3 and all(uuid.UUID(i).version == 7 for i in made_ids), made_ids
+        same = [await asyncio.to_thread(conn.ask, request_bytes(path, key, "ho-same")) for _ in range(2)]
+        assert [h["x-inference-id"] for _, h, _ in same] == ["ho-same"] * 2
+
         # pipelined: three requests in one write, answered in order
         conn.send(b"".join(request_bytes(path, key, f"ho-pipe-{i}") for i in range(3)))
         piped = [await asyncio.to_thread(conn.answer) for _ in range(3)]
@@ -113,10 +124,11 @@ async def test_a_kept_alive_connection_is_answered_by_its_model_server_as_the_ga
 
     # statistics and inference logs of what the model server answered are the stage's, at once
     stats = await api.get("endpoints/ho/stages/default/statistics")
-    assert stats["totals"]["calls"] == 11 and stats["totals"]["failure"] == 0, stats["totals"]
+    assert stats["totals"]["calls"] == 16 and stats["totals"]["failure"] == 0, stats["totals"]
     logs = (await api.get("endpoints/ho/stages/default/logs"))["records"]
     ids = {r["inferenceId"]: r for r in logs}
-    expected = {f"ho-{i}" for i in range(6)} | {f"ho-pipe-{i}" for i in range(3)} | {"ho-chunked", "ho-after"}
+    expected = ({f"ho-{i}" for i in range(6)} | {f"ho-pipe-{i}" for i in range(3)} | {"ho-chunked", "ho-after", "ho-same"}
+                | set(made_ids))
     assert expected <= set(ids), sorted(ids)
     handed = ids["ho-3"]
     assert handed["status"] == 200 and handed["modelName"] == "iris" and handed["action"] == "Endpoint.Model"

@@ -55,6 +55,20 @@ def test_an_inference_id_is_made_when_the_client_sends_none():
     assert later < parse(f"GET {PREFIX}v2/models/iris HTTP/1.1\nx-api-key: em_key").inference_id
 
 
+def test_a_head_sent_again_gives_the_same_request_with_an_inference_id_of_its_own():
+    made = parse(f"POST {PREFIX}v2/models/iris/infer HTTP/1.1\nx-api-key: em_key\nContent-Length: 2")
+    again = made.again()
+    assert again.inference_id != made.inference_id and uuid.UUID(again.inference_id.decode()).version == 7
+    assert dict(again.headers)[b"x-inference-id"] == again.inference_id
+    assert [h for h in again.headers if h[0] != b"x-inference-id"] == [h for h in made.headers if h[0] != b"x-inference-id"]
+    assert (again.method, again.path, again.length, again.head_end) == (made.method, made.path, made.length, made.head_end)
+    assert again.again().inference_id != again.inference_id
+    # the client's own id is the client's, on every request
+    sent = parse(f"POST {PREFIX}v2/models/iris/infer HTTP/1.1\nx-api-key: em_key\nX-Inference-Id: mine")
+    assert sent.again().inference_id == b"mine" and sent.again().headers == sent.headers
+    assert sent.again().headers is not sent.headers  # the app may change its own list
+
+
 @pytest.mark.parametrize("text, why", [
     (f"POST {PREFIX}v1/models/iris:predict HTTP/1.1\nAuthorization: Bearer other", "another API key"),
     (f"POST {PREFIX}v1/models/iris:predict HTTP/1.1", "another API key"),

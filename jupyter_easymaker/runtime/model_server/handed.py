@@ -65,6 +65,21 @@ class Request:
     length: int  # of the body
     head_end: int  # where the head's blank line starts in the connection's buffer
     inference_id: bytes
+    id_made: bool = False  # the inference id was made here: the client sent none
+
+    def again(self) -> Request:
+        """The request of the same head sent again (a client's requests on one connection mostly
+        have the same head, byte for byte): what parsing it would give, without parsing it."""
+        headers = self.headers.copy()  # the app's own list
+        inference_id = self.inference_id
+        if self.id_made:
+            inference_id = new_inference_id()
+            headers[ID_AT] = (b"x-inference-id", inference_id)
+        return Request(self.method, self.path, self.query, headers, self.length, self.head_end, inference_id,
+                       self.id_made)
+
+
+ID_AT = -5  # where the x-inference-id header is in a Request's headers (parse_head's last six)
 
 
 def parse_head(buf: bytes | bytearray, end: int, grant: Grant, host: bytes, peer: bytes) -> Request | str:
@@ -113,11 +128,13 @@ def parse_head(buf: bytes | bytearray, end: int, grant: Grant, host: bytes, peer
             return "a " + name.decode("latin-1") + " header"
     if key != grant.key:
         return "another API key"
+    made = not inference_id
     inference_id = inference_id or new_inference_id()
     headers += [(b"host", host), (b"x-inference-id", inference_id), (b"x-forwarded-for", forwarded_for or peer),
                 (b"x-forwarded-proto", b"http"), (b"x-forwarded-host", forwarded_host or b""),
                 (b"content-length", b"%d" % (length or 0))]
-    return Request(method, "/" + raw_path.decode("utf-8", "replace"), query, headers, length or 0, end, inference_id)
+    return Request(method, "/" + raw_path.decode("utf-8", "replace"), query, headers, length or 0, end, inference_id,
+                   made)
 
 
 class HandedConnection(asyncio.Protocol):
@@ -135,6 +152,8 @@ class HandedConnection(asyncio.Protocol):
         self.host = b""
         self.peer = b""
         self.scope_base: dict[str, Any] = {}
+        self.last_head = b""  # the head last answered here, and its request (Request.again)
+        self.last_request: Request | None = None
         self.task: asyncio.Task | None = None  # the answer under way, cancelled past its deadline (GatewayLink.sweep)
         self.deadline = 0.0
         self._writable: asyncio.Future | None = None
@@ -194,10 +213,15 @@ class HandedConnection(asyncio.Protocol):
             if len(buf) > MAX_HEAD or b"\n\n" in buf:  # the gateway's parser decides
                 self.give_back("a head too long, or bare line ends")
             return
-        request = parse_head(buf, end, self.grant, self.host, self.peer)
-        if isinstance(request, str):
-            self.give_back(request)
-            return
+        head = bytes(buf[:end])
+        if self.last_request is not None and head == self.last_head:
+            request = self.last_request.again()
+        else:
+            request = parse_head(head, end, self.grant, self.host, self.peer)
+            if isinstance(request, str):
+                self.give_back(request)
+                return
+            self.last_head, self.last_request = head, request
         if len(buf) < end + 4 + request.length:
             return  # the body is still coming
         self.busy = True

@@ -200,8 +200,9 @@ class GatewayLink:
         if self.latencies >= MAX_PENDING_LATENCIES:
             return  # no gateway for a long while: counted no more
         self.latencies += 1
-        entry[1].append(round(latency_ms, 3))
-        if ok and random.random() >= grant.sample:
+        latency_ms = round(latency_ms, 3)
+        entry[1].append(latency_ms)
+        if ok and grant.sample < 1.0 and random.random() >= grant.sample:
             return
         if self.log_count >= MAX_PENDING_LOGS:
             self.dropped += 1
@@ -211,7 +212,7 @@ class GatewayLink:
         if rows is None:
             rows = self.logs[grant.id] = []
         rows.append([request.inference_id.decode("latin-1"), request.method.decode(), request.path, status,
-                     round(latency_ms, 3), time.time()])
+                     latency_ms, time.time()])
 
     # -- reports ---------------------------------------------------------------------------------
     async def _report_loop(self) -> None:
