@@ -68,7 +68,7 @@ class Writer:
         """CPU seconds of taking the report in, of writing it, and of indexing what was written."""
         gc.collect()  # what the previous round left is not collected in this one's time
         t0 = time.process_time()
-        self.handoff._report(json.loads(data))
+        self.handoff.take_report(data)
         t1 = time.process_time()
         self.gateway.flush()
         t2 = time.process_time()
