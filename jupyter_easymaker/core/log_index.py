@@ -29,6 +29,8 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy.exc import OperationalError
+
 from jupyter_easymaker.core.log_query import DETAIL_FIELDS, FIELDS_TABLE, FTS_TABLE, RESOURCE_FIELDS
 
 STATE_TABLE = "log_index_state"
@@ -41,14 +43,21 @@ def _names(names) -> str:
 
 
 # each searched field with a text value, except a resource id that is the record's own
-# (the search finds those by the record's resource_id); fields that are not a JSON text are none
-FIELD_ROWS = (
-    f"INSERT OR IGNORE INTO {FIELDS_TABLE} (name, value, time, record_id) "  # a key twice in one JSON object: once
-    "SELECT j.key, j.value, r.time, r.id FROM log_records r, "
-    "json_each(CASE WHEN json_valid(r.fields) THEN r.fields ELSE '{}' END) j "
-    f"WHERE r.id > ? AND r.id <= ? AND j.type = 'text' AND j.key IN ({_names(RESOURCE_FIELDS + DETAIL_FIELDS)}) "
-    f"AND NOT (j.key IN ({_names(RESOURCE_FIELDS)}) AND j.value = r.resource_id)"
-)
+# (the search finds those by the record's resource_id)
+def _field_rows(fields: str) -> str:
+    return (
+        f"INSERT OR IGNORE INTO {FIELDS_TABLE} (name, value, time, record_id) "  # a key twice in one JSON object: once
+        f"SELECT j.key, j.value, r.time, r.id FROM log_records r, json_each({fields}) j "
+        f"WHERE r.id > ? AND r.id <= ? AND j.type = 'text' AND j.key IN ({_names(RESOURCE_FIELDS + DETAIL_FIELDS)}) "
+        f"AND NOT (j.key IN ({_names(RESOURCE_FIELDS)}) AND j.value = r.resource_id)"
+    )
+
+
+# the product writes fields as JSON: parsed once (json_valid parses too, and this SQLite has no parse cache);
+# a batch with a record written around the product whose fields are not JSON is done again, checked:
+# such fields give no rows
+FIELD_ROWS = _field_rows("r.fields")
+FIELD_ROWS_CHECKED = _field_rows("CASE WHEN json_valid(r.fields) THEN r.fields ELSE '{}' END")
 BODIES = f"INSERT INTO {FTS_TABLE} (rowid, body) SELECT id, body FROM log_records WHERE id > ? AND id <= ?"
 
 
@@ -125,7 +134,13 @@ class LogIndex:
                 return 0
             if self.full_text:
                 conn.exec_driver_sql(BODIES, (upto, last))
-            conn.exec_driver_sql(FIELD_ROWS, (upto, last))
+            try:
+                with session.begin_nested():  # a failed statement undoes its own rows only
+                    conn.exec_driver_sql(FIELD_ROWS, (upto, last))
+            except OperationalError as exc:
+                if "malformed JSON" not in str(exc):
+                    raise
+                conn.exec_driver_sql(FIELD_ROWS_CHECKED, (upto, last))
             conn.exec_driver_sql(f"UPDATE {STATE_TABLE} SET indexed_upto = ?", (last,))
             return count
 
