@@ -53,7 +53,7 @@ def _field_rows(fields: str) -> str:
     )
 
 
-# the product writes fields as JSON: parsed once (json_valid parses too, and this SQLite has no parse cache);
+# the product writes fields as JSON, so each is parsed once (json_valid would parse it a second time);
 # a batch with a record written around the product whose fields are not JSON is done again, checked:
 # such fields give no rows
 FIELD_ROWS = _field_rows("r.fields")
