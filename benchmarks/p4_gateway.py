@@ -147,7 +147,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--probe-seconds", type=float, default=10.0,
+    parser.add_argument("--probe-seconds", type=float, default=20.0,
                         help="how long the Jupyter REST API is timed, idle and under load (its p99 needs samples)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--json", help="also write the results here")
