@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 from jupyter_easymaker.catalogs import handoff as wire
-from jupyter_easymaker.runtime.model_server.handed import Grant, Request, parse_head
+from jupyter_easymaker.runtime.model_server.handed import Grant, HandedConnection, Request, parse_head
+from jupyter_easymaker.runtime.model_server.handoff import GatewayLink
 
 PREFIX = "/easymaker/inference/ep/stage-a/iris/"
 GRANT = Grant({"id": "g1", "who": {}, "prefix": PREFIX, "key": "em_key", "stage": "stage-a"})
@@ -67,6 +68,36 @@ def test_a_head_sent_again_gives_the_same_request_with_an_inference_id_of_its_ow
     sent = parse(f"POST {PREFIX}v2/models/iris/infer HTTP/1.1\nx-api-key: em_key\nX-Inference-Id: mine")
     assert sent.again().inference_id == b"mine" and sent.again().headers == sent.headers
     assert sent.again().headers is not sent.headers  # the app may change its own list
+
+
+async def test_the_app_gets_a_header_list_of_its_own_on_every_request():
+    seen: list[list] = []
+
+    async def app(scope, receive, send):
+        await receive()
+        seen.append(list(scope["headers"]))
+        scope["headers"].append((b"x-added-by-the-app", b"1"))  # as a middleware may change its own list
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    loop = asyncio.get_running_loop()
+    conn = HandedConnection(GatewayLink(app, os.devnull, 0), app, GRANT)  # a link never made: it only counts
+    server, client = socket.socketpair()
+    server.setblocking(False)
+    client.setblocking(False)
+    await loop.connect_accepted_socket(lambda: conn, server)
+    request = f"POST {PREFIX}v1/x HTTP/1.1\r\nx-api-key: em_key\r\nContent-Length: 0\r\n\r\n".encode()
+    try:
+        for _ in range(3):  # the same head each time: parsed once, then given again (Request.again)
+            await loop.sock_sendall(client, request)
+            answer = b""
+            while not answer.endswith(b"{}"):
+                answer += await asyncio.wait_for(loop.sock_recv(client, 65536), 10)
+            assert answer.startswith(b"HTTP/1.1 200 ")
+    finally:
+        client.close()
+    assert len(seen) == 3 and not any(b"x-added-by-the-app" in dict(headers) for headers in seen)
+    assert len({dict(headers)[b"x-inference-id"] for headers in seen}) == 3
 
 
 @pytest.mark.parametrize("text, why", [

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -222,6 +222,7 @@ class HandedConnection(asyncio.Protocol):
                 self.give_back(request)
                 return
             self.last_head, self.last_request = head, request
+            request = replace(request, headers=request.headers.copy())  # the app's own list: the kept one stays as parsed
         if len(buf) < end + 4 + request.length:
             return  # the body is still coming
         self.busy = True
