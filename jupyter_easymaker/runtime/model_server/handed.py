@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -214,17 +214,15 @@ class HandedConnection(asyncio.Protocol):
                 self.give_back("a head too long, or bare line ends")
             return
         head = bytes(buf[:end])
-        if self.last_request is not None and head == self.last_head:
-            request = self.last_request.again()
-        else:
-            request = parse_head(head, end, self.grant, self.host, self.peer)
-            if isinstance(request, str):
-                self.give_back(request)
+        if self.last_request is None or head != self.last_head:
+            parsed = parse_head(head, end, self.grant, self.host, self.peer)
+            if isinstance(parsed, str):
+                self.give_back(parsed)
                 return
-            self.last_head, self.last_request = head, request
-            request = replace(request, headers=request.headers.copy())  # the app's own list: the kept one stays as parsed
-        if len(buf) < end + 4 + request.length:
+            self.last_head, self.last_request = head, parsed  # kept as parsed: each request is a copy of it
+        if len(buf) < end + 4 + self.last_request.length:
             return  # the body is still coming
+        request = self.last_request.again()
         self.busy = True
         asyncio.get_running_loop().create_task(self.answer(request))
 
