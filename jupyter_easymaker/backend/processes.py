@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import psutil
 
+from jupyter_easymaker.backend.time_slice import shortest_slice
+
 
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -58,10 +60,13 @@ def lower_priority(pid: int, steps: int) -> None:
     """Put process ``pid``, which leads a session of its own, ``steps`` below this process's
     CPU priority. Where the kernel shares CPU time out by session first (autogroup, on in most
     distributions), a nice value ranks a process only among its own session's: the session's
-    group gets the steps too, or JupyterLab would still get no more CPU than a busy model server."""
+    group gets the steps too, or JupyterLab would still get no more CPU than a busy model server.
+    Its threads also take the shortest CPU time slice (backend/time_slice.py): a JupyterLab thread
+    that wakes waits less behind them."""
     if steps <= 0:
         return
     os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + steps))
+    shortest_slice(pid)
     try:
         if os.getsid(pid) != pid:
             return  # the group is shared with the processes it must give way to
