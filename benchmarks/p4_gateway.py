@@ -9,8 +9,10 @@ from a process of its own, on uvloop) straight to the model server, through
 the gateway process's own port, and through the Jupyter port's stage URL
 (relayed to the gateway process): requests/s, p50, p99, the ratio to direct
 and the p50 the gateway adds. Then the Jupyter REST API (authenticated
-``GET /api/status`` and ``GET /easymaker/api/v1/endpoints``) is timed idle
-and while the gateway carries 32 clients, for --probe-seconds each. Last, a
+``GET /api/status`` and ``GET /easymaker/api/v1/endpoints``) is timed idle,
+while the gateway carries 32 clients, and while 32 clients call the model
+server directly (what that load alone costs JupyterLab on this host), for
+--probe-seconds each. Last, a
 second stage is added and the default stage is changed while clients keep
 calling the default stage URL: every request must succeed.
 
@@ -22,7 +24,8 @@ to the store (``inference_log_sample_rate`` 1.0 by default): that store
 write is most of what the gateway path costs beyond direct.
 
 The load generator stands in for clients on other hosts: it runs at the
-gateway's CPU priority (``gateway_nice`` steps below JupyterLab). Serving
+gateway's CPU priority (``gateway_nice`` steps below JupyterLab, and the
+shortest time slice, as the serving processes). Serving
 options go in with --serving, e.g. ``'{"gateway_nice": 0, "local_nice": 0}'``
 to see what the default priorities spare JupyterLab.
 """
@@ -199,17 +202,25 @@ def main() -> int:
             server.request("GET", "endpoints/bench/stages/default/logs?query=predict&limit=1")
             time.sleep(1.0)
             idle = probe(server.port, server.token, args.probe_seconds)
-            busy_load = load_in_process(gateway_port, path, auth, 32, args.probe_seconds + 2, args.warmup, client_nice)
-            time.sleep(args.warmup + 0.5)
-            busy = probe(server.port, server.token, args.probe_seconds)
-            carried = json.loads(busy_load.communicate()[0])
-            results["jupyter_api"] = {"idle": idle, "gateway_32_clients": busy, "gateway_load": carried}
-            print(f"\nJupyter REST API, idle vs while the gateway port carries 32 clients ({carried['rps']:.0f} req/s):")
+            loaded = {}
+            # the same 32 clients through the gateway port, then straight to the model server: what the
+            # load costs JupyterLab on this host with no gateway at all, beside what it costs through it
+            for name, port, target_path, headers in (targets[1], targets[0]):
+                busy_load = load_in_process(port, target_path, headers, 32, args.probe_seconds + 2, args.warmup, client_nice)
+                time.sleep(args.warmup + 0.5)
+                busy = probe(server.port, server.token, args.probe_seconds)
+                loaded[name] = (busy, json.loads(busy_load.communicate()[0]))
+            busy, carried = loaded["gateway port"]
+            direct_busy, direct_carried = loaded["direct"]
+            results["jupyter_api"] = {"idle": idle, "gateway_32_clients": busy, "gateway_load": carried,
+                                      "direct_32_clients": direct_busy, "direct_load": direct_carried}
+            print(f"\nJupyter REST API, idle vs while 32 clients call through the gateway port ({carried['rps']:.0f} req/s) "
+                  f"and straight to the model server ({direct_carried['rps']:.0f} req/s):")
             for api_path in idle:
-                i, b = idle[api_path], busy[api_path]
+                i, b, d = idle[api_path], busy[api_path], direct_busy[api_path]
                 print(f"  {api_path:30s} idle p50 {i['p50_ms']:6.2f} p99 {i['p99_ms']:6.2f} ms | "
-                      f"under load p50 {b['p50_ms']:6.2f} p99 {b['p99_ms']:6.2f} ms ({b['p99_ms'] / i['p99_ms']:.2f}x idle p99, "
-                      f"{b['requests']} calls)")
+                      f"gateway load p50 {b['p50_ms']:6.2f} p99 {b['p99_ms']:6.2f} ms ({b['p99_ms'] / i['p99_ms']:.2f}x idle p99, "
+                      f"{b['requests']} calls) | direct load p99 {d['p99_ms']:6.2f} ms ({d['p99_ms'] / i['p99_ms']:.2f}x)")
 
             server.request("POST", "endpoints/bench/stages", {"name": "next", "resources": [{"model": "iris", "cpu": 0.5}]})
             wait_active(server, "bench")
