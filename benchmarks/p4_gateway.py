@@ -202,16 +202,15 @@ def main() -> int:
             server.request("GET", "endpoints/bench/stages/default/logs?query=predict&limit=1")
             time.sleep(1.0)
             idle = probe(server.port, server.token, args.probe_seconds)
-            loaded = {}
+            loaded = {}  # name: (the probe's figures, the load carried meanwhile)
             # the same 32 clients through the gateway port, then straight to the model server: what the
             # load costs JupyterLab on this host with no gateway at all, beside what it costs through it
             for name, port, target_path, headers in (targets[1], targets[0]):
-                busy_load = load_in_process(port, target_path, headers, 32, args.probe_seconds + 2, args.warmup, client_nice)
+                clients = load_in_process(port, target_path, headers, 32, args.probe_seconds + 2, args.warmup, client_nice)
                 time.sleep(args.warmup + 0.5)
-                busy = probe(server.port, server.token, args.probe_seconds)
-                loaded[name] = (busy, json.loads(busy_load.communicate()[0]))
-            busy, carried = loaded["gateway port"]
-            direct_busy, direct_carried = loaded["direct"]
+                figures = probe(server.port, server.token, args.probe_seconds)
+                loaded[name] = (figures, json.loads(clients.communicate()[0]))
+            (busy, carried), (direct_busy, direct_carried) = loaded["gateway port"], loaded["direct"]
             results["jupyter_api"] = {"idle": idle, "gateway_32_clients": busy, "gateway_load": carried,
                                       "direct_32_clients": direct_busy, "direct_load": direct_carried}
             print(f"\nJupyter REST API, idle vs while 32 clients call through the gateway port ({carried['rps']:.0f} req/s) "

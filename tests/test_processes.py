@@ -59,7 +59,7 @@ THREAD_LATER = ("import threading, time; time.sleep(0.3); t = threading.Thread(t
                 "t.start(); print(t.native_id, flush=True); t.join()")
 
 
-def test_a_lowered_process_and_the_threads_it_starts_later_take_the_shortest_time_slice(tmp_path):
+def test_a_lowered_process_and_the_threads_it_starts_later_take_the_shortest_time_slice():
     """A JupyterLab thread that wakes then waits less behind them (Linux 6.12+; elsewhere nothing changes)."""
     own = slice_of(os.getpid())
     started = []

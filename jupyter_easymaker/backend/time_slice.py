@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 
 SHORTEST_NS = 100_000  # the kernel's lower bound for a custom slice
-_SCHED_SETATTR = {"x86_64": 314, "aarch64": 274, "ppc64le": 355, "s390x": 345}
-_SCHED_GETATTR = {"x86_64": 315, "aarch64": 275, "ppc64le": 356, "s390x": 346}
+_POLICIES_FAIR = (0, 3, 5)  # SCHED_OTHER, SCHED_BATCH, SCHED_IDLE: the only ones a slice applies to
+# (sched_setattr, sched_getattr) per architecture
+_CALLS = {"x86_64": (314, 315), "aarch64": (274, 275), "ppc64le": (355, 356), "s390x": (345, 346)}
 
 
 class _SchedAttr(ctypes.Structure):
@@ -29,41 +29,42 @@ class _SchedAttr(ctypes.Structure):
                 ("sched_period", ctypes.c_uint64)]
 
 
-def _syscall(table: dict[str, int]) -> tuple[ctypes.CDLL, int] | None:
-    number = table.get(platform.machine()) if os.uname().sysname == "Linux" else None
-    if number is None:
+def _calls() -> tuple[ctypes.CDLL, int, int] | None:
+    """libc and the numbers of sched_setattr and sched_getattr; None where there are none."""
+    system = os.uname()
+    if system.sysname != "Linux" or system.machine not in _CALLS:
         return None
-    return ctypes.CDLL(None, use_errno=True), number
+    return (ctypes.CDLL(None, use_errno=True), *_CALLS[system.machine])
+
+
+def _get(libc: ctypes.CDLL, number: int, tid: int) -> _SchedAttr | None:
+    attr = _SchedAttr()
+    if libc.syscall(number, tid, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
+        return None  # that thread ended
+    return attr
 
 
 def slice_of(tid: int) -> int | None:
     """The thread's time slice in ns (0 where the kernel keeps none per thread); None where unknown."""
-    call = _syscall(_SCHED_GETATTR)
-    if call is None:
-        return None
-    libc, number = call
-    attr = _SchedAttr()
-    if libc.syscall(number, tid, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
-        return None
-    return int(attr.sched_runtime)
+    calls = _calls()
+    attr = _get(calls[0], calls[2], tid) if calls else None
+    return None if attr is None else int(attr.sched_runtime)
 
 
 def shortest_slice(pid: int) -> None:
     """Give every thread of process ``pid`` the shortest slice; the threads it starts later inherit
     it. Each keeps its policy and nice value (the call sets them as well)."""
-    get, put = _syscall(_SCHED_GETATTR), _syscall(_SCHED_SETATTR)
-    if get is None or put is None:
+    calls = _calls()
+    if calls is None:
         return
-    (libc, get_number), (_, put_number) = get, put
+    libc, set_number, get_number = calls
     try:
         tids = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
     except OSError:
         return  # gone already
     for tid in tids:
-        attr = _SchedAttr()
-        if libc.syscall(get_number, tid, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
-            continue  # that thread ended
-        if attr.sched_policy not in (0, 3, 5):  # SCHED_OTHER, SCHED_BATCH, SCHED_IDLE: the fair class only
+        attr = _get(libc, get_number, tid)
+        if attr is None or attr.sched_policy not in _POLICIES_FAIR:
             continue
         attr.size, attr.sched_flags, attr.sched_runtime = ctypes.sizeof(attr), 0, SHORTEST_NS
-        libc.syscall(put_number, tid, ctypes.byref(attr), 0)  # refused (no permission, ended): its slice stays
+        libc.syscall(set_number, tid, ctypes.byref(attr), 0)  # refused (no permission, ended): its slice stays
