@@ -65,12 +65,16 @@ async function newExperiment(form: Locator): Promise<void> {
 /** A node drawn whole inside its graph's canvas (the view is fitted again when the details narrow it). */
 async function expectInSight(graph: Locator, id: string): Promise<void> {
   const node = graph.locator(`.react-flow__node[data-id="${id}"]`);
+  // the poll answers with both boxes when the node is not inside, so that a failure shows where it was
+  const box = (b: { x: number; y: number; width: number; height: number } | null) =>
+    b ? `${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}` : 'none';
   await expect
     .poll(async () => {
       const [g, n] = [await graph.boundingBox(), await node.boundingBox()];
-      return !!g && !!n && n.x >= g.x && n.x + n.width <= g.x + g.width && n.y >= g.y && n.y + n.height <= g.y + g.height;
+      const inside = !!g && !!n && n.x >= g.x && n.x + n.width <= g.x + g.width && n.y >= g.y && n.y + n.height <= g.y + g.height;
+      return inside ? 'inside' : `node ${box(n)} in graph ${box(g)}`;
     }, { timeout: 15_000, message: `node ${id} whole in sight` })
-    .toBe(true);
+    .toBe('inside');
 }
 
 test.beforeAll(() => {

@@ -15,6 +15,8 @@ import {
   Position,
   ReactFlow,
   ReactFlowProvider,
+  getViewportForBounds,
+  useNodesInitialized,
   useReactFlow,
   useStore
 } from '@xyflow/react';
@@ -144,6 +146,7 @@ export interface IPipelineGraphProps {
 }
 
 const FIT = { padding: 0.15, maxZoom: 1.1 };
+const MIN_ZOOM = 0.1;
 
 function GraphCanvas(props: IPipelineGraphProps): JSX.Element {
   const trans = useTrans();
@@ -151,28 +154,36 @@ function GraphCanvas(props: IPipelineGraphProps): JSX.Element {
   const flow = useReactFlow();
   const laid = React.useMemo(() => layoutPipelineGraph(graph, runs), [graph, runs]);
   const nodes = React.useMemo(() => laid.nodes.map(n => (n.id === selected ? { ...n, selected: true } : n)), [laid, selected]);
-  // React Flow's own measure of its canvas: the view is fitted after React
-  // Flow has taken a new size in, never before (a fit against the old size
-  // would leave nodes under the details that narrowed it)
+  // React Flow's own measure of its canvas, and whether it has measured every node: the
+  // view is fitted against sizes React Flow has taken in, never before (a fit against the
+  // old canvas would leave nodes under the details that narrowed it). Hidden nodes are
+  // counted (there are none) because that reading follows each measure, where React
+  // Flow's plain flag changes only when nodes are set.
   const width = useStore(s => s.width);
   const height = useStore(s => s.height);
-  // a new graph (not new states) is fitted into view again, and so is a resized canvas
-  React.useEffect(() => {
-    if (!width || !height) {
+  const measured = useNodesInitialized({ includeHiddenNodes: true });
+  // A new graph (not new states) or a resized canvas asks for a fit, made as soon as
+  // everything is measured, before the frame is painted. The view is set here rather
+  // than through React Flow's fitView, which queues the fit behind its node updates.
+  const fitWanted = React.useRef(true);
+  React.useLayoutEffect(() => {
+    fitWanted.current = true;
+  }, [graph, width, height]);
+  React.useLayoutEffect(() => {
+    if (!fitWanted.current || !measured || !width || !height) {
       return;
     }
-    const frame = requestAnimationFrame(() => void flow.fitView(FIT));
-    return () => cancelAnimationFrame(frame);
-  }, [graph, width, height]);
+    fitWanted.current = false;
+    const bounds = flow.getNodesBounds(flow.getNodes());
+    void flow.setViewport(getViewportForBounds(bounds, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding));
+  }, [graph, width, height, measured]);
   return (
     <div className="jp-EasyMaker-pipelineCanvas">
       <ReactFlow
         nodes={nodes}
         edges={laid.edges}
         nodeTypes={NODE_TYPES}
-        fitView
-        fitViewOptions={FIT}
-        minZoom={0.1}
+        minZoom={MIN_ZOOM}
         maxZoom={2.5}
         nodesDraggable={false}
         nodesConnectable={false}
@@ -193,7 +204,7 @@ function GraphCanvas(props: IPipelineGraphProps): JSX.Element {
         }}
       >
         <Background variant={BackgroundVariant.Dots} gap={16} size={1} />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={FIT} />
         <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} ariaLabel={trans.__('Minimap')} />
       </ReactFlow>
     </div>
