@@ -1,6 +1,6 @@
 """P4: what the inference gateway costs, what it costs JupyterLab, and a default-stage change under load.
 
-    python benchmarks/p4_gateway.py [--seconds 8] [--concurrency 1 8 32]
+    python benchmarks/p4_gateway.py [--seconds 8] [--concurrency 1 8 32] [--probe-seconds 20] [--rounds 3]
 
 Starts a real Jupyter server with the extension (local backend), deploys a
 scikit-learn model on an endpoint (one pod), then drives OIP v1 predict
@@ -12,9 +12,11 @@ and the p50 the gateway adds. Then the Jupyter REST API (authenticated
 ``GET /api/status`` and ``GET /easymaker/api/v1/endpoints``) is timed idle,
 while the gateway carries 32 clients, and while 32 clients call the model
 server directly (what that load alone costs JupyterLab on this host), for
---probe-seconds each. Last, a
-second stage is added and the default stage is changed while clients keep
-calling the default stage URL: every request must succeed.
+--probe-seconds each in all, in --rounds interleaved rounds whose calls are
+pooled: a host that speeds up or slows down during the run then weighs on
+idle and loaded alike. Last, a second stage is added and the default stage
+is changed while clients keep calling the default stage URL: every request
+must succeed.
 
 Through the gateway port, a kept-alive connection is handed to the model
 server after its first request (the connection handoff, serving option
@@ -37,6 +39,7 @@ import http.client
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,8 +123,9 @@ def run_load(*args) -> dict:
     return json.loads(out)
 
 
-def probe(port: int, token: str, seconds: float) -> dict:
-    """Authenticated Jupyter REST calls one after another: GET /api/status and an EasyMaker list."""
+def probe(port: int, token: str, seconds: float) -> dict[str, list[float]]:
+    """Authenticated Jupyter REST calls one after another: GET /api/status and an EasyMaker list.
+    The seconds each call took, by path."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"token {token}"}
     times: dict[str, list[float]] = {"/api/status": [], "/easymaker/api/v1/endpoints": []}
@@ -136,7 +140,7 @@ def probe(port: int, token: str, seconds: float) -> dict:
             assert response.status == 200, (path, response.status)
             time.sleep(0.005)  # a person's pace, not a load test
     conn.close()
-    return {path: summary(values, None) for path, values in times.items()}
+    return times
 
 
 def print_row(name: str, concurrency: int, row: dict, direct: dict) -> None:
@@ -151,7 +155,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--probe-seconds", type=float, default=20.0,
-                        help="how long the Jupyter REST API is timed, idle and under load (its p99 needs samples)")
+                        help="how long the Jupyter REST API is timed, idle and under each load, in all (its p99 needs samples)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="the idle and loaded timings of the Jupyter REST API are taken in this many interleaved "
+                             "rounds and pooled, so that a host that speeds up or slows down meanwhile weighs on each alike")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--serving", default="{}", help="serving options of the server (JSON), e.g. "
@@ -197,29 +204,52 @@ def main() -> int:
                     row[name]["added_p50_ms"] = round(row[name]["p50_ms"] - row["direct"]["p50_ms"], 3)
                 results["runs"].append(row)
 
-            # idle is idle: the log records of the table's requests stored and indexed first (a search
-            # with terms catches the index up), or the "idle" probe would share the cores with that work
-            server.request("GET", "endpoints/bench/stages/default/logs?query=predict&limit=1")
-            time.sleep(1.0)
-            idle = probe(server.port, server.token, args.probe_seconds)
-            loaded = {}  # name: (the probe's figures, the load carried meanwhile)
-            # the same 32 clients through the gateway port, then straight to the model server: what the
-            # load costs JupyterLab on this host with no gateway at all, beside what it costs through it
-            for name, port, target_path, headers in (targets[1], targets[0]):
-                clients = load_in_process(port, target_path, headers, 32, args.probe_seconds + 2, args.warmup, client_nice)
-                time.sleep(args.warmup + 0.5)
-                figures = probe(server.port, server.token, args.probe_seconds)
-                loaded[name] = (figures, json.loads(clients.communicate()[0]))
-            (busy, carried), (direct_busy, direct_carried) = loaded["gateway port"], loaded["direct"]
-            results["jupyter_api"] = {"idle": idle, "gateway_32_clients": busy, "gateway_load": carried,
-                                      "direct_32_clients": direct_busy, "direct_load": direct_carried}
-            print(f"\nJupyter REST API, idle vs while 32 clients call through the gateway port ({carried['rps']:.0f} req/s) "
-                  f"and straight to the model server ({direct_carried['rps']:.0f} req/s):")
+            # The Jupyter REST API idle, while the same 32 clients call through the gateway port, and while they
+            # call the model server straight (what that load costs JupyterLab on this host with no gateway at all)
+            conditions = {"idle": None, "gateway": targets[1], "direct": targets[0]}
+            calls: dict[str, dict[str, list[float]]] = {name: {} for name in conditions}
+            carried: dict[str, list[float]] = {"gateway": [], "direct": []}  # req/s of each loaded window
+            rounds = max(1, args.rounds)
+            window = args.probe_seconds / rounds
+            per_round: list[dict[str, float]] = []  # /api/status p99 ratios of each round, for their spread
+            for _ in range(rounds):
+                p99s = {}
+                for name, target in conditions.items():
+                    if target is None:
+                        # idle is idle: the log records of the requests so far stored (the servers report and the
+                        # gateway writes every 0.25 s) and indexed first (a search with terms catches the index up),
+                        # or the idle calls would share the cores with that work
+                        time.sleep(1.0)
+                        server.request("GET", "endpoints/bench/stages/default/logs?query=predict&limit=1")
+                        time.sleep(1.0)
+                        times = probe(server.port, server.token, window)
+                    else:
+                        _name, port, target_path, headers = target
+                        clients = load_in_process(port, target_path, headers, 32, window + 2, args.warmup, client_nice)
+                        time.sleep(args.warmup + 0.5)
+                        times = probe(server.port, server.token, window)
+                        carried[name].append(json.loads(clients.communicate()[0])["rps"])
+                    for api_path, values in times.items():
+                        calls[name].setdefault(api_path, []).extend(values)
+                    p99s[name] = summary(times["/api/status"], None)["p99_ms"]
+                per_round.append({"gateway": p99s["gateway"] / p99s["idle"], "direct": p99s["direct"] / p99s["idle"]})
+            figures = {name: {api_path: summary(values, None) for api_path, values in by_path.items()}
+                       for name, by_path in calls.items()}
+            idle, busy, direct_busy = figures["idle"], figures["gateway"], figures["direct"]
+            gateway_rps, direct_rps = statistics.fmean(carried["gateway"]), statistics.fmean(carried["direct"])
+            results["jupyter_api"] = {"rounds": rounds, "idle": idle, "gateway_32_clients": busy, "gateway_load_rps": gateway_rps,
+                                      "direct_32_clients": direct_busy, "direct_load_rps": direct_rps,
+                                      "status_p99_ratio_per_round": per_round}
+            print(f"\nJupyter REST API, idle vs while 32 clients call through the gateway port ({gateway_rps:.0f} req/s) "
+                  f"and straight to the model server ({direct_rps:.0f} req/s), {rounds} interleaved rounds pooled:")
             for api_path in idle:
                 i, b, d = idle[api_path], busy[api_path], direct_busy[api_path]
                 print(f"  {api_path:30s} idle p50 {i['p50_ms']:6.2f} p99 {i['p99_ms']:6.2f} ms | "
                       f"gateway load p50 {b['p50_ms']:6.2f} p99 {b['p99_ms']:6.2f} ms ({b['p99_ms'] / i['p99_ms']:.2f}x idle p99, "
                       f"{b['requests']} calls) | direct load p99 {d['p99_ms']:6.2f} ms ({d['p99_ms'] / i['p99_ms']:.2f}x)")
+            print("  /api/status p99 / idle p99, round by round: gateway load "
+                  + " ".join(f"{r['gateway']:.2f}x" for r in per_round) + ", direct load "
+                  + " ".join(f"{r['direct']:.2f}x" for r in per_round))
 
             server.request("POST", "endpoints/bench/stages", {"name": "next", "resources": [{"model": "iris", "cpu": 0.5}]})
             wait_active(server, "bench")
