@@ -241,7 +241,8 @@ def main() -> int:
                                       "direct_32_clients": direct_busy, "direct_load_rps": direct_rps,
                                       "status_p99_ratio_per_round": per_round}
             print(f"\nJupyter REST API, idle vs while 32 clients call through the gateway port ({gateway_rps:.0f} req/s) "
-                  f"and straight to the model server ({direct_rps:.0f} req/s), {rounds} interleaved rounds pooled:")
+                  f"and straight to the model server ({direct_rps:.0f} req/s), "
+                  + (f"{rounds} interleaved rounds pooled:" if rounds > 1 else "one window each:"))
             for api_path in idle:
                 i, b, d = idle[api_path], busy[api_path], direct_busy[api_path]
                 print(f"  {api_path:30s} idle p50 {i['p50_ms']:6.2f} p99 {i['p99_ms']:6.2f} ms | "
