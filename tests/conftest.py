@@ -108,10 +108,11 @@ def write_script(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def no_serving_process_left_behind(tmp_path):
-    """The inference gateway and model servers outlive the Jupyter server by design
-    (a restart finds them again): the ones a test's servers started, recorded under
-    its tmp_path, end with the test, whether or not it deleted its endpoints."""
+def no_process_left_behind(tmp_path):
+    """The inference gateway, model servers and local jobs outlive the Jupyter server by
+    design (a restart finds them again): the ones a test's servers started, recorded
+    under its tmp_path, end with the test, whether or not it deleted its endpoints or
+    waited for its runs (a pipeline run whose server stopped waits for it to come back)."""
     yield
     import os
 
@@ -125,6 +126,13 @@ def no_serving_process_left_behind(tmp_path):
                 try:
                     state = json.load(open(os.path.join(folder, "process.json")))
                     found.append((int(state.get("pid", 0)), float(state.get("create_time", 0))))
+                except (OSError, ValueError, AttributeError):
+                    pass
+            if "handle.json" in files:  # a local job's launcher (backend/jobs/local.py)
+                try:
+                    handle = json.load(open(os.path.join(folder, "handle.json")))
+                    if handle.get("backend") == "local":
+                        found.append((int(handle.get("pid", 0)), float(handle.get("create_time", 0))))
                 except (OSError, ValueError, AttributeError):
                     pass
             if "server.json" in files:  # a local serving backend's (model servers, RAG query servers)
