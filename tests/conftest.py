@@ -116,31 +116,35 @@ def no_process_left_behind(tmp_path):
     yield
     import os
 
+    from jupyter_easymaker.backend.jobs.local import HANDLE_FILE
     from jupyter_easymaker.backend.processes import running, stop_group
+
+    def read(folder: str, name: str) -> dict:
+        try:
+            value = json.load(open(os.path.join(folder, name)))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def started(record: dict) -> tuple[int, float]:
+        try:
+            return int(record.get("pid") or 0), float(record.get("create_time") or 0)
+        except (TypeError, ValueError):
+            return 0, 0.0
 
     def records() -> list[tuple[int, float]]:
         # os.walk follows no symbolic link: a test's tree may hold links that loop
         found = []
         for folder, _dirs, files in os.walk(str(tmp_path)):
             if "process.json" in files and os.path.basename(folder) == "gateway":
-                try:
-                    state = json.load(open(os.path.join(folder, "process.json")))
-                    found.append((int(state.get("pid", 0)), float(state.get("create_time", 0))))
-                except (OSError, ValueError, AttributeError):
-                    pass
-            if "handle.json" in files:  # a local job's launcher (backend/jobs/local.py)
-                try:
-                    handle = json.load(open(os.path.join(folder, "handle.json")))
-                    if handle.get("backend") == "local":
-                        found.append((int(handle.get("pid", 0)), float(handle.get("create_time", 0))))
-                except (OSError, ValueError, AttributeError):
-                    pass
+                found.append(started(read(folder, "process.json")))
+            if HANDLE_FILE in files:  # a local job's launcher (backend/jobs/local.py)
+                handle = read(folder, HANDLE_FILE)
+                if handle.get("backend") == "local":
+                    found.append(started(handle))
             if "server.json" in files:  # a local serving backend's (model servers, RAG query servers)
-                try:
-                    pods = json.load(open(os.path.join(folder, "server.json"))).get("pods") or []
-                except (OSError, ValueError, AttributeError):
-                    continue
-                found += [(int(p.get("pid", 0)), float(p.get("create_time", 0))) for p in pods if isinstance(p, dict)]
+                pods = read(folder, "server.json").get("pods") or []
+                found += [started(p) for p in pods if isinstance(p, dict)]
         return found
 
     for pid, created in records():
