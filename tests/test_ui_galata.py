@@ -53,6 +53,7 @@ def test_galata_ui_suite(tmp_path, capsys):
         CHROMIUM_PATH=chromium,
         EASYMAKER_UI_PORT=str(_free_port()),
         EASYMAKER_UI_STATE=str(tmp_path / "server-state.json"),
+        EASYMAKER_UI_TMP=str(tmp_path),  # the server's folders: what it starts ends with this test
         EASYMAKER_UI_ARTIFACTS=str(ARTIFACTS),
         EASYMAKER_PYTHON=sys.executable,
         EASYMAKER_JUPYTER=f"{sys.executable} -m jupyter",

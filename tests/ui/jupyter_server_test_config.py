@@ -19,10 +19,15 @@ HERE = Path(__file__).resolve().parent
 port = int(os.environ.get("EASYMAKER_UI_PORT", "8899"))
 base_url = os.environ.get("EASYMAKER_UI_BASE_URL", "/easymaker-ui/")
 
-root = Path(tempfile.mkdtemp(prefix="easymaker-ui-root-"))
-data = Path(tempfile.mkdtemp(prefix="easymaker-ui-data-"))
-for path in (root, data):
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
+# Under pytest (tests/test_ui_galata.py) the folders lie in the test's own folder: its fixture then
+# stops the gateway, model servers and jobs recorded there, which outlive a Jupyter server by design,
+# and pytest removes the folders. Run by hand, they are temporary and removed when the server exits.
+owner = os.environ.get("EASYMAKER_UI_TMP")
+root = Path(tempfile.mkdtemp(prefix="easymaker-ui-root-", dir=owner))
+data = Path(tempfile.mkdtemp(prefix="easymaker-ui-data-", dir=owner))
+if not owner:
+    for path in (root, data):
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
 (root / "algo").mkdir()
 shutil.copy(HERE / "fixtures" / "train.py", root / "algo" / "train.py")
 (root / "work").mkdir()

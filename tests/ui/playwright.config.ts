@@ -58,6 +58,8 @@ export default defineConfig({
     url: `${baseURL}/lab`,
     timeout: 120_000,
     reuseExistingServer: false,
+    // a Jupyter server that is stopped, not killed, ends its work (and runs its exit handlers)
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
     stdout: 'pipe',
     stderr: 'pipe'
   }
