@@ -22,8 +22,9 @@ Through the gateway port, a kept-alive connection is handed to the model
 server after its first request (the connection handoff, serving option
 ``gateway_handoff``; ``--serving '{"gateway_handoff": false}'`` measures the
 gateway proxying every request). Every request is still counted and logged
-to the store (``inference_log_sample_rate`` 1.0 by default): that store
-write is most of what the gateway path costs beyond direct.
+(``inference_log_sample_rate`` 1.0 by default): stored as batches while the
+gateway serves, made log records when the host has time or a query asks
+(core/log_batches.py).
 
 The load generator stands in for clients on other hosts: it runs at the
 gateway's CPU priority (``gateway_nice`` steps below JupyterLab, and the
@@ -216,9 +217,9 @@ def main() -> int:
                 p99s = {}
                 for name, target in conditions.items():
                     if target is None:
-                        # idle is idle: the log records of the requests so far stored (the servers report and the
-                        # gateway writes every 0.25 s) and indexed first (a search with terms catches the index up),
-                        # or the idle calls would share the cores with that work
+                        # idle is idle: the requests so far stored (the servers report and the gateway writes every
+                        # 0.25 s), made log records and indexed first (a search with terms catches up), or the idle
+                        # calls would share the cores with that work
                         time.sleep(1.0)
                         server.request("GET", "endpoints/bench/stages/default/logs?query=predict&limit=1")
                         time.sleep(1.0)

@@ -1,9 +1,10 @@
 """The log search's indexes on SQLite, caught up in batches.
 
-Log records are written as they come (an inference gateway writes one per
-request). Indexing each one as it was inserted (a full-text trigger and an
-expression index per searched field, which parsed the record's JSON each
-time) made the insert, for which a gateway's flush holds the store's write
+Log records are written as they come (an inference gateway's requests are
+stored in batches first, and made records by the same catch-up:
+core/log_batches.py). Indexing each one as it was inserted (a full-text
+trigger and an expression index per searched field, which parsed the
+record's JSON each time) made the insert, for which a gateway's flush holds the store's write
 lock, two and a half times as long (four times with random inference ids).
 So inserts touch only the record's table, and the indexes follow a
 watermark, ``indexed_upto``: the records past it are indexed in batches of
@@ -31,6 +32,7 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
+from jupyter_easymaker.core import log_batches
 from jupyter_easymaker.core.log_query import DETAIL_FIELDS, FIELDS_TABLE, FTS_TABLE, RESOURCE_FIELDS
 
 STATE_TABLE = "log_index_state"
@@ -104,11 +106,14 @@ class LogIndex:
         upto, newest = self.position()
         return max(0, newest - upto)
 
-    def catch_up(self, *, limit: int | None = None) -> int:
-        """Index the records past the watermark, :data:`BATCH` per transaction (at most about
-        ``limit`` of them; None: all there are when each batch begins). The number indexed."""
-        if not self.kept:
-            return 0
+    def catch_up(self, *, limit: int | None = None, index: bool = True) -> int:
+        """Make the gateways' stored request batches log records (core/log_batches.py, every store),
+        then, with ``index``, index the records past the watermark, :data:`BATCH` per transaction (at
+        most about ``limit`` of each; None: all there are when each step begins). The number of
+        records made and indexed."""
+        made = log_batches.make_records(self.db, limit=limit)
+        if not index or not self.kept:
+            return made
         done = 0
         with self._lock:
             while limit is None or done < limit:
@@ -116,7 +121,7 @@ class LogIndex:
                 if not indexed:
                     break
                 done += indexed
-        return done
+        return made + done
 
     def _batch(self, size: int) -> int:
         # the common case, nothing to do, without the store's write lock
@@ -146,17 +151,19 @@ class LogIndex:
 
 
 class Keeper:
-    """The background catch-up, one :meth:`tick` every few seconds.
+    """The background catch-up, one :meth:`tick` every few seconds: the gateways' request batches
+    made records (core/log_batches.py), then the records indexed.
 
-    Indexing competes with what the host serves for its CPUs (on a small host, an endpoint at full
-    speed uses them all, and logs a record per request). So the inference gateway's process, which
-    writes those records and runs at the serving processes' CPU priority, keeps the index itself;
-    the Jupyter server's controller (``grace``) steps in only where the index has been behind without
-    moving for ``grace`` seconds (no gateway runs: a job's logs). And either waits while the CPUs were
-    at least ``busy_percent`` busy since its last tick, unless the index is ``most_behind`` records
-    behind (a search would then wait long: it catches up first)."""
+    Both compete with what the host serves for its CPUs (on a small host, an endpoint at full speed
+    uses them all, and logs a request each time). So the inference gateway's process, which stores
+    those batches and runs at the serving processes' CPU priority, catches up itself; the Jupyter
+    server's controller (``grace``) steps in only where the log has been behind without moving for
+    ``grace`` seconds (no gateway runs: a job's logs, or a gateway that stopped). And either waits
+    while the CPUs were at least ``busy_percent`` busy since its last tick, unless ``most_behind``
+    records wait (a search would then wait long: it catches up first). Half busy is busy: a host
+    serving at full speed is 70-85% busy, and what waits is done when the load ends."""
 
-    def __init__(self, index: LogIndex, *, grace: float = 0.0, busy_percent: float = 80.0,
+    def __init__(self, index: LogIndex, *, grace: float = 0.0, busy_percent: float = 50.0,
                  most_behind: int = 1_000_000, most: int = 200_000):
         self.index = index
         self.grace = grace
@@ -165,7 +172,7 @@ class Keeper:
         self.most = most  # records per tick: a tick after a long pause ends in seconds
         self.waited = 0  # ticks that waited for quieter CPUs
         self._cpu: tuple[float, float] | None = None
-        self._upto = -1  # the watermark last seen, and since when
+        self._seen: tuple[int, int] | None = None  # the watermark and the requests waiting last seen, and since when
         self._since = time.monotonic()
 
     def busy(self) -> float:
@@ -180,18 +187,19 @@ class Keeper:
         return 100.0 * (1.0 - (idle - last[0]) / (total - last[1]))
 
     def tick(self) -> int:
-        """Catch up now, or leave it to another keeper or a quieter tick. The number of records indexed."""
+        """Catch up now, or leave it to another keeper or a quieter tick. The number of records made and indexed."""
         busy = self.busy()  # every tick: the measure is since the last one
         upto, newest = self.index.position()
-        if newest <= upto:
+        waiting = log_batches.waiting(self.index.db)
+        if newest <= upto and not waiting:
             return 0
         if self.grace:
             now = time.monotonic()
-            if upto != self._upto:  # another keeper moved it (or this one did, last tick)
-                self._upto, self._since = upto, now
+            if (upto, waiting) != self._seen:  # another keeper moved it, or a gateway stores batches: its work
+                self._seen, self._since = (upto, waiting), now
             if now - self._since < self.grace:
                 return 0
-        if busy >= self.busy_percent and newest - upto < self.most_behind:
+        if busy >= self.busy_percent and newest - upto + waiting < self.most_behind:
             self.waited += 1
             return 0
         return self.index.catch_up(limit=self.most)

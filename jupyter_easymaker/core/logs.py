@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from jupyter_easymaker.core.log_index import LogIndex
 from jupyter_easymaker.core.settings import TENSORBOARD_FOLDER
-from jupyter_easymaker.core.tables import LogRecord, MetricPoint, ResourceSample, utcnow
+from jupyter_easymaker.core.tables import LogBatch, LogRecord, MetricPoint, ResourceSample, utcnow
 
 KATIB_METRIC = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
 STEP_KEYS = ("step", "global_step", "epoch", "iteration", "iter")
@@ -141,11 +141,11 @@ class LogService:
         return compile_query(query, fts=self.full_text, dialect=self.db.engine.dialect.name, since=since, until=until)
 
     def searchable(self, query: str | None, *, since: datetime | None = None, until: datetime | None = None):
-        """:meth:`condition`, with the search's indexes brought up to every record stored so far
-        when the query has terms (they may use them)."""
+        """:meth:`condition`, with every request a gateway logged so far made a record
+        (core/log_batches.py), and the search's indexes brought up to every record when the
+        query has terms (they may use them)."""
         condition = self.condition(query, since=since, until=until)
-        if query and query.strip():
-            self.index.catch_up()
+        self.index.catch_up(index=bool(query and query.strip()))
         return condition
 
     @property
@@ -198,6 +198,7 @@ class LogService:
         cutoff = utcnow() - timedelta(days=self.settings.retention_days)
         with self.db.session() as session:
             n = session.execute(delete(LogRecord).where(LogRecord.time < cutoff)).rowcount or 0
+            session.execute(delete(LogBatch).where(LogBatch.time < cutoff))  # as records, they would be past it too
             n += session.execute(delete(MetricPoint).where(MetricPoint.time < cutoff)).rowcount or 0
             session.execute(delete(ResourceSample).where(ResourceSample.time < cutoff))
         return n + purge_event_files(self.settings.path(TENSORBOARD_FOLDER), cutoff.timestamp())

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -74,6 +74,20 @@ class LogRecord(Base):
     body: Mapped[str] = mapped_column(Text)
     resource_id: Mapped[str] = mapped_column(String(36), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # trainingId, endpointId, ...
+
+
+class LogBatch(Base):
+    """Request log records a gateway stored as they came, made log records later
+    (core/log_batches.py): one row for a model server's report of thousands of requests."""
+
+    __tablename__ = "log_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resource_id: Mapped[str] = mapped_column(String(36), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    header: Mapped[str] = mapped_column(Text)  # JSON: what the batch's records share (core/log_batches.py)
+    rows: Mapped[bytes] = mapped_column(LargeBinary)  # JSON: one array per request
 
 
 class MetricPoint(Base):

@@ -47,23 +47,26 @@ from jupyter_easymaker.areas.endpoints.tables import (
     StageResource,
 )
 from jupyter_easymaker.backend.serving.base import ServingOptions
+from jupyter_easymaker.core import log_batches
 from jupyter_easymaker.core.api_keys import ApiKeyService, VerifiedKey
 from jupyter_easymaker.core.api_stats import ApiStats
-from jupyter_easymaker.core.log_buffer import LogBuffer, level_of
+from jupyter_easymaker.core.log_buffer import LogBuffer
 from jupyter_easymaker.core.logs import LOG_TYPE
 
 INFERENCE_CATEGORY = "easymaker.inference"
 ACTION = "Endpoint.Model"  # the guide's action field of endpoint logs
-MAX_TEMPLATES = 1000
+MAX_HEADERS = 1000
 
 
-def _fields_template(endpoint_id: str, stage_id: str, model: str, key_id: str | None) -> tuple[str, str, str]:
-    """The parts of an inference log record's ``fields`` JSON that are the same for every request to
-    one model of a stage with one key: the record's JSON text is written from them, no dict between."""
-    head = f'{{"endpointId": {json.dumps(endpoint_id)}, "endpointStageId": {json.dumps(stage_id)}, "inferenceId": '
-    tail = f', "action": {json.dumps(ACTION)}, "modelName": {json.dumps(model)}, "status": '
-    key = f', "apiKeyId": {json.dumps(key_id)}}}' if key_id else "}"
-    return head, tail, key
+def _batch_header(endpoint_id: str, stage_id: str, model: str, key_id: str | None, path_prefix: str, *,
+                  log_type: str) -> dict[str, Any]:
+    """What the inference log records of one model of a stage, called with one key, share
+    (core/log_batches.py): their ``fields`` JSON text is written from its parts, no dict between."""
+    return log_batches.header(
+        category=INFERENCE_CATEGORY, log_type=log_type, resource_id=stage_id, path_prefix=path_prefix,
+        fields_head=f'{{"endpointId": {json.dumps(endpoint_id)}, "endpointStageId": {json.dumps(stage_id)}, "inferenceId": ',
+        fields_tail=f', "action": {json.dumps(ACTION)}, "modelName": {json.dumps(model)}, "status": ',
+        fields_end=f', "apiKeyId": {json.dumps(key_id)}}}' if key_id else "}")
 
 
 class Gateway:
@@ -80,7 +83,7 @@ class Gateway:
         self._in_flight_address: Counter[str] = Counter()
         self.logs = LogBuffer(db, category=INFERENCE_CATEGORY, log_type=log_type, most=self.options.inference_log_max_per_flush,
                               source="gateway", what="inference log records", action=ACTION)
-        self._templates: dict[tuple, tuple[str, str, str]] = {}  # _log_rows()'s
+        self._headers: dict[tuple, dict[str, Any]] = {}  # _log_rows()'s
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self.loaded = False
@@ -202,7 +205,7 @@ class Gateway:
             return
         path = f"/{target.model}/{target.path}" if target.model else "/"
         self._log_rows(endpoint_id, stage_id, target.model, key_id,
-                       [(inference_id, method, path, status, latency_ms, time.time())])
+                       [[inference_id, method, path, status, latency_ms, time.time()]])
 
     def record_handed(self, who: dict[str, Any], failures: int, latencies: list[float]) -> None:
         """Statistics of requests a model server answered on a connection handed to it (gateway_handoff.py)."""
@@ -221,22 +224,16 @@ class Gateway:
 
     def _log_rows(self, endpoint_id: str, stage_id: str, model: str, key_id: str | None, rows: list, *,
                   path_prefix: str = "") -> None:
-        """Inference log records, ``(inference id, method, path, status, latency ms, epoch seconds)``
-        each (the body shows ``path_prefix`` + path), kept for the next flush. ``fields`` is written as
-        JSON text from a template: a handed connection's server reports as many records as it answers."""
-        ident = (endpoint_id, stage_id, model, key_id)
-        template = self._templates.get(ident)
-        if template is None:
-            if len(self._templates) >= MAX_TEMPLATES:
-                self._templates.clear()
-            template = self._templates[ident] = _fields_template(*ident)
-        head, tail, key = template
-        records = []
-        for inference_id, method, path, status, latency_ms, at in rows:
-            latency_ms = round(float(latency_ms), 3)
-            records.append((at, level_of(status), f"{method} {path_prefix}{path} {status} {latency_ms:.1f} ms", stage_id,
-                            f"{head}{json.dumps(inference_id)}{tail}{int(status)}, \"latencyMs\": {latency_ms!r}{key}"))
-        self.logs.add(records)
+        """Inference log records, ``[inference id, method, path, status, latency ms, epoch seconds]``
+        each (the body shows ``path_prefix`` + path), kept for the next flush, which stores them as
+        they are: they are made records later, out of the way of the requests (core/log_batches.py)."""
+        ident = (endpoint_id, stage_id, model, key_id, path_prefix)
+        header = self._headers.get(ident)
+        if header is None:
+            if len(self._headers) >= MAX_HEADERS:
+                self._headers.clear()
+            header = self._headers[ident] = _batch_header(*ident, log_type=self.log_type)
+        self.logs.stage(ident, header, rows)
         self.dirty = True
 
     def dropped_logs(self, count: int) -> None:

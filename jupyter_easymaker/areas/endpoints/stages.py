@@ -41,7 +41,7 @@ from jupyter_easymaker.backend.serving.base import AutoscalerSpec, ServerSpec
 from jupyter_easymaker.core.errors import Conflict, InvalidInput, NotFound
 from jupyter_easymaker.core.resources import ResourceService, new_id, parse
 from jupyter_easymaker.core.schemas import StatusEventOut
-from jupyter_easymaker.core.tables import LogRecord, ResourceSample, StatusEvent, utcnow
+from jupyter_easymaker.core.tables import LogBatch, LogRecord, ResourceSample, StatusEvent, utcnow
 
 EP, ST, RS, GW = EndpointStatus, StageStatus, StageResourceStatus, ApiGatewayStatus
 MODEL_READY = "ACTIVE"  # the guide's model status a model must have to be deployed
@@ -480,7 +480,7 @@ class StageOperations:
         session.delete(row)
 
     def purge_stage(self, session: Session, stage: EndpointStage) -> None:
-        for table in (StatusEvent, LogRecord):
+        for table in (StatusEvent, LogRecord, LogBatch):  # LogBatch: its requests not made records yet
             session.execute(delete(table).where(table.resource_id == stage.id))
         self.stats.delete_in(session, part_id=stage.id)
         session.delete(stage)
