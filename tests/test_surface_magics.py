@@ -4,6 +4,7 @@ tuning, templates edited ...), through a real IPython shell against a real
 server; ``tests/test_surfaces.py`` checks that none is missing."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 from batch_models import breast_cancer, save
@@ -36,6 +37,11 @@ async def test_experiment_magics(shell, magics, client, capsys):
     assert (renamed["name"], renamed["description"]) == ("exp-t", "second")
     assert "experiment exp-s is now exp-t: second" in capsys.readouterr().out
     # retry is for an experiment whose creation failed: an ACTIVE one is refused with the reason
+    # (the controller makes a new experiment ACTIVE on its next tick: a busy host may take a while)
+    for _ in range(100):
+        if (await run(client.get_experiment, "exp-t"))["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.1)
     assert await line(shell, "experiments retry exp-t") is None
     assert "ACTIVE cannot become CREATE REQUESTED" in capsys.readouterr().err
     copied = await line(shell, "experiments copy exp-t --new-name exp-u")
