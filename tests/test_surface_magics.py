@@ -4,7 +4,6 @@ tuning, templates edited ...), through a real IPython shell against a real
 server; ``tests/test_surfaces.py`` checks that none is missing."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 from batch_models import breast_cancer, save
@@ -12,8 +11,10 @@ from batch_models import breast_cancer, save
 from jupyter_easymaker.client import EasyMakerError
 
 try:
+    from tests.test_client import wait_experiment_active
     from tests.test_magics import cell, client, line, magics, run, server_url, shell  # noqa: F401 - fixtures
 except ImportError:
+    from test_client import wait_experiment_active
     from test_magics import cell, client, line, magics, run, server_url, shell  # noqa: F401 - fixtures
 
 TRAIN = "print('loss=0.5 step=1')\n"
@@ -38,10 +39,7 @@ async def test_experiment_magics(shell, magics, client, capsys):
     assert "experiment exp-s is now exp-t: second" in capsys.readouterr().out
     # retry is for an experiment whose creation failed: an ACTIVE one is refused with the reason
     # (the controller makes a new experiment ACTIVE on its next tick: a busy host may take a while)
-    for _ in range(100):
-        if (await run(client.get_experiment, "exp-t"))["status"] == "ACTIVE":
-            break
-        await asyncio.sleep(0.1)
+    await wait_experiment_active(client, "exp-t")
     assert await line(shell, "experiments retry exp-t") is None
     assert "ACTIVE cannot become CREATE REQUESTED" in capsys.readouterr().err
     copied = await line(shell, "experiments copy exp-t --new-name exp-u")

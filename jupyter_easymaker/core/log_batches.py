@@ -57,7 +57,7 @@ def records_of(head: dict[str, Any], rows: list[list]) -> list[Row]:
 def waiting(db: Any) -> int:
     """Requests stored in batches and not made records yet."""
     with db.read() as session:
-        return int(session.scalar(select(func.coalesce(func.sum(LogBatch.count), 0))) or 0)
+        return int(session.scalar(select(func.coalesce(func.sum(LogBatch.count), 0))))
 
 
 def make_records(db: Any, *, limit: int | None = None) -> int:
